@@ -1,0 +1,110 @@
+"""ingress-nginx provider for ingress2gw (uses only the public plugin API).
+
+Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/):
+- ``ImplementationSpecific`` paths without regex mode are NGINX prefix locations: a *character* prefix.
+- Hosts listed in any Ingress's ``spec.tls`` get an HTTPS server, and plain HTTP is redirected (308).
+- ``spec.defaultBackend`` serves the root location of the hosts its Ingress creates, and, on an Ingress
+  without rules, the catch-all server.
+"""
+
+
+from ingress2gw.plugin import (
+    Code, Context, Ingress, IngressDraft, IngressProvider, Match, Origin, PathMatch, Report, RuleDraft, TLSCert,
+)
+from ingress2gw.source.objects import IngressPath
+
+from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
+from ingress2gw_nginx.registry import PREFIX, REGISTRY
+
+
+class IngressNginx(IngressProvider):
+    name = "ingress-nginx"
+    controllers = ("k8s.io/ingress-nginx",)
+    class_names = ("nginx",)
+    registry = REGISTRY
+    default_redirect_code = 308
+
+    def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
+        custom = ctx.options.get("annotations_prefix")
+        if custom:
+            return (custom.rstrip("/") + "/",)
+        return (PREFIX,)
+
+    def configure(self, ctx: Context, report: Report) -> None:
+        ctx.settings.setdefault("ssl-redirect", True)
+        ctx.settings.setdefault("http-redirect-code", 308)
+        report.assumptions.setdefault(self.name, [
+            "ssl-redirect=true (HTTP is redirected to HTTPS for hosts with TLS)",
+            "http-redirect-code=308",
+        ])
+
+    def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
+                                report: Report) -> PathMatch | None:
+        match = self.prefix_match(ing, ip, report)
+        value = ip.path or "/"
+        if match is not None and value != "/" and not value.endswith("/"):
+            report.add(Code.PATH_CHARACTER_PREFIX, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
+                       provider=self.name, value=value,
+                       detail=f"ImplementationSpecific path {value!r} was an NGINX prefix location, which also "
+                              f"matched {value + 'x'!r}; PathPrefix {match.value!r} matches only whole segments")
+        return match
+
+    def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        draft.ssl_redirect = bool(ctx.settings.get("ssl-redirect", True))
+        draft.redirect_code = int(ctx.settings.get("http-redirect-code", 308))
+        for rule in draft.rules:
+            rule.ssl_redirect = draft.ssl_redirect
+        hosts = set(draft.hosts)
+        for tls in ing.tls:
+            for host in tls.hosts:
+                h = host.strip().lower()
+                if not tls.secret:
+                    report.add(Code.TLS_NO_SECRET, location=ing.locate(tls.doc_path), obj=ing.ref,
+                               provider=self.name, detail=f"TLS host {h} has no secretName; the controller served "
+                               "its default certificate, and no HTTPS listener was emitted for it")
+                    continue
+                if h not in hosts:
+                    report.add(Code.TLS_HOST_WITHOUT_RULE, location=ing.locate(tls.doc_path), obj=ing.ref,
+                               provider=self.name, detail=f"TLS host {h} has no rule in this Ingress")
+                draft.tls.append(TLSCert(host=h, namespace=ing.namespace, secret=tls.secret))
+
+    def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
+        """The controller's createServers: drafts come oldest first.
+
+        - The catch-all server takes the default backend of the first Ingress that has one and no rules.
+        - Each host's root location takes the default backend of the first Ingress that names the host,
+          if that Ingress has one (otherwise the controller's own default backend answers 404).
+        """
+        out: list[RuleDraft] = []
+        catch_all_taken = False
+        host_owner: dict[str | None, IngressDraft] = {}
+        for d in drafts:
+            if d.default_backend is not None and not d.hosts:
+                if catch_all_taken:
+                    report.add(Code.ROUTE_DEFAULT_BACKEND_SHADOWED, location=d.default_backend_origin.location,
+                               obj=_ref(d), provider=self.name,
+                               detail="another Ingress already provides the catch-all default backend")
+                    continue
+                catch_all_taken = True
+                out.append(_catch_all(d, None))
+            for host in d.hosts:
+                host_owner.setdefault(host, d)
+        for host, d in host_owner.items():
+            if d.default_backend is not None and host is not None:
+                out.append(_catch_all(d, host))
+        return out
+
+
+def _ref(d: IngressDraft):
+    from ingress2gw.plugin import ObjectRef
+    return ObjectRef("Ingress", d.origin.namespace, d.origin.name)
+
+
+def _catch_all(d: IngressDraft, host: str | None) -> RuleDraft:
+    origin: Origin = d.default_backend_origin
+    return RuleDraft(host=host, match=Match(path=PathMatch(type="PathPrefix", value="/")),
+                     backends=[d.default_backend], origin=origin, created=d.created, is_default_backend=True,
+                     ssl_redirect=d.ssl_redirect)
+
+
+provider = IngressNginx()

@@ -1,0 +1,126 @@
+"""Traefik provider for ingress2gw (uses only the public plugin API).
+
+Core semantics of Traefik's Kubernetes Ingress provider
+(https://doc.traefik.io/traefik/reference/routing-configuration/kubernetes/ingress/):
+- ``Exact`` → ``Path``; ``Prefix`` and ``ImplementationSpecific`` → ``PathPrefix``, a *character* prefix.
+- ``spec.tls`` only loads certificates; ``router.tls`` makes a router TLS-only; routers listen on the
+  entry points of ``router.entrypoints`` (default: all), defined in static configuration.
+- No HTTP→HTTPS redirect unless static configuration sets one.
+- ``spec.defaultBackend`` becomes a lowest-priority ``PathPrefix(`/`)`` router for every host.
+"""
+
+
+from ingress2gw.plugin import (
+    Code, Context, Ingress, IngressDraft, IngressProvider, Match, ObjectRef, PathMatch, Report, RuleDraft,
+    TLSCert,
+)
+from ingress2gw.source.objects import IngressPath
+
+from ingress2gw_traefik import annotations as _annotations  # noqa: F401  (declares the registry)
+from ingress2gw_traefik.registry import PREFIX, REGISTRY
+
+DEFAULT_ENTRYPOINTS = {"web": "HTTP", "websecure": "HTTPS"}
+
+
+class Traefik(IngressProvider):
+    name = "traefik"
+    controllers = ("traefik.io/ingress-controller",)
+    class_names = ("traefik",)
+    registry = REGISTRY
+    default_redirect_code = 301
+
+    def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
+        return (PREFIX,)
+
+    def configure(self, ctx: Context, report: Report) -> None:
+        eps = dict(DEFAULT_ENTRYPOINTS)
+        given = ctx.options.get("traefik_entrypoints") or []
+        if given:
+            eps = {}
+            for item in given:
+                name, _, proto = item.partition("=")
+                eps[name.strip()] = proto.strip().upper() or "HTTP"
+        ctx.settings["entrypoints"] = eps
+        ctx.settings["strict_prefix"] = bool(ctx.options.get("traefik_strict_prefix_matching"))
+        report.assumptions.setdefault(self.name, [
+            "entry points: " + ", ".join(f"{k}={v}" for k, v in sorted(eps.items())),
+            "routers without router.entrypoints listen on every entry point",
+            "no global HTTP to HTTPS redirection on the web entry point",
+            "hosts without a certificate in spec.tls were served on TLS entry points with Traefik's "
+            "default certificate; they get no HTTPS listener",
+            "strictPrefixMatching=" + str(ctx.settings["strict_prefix"]).lower(),
+        ])
+
+    def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
+                                report: Report) -> PathMatch | None:
+        return self.traefik_prefix(ing, ip, ctx, report)
+
+    def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
+        if ip.path_type == "Prefix":
+            return self.traefik_prefix(ing, ip, ctx, report)
+        return super().path_match(ing, ip, ctx, report)
+
+    def traefik_prefix(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
+        match = self.prefix_match(ing, ip, report)
+        value = ip.path or "/"
+        if match is not None and not ctx.settings.get("strict_prefix") and value != "/" and not value.endswith("/"):
+            report.add(Code.PATH_CHARACTER_PREFIX, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
+                       provider=self.name, value=value,
+                       detail=f"Traefik PathPrefix({value!r}) is a character prefix that also matched "
+                              f"{value + 'x'!r}; Gateway API PathPrefix {match.value!r} matches whole segments")
+        return match
+
+    def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        draft.ssl_redirect = False
+        draft.redirect_code = self.default_redirect_code
+        for tls in ing.tls:
+            if not tls.secret:
+                continue  # Traefik then uses its default certificate (reported with the provider defaults)
+            for host in tls.hosts:
+                draft.tls.append(TLSCert(host=host.strip().lower(), namespace=ing.namespace, secret=tls.secret))
+
+    def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        eps = ctx.settings["entrypoints"]
+        protocols = draft.provider_state.get("entrypoints", set(eps.values()))
+        tls_only = draft.provider_state.get("tls", False)
+        serve_http = "HTTP" in protocols and not tls_only
+        serve_https = "HTTPS" in protocols or tls_only
+        for rule in draft.rules:
+            rule.serve_http, rule.serve_https = serve_http, serve_https
+        draft.provider_state["serve"] = (serve_http, serve_https)
+        if tls_only:
+            cert_hosts = {c.host for c in draft.tls}
+            for host in draft.hosts:
+                if host is not None and host not in cert_hosts:
+                    report.add(Code.TLS_DEFAULT_CERTIFICATE, location=ing.annotation_location(PREFIX + "router.tls"),
+                               obj=ing.ref, provider=self.name,
+                               detail=f"router.tls serves {host} over HTTPS only, but spec.tls has no certificate "
+                                      "for it (Traefik used its default certificate); the host got no listener")
+
+    def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
+        """One ``default-router`` (lowest priority, every host): the first Ingress's default backend wins."""
+        owner = None
+        for d in drafts:
+            if d.default_backend is None:
+                continue
+            if owner is None:
+                owner = d
+            else:
+                report.add(Code.ROUTE_DEFAULT_BACKEND_SHADOWED, location=d.default_backend_origin.location,
+                           obj=ObjectRef("Ingress", d.origin.namespace, d.origin.name), provider=self.name,
+                           detail=f"Traefik keeps one default backend; Ingress {owner.origin.key} already set it")
+        if owner is None:
+            return []
+        hosts: list[str | None] = [None]
+        for d in drafts:
+            for h in d.hosts:
+                if h not in hosts:
+                    hosts.append(h)
+        serve_http, serve_https = owner.provider_state.get("serve", (True, True))
+        return [RuleDraft(host=h, match=Match(path=PathMatch(type="PathPrefix", value="/")),
+                          backends=[owner.default_backend], origin=owner.default_backend_origin,
+                          created=owner.created, is_default_backend=True, serve_http=serve_http,
+                          serve_https=serve_https) for h in hosts]
+
+
+provider = Traefik()

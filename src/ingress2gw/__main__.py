@@ -1,0 +1,3 @@
+from ingress2gw.cli import main
+
+main()

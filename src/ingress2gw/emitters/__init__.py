@@ -1,0 +1,1 @@
+"""Emitters: host plans → plain dicts of Gateway API (and implementation) objects."""

@@ -1,0 +1,313 @@
+"""The standard emitter: Gateway, HTTPRoute and ReferenceGrant objects, Gateway API only.
+
+Topology (DESIGN.md): one Gateway per ingress class in the platform namespace (or one per class and
+namespace with ``--gateway-mode per-namespace``), one listener per hostname and protocol so that a
+host's routes never see another host's requests (listener isolation), routes in the Ingresses' own
+namespaces, ``allowedRoutes`` that admit exactly those namespaces, and a ReferenceGrant for every
+certificate Secret the Gateway reads from another namespace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingress2gw.emitters.naming import fit, host_slug, section_name
+from ingress2gw.gwapi import GROUP, Target
+from ingress2gw.model.ir import HeaderModifier, RequestRedirect, RuleDraft, ServiceBackend, URLRewrite
+from ingress2gw.passes.plan import GatewayPlan, HostPlan
+from ingress2gw.report import Code, Report
+from ingress2gw.source.location import Location
+
+SOURCE_ANNOTATION = "ingress2gw.io/source"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "ingress2gw"}
+MAX_LISTED_SOURCES = 20
+
+KIND_RANK = {k: i for i, k in enumerate((
+    "Namespace", "GatewayClass", "Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
+    "ReferenceGrant", "BackendTLSPolicy",
+))}
+
+
+@dataclass
+class EmitOptions:
+    target: Target = field(default_factory=Target)
+    gateway_namespace: str = "gateway-system"
+    gateway_mode: str = "shared"  # shared | per-namespace
+    existing_gateway: tuple[str, str] | None = None  # (namespace, name)
+    gateway_class: str | None = None
+
+
+def sort_key(obj: dict) -> tuple:
+    meta = obj.get("metadata", {})
+    return (KIND_RANK.get(obj["kind"], 100), obj["kind"], meta.get("namespace", ""), meta.get("name", ""))
+
+
+def _meta(name: str, namespace: str, sources: list[str]) -> dict:
+    uniq = sorted(set(sources))
+    listed = ", ".join(uniq[:MAX_LISTED_SOURCES])
+    if len(uniq) > MAX_LISTED_SOURCES:
+        listed += f" (+{len(uniq) - MAX_LISTED_SOURCES} more)"
+    meta = {"name": name, "namespace": namespace, "labels": dict(MANAGED_BY)}
+    if listed:
+        meta["annotations"] = {SOURCE_ANNOTATION: listed}
+    return meta
+
+
+def _precedence(rule: dict) -> tuple:
+    m = rule["matches"][0]["path"]
+    return ({"Exact": 0, "PathPrefix": 1, "RegularExpression": 2}[m["type"]], -len(m["value"]), m["value"])
+
+
+class StandardEmitter:
+    name = "standard"
+
+    def __init__(self, opts: EmitOptions, report: Report):
+        self.opts, self.report, self.t = opts, report, opts.target
+
+    # -- rules ----------------------------------------------------------------------------------
+    def backend_refs(self, backends: list[ServiceBackend]) -> list[dict]:
+        refs = []
+        for b in backends:
+            ref = {"name": b.name, "port": b.port}
+            if len(backends) > 1 or b.weight != 1:
+                ref["weight"] = b.weight
+            refs.append(ref)
+        return refs
+
+    def filters(self, rule: RuleDraft) -> list[dict]:
+        out = []
+        for intent in rule.intents:
+            if isinstance(intent, RequestRedirect):
+                rr: dict = {}
+                if intent.scheme:
+                    rr["scheme"] = intent.scheme
+                if intent.hostname:
+                    rr["hostname"] = intent.hostname
+                if intent.replace_full_path is not None:
+                    rr["path"] = {"type": "ReplaceFullPath", "replaceFullPath": intent.replace_full_path}
+                elif intent.replace_prefix_match is not None:
+                    rr["path"] = {"type": "ReplacePrefixMatch", "replacePrefixMatch": intent.replace_prefix_match}
+                if intent.port:
+                    rr["port"] = intent.port
+                rr["statusCode"] = intent.status_code
+                out.append({"type": "RequestRedirect", "requestRedirect": rr})
+            elif isinstance(intent, URLRewrite):
+                uw: dict = {}
+                if intent.hostname:
+                    uw["hostname"] = intent.hostname
+                if intent.replace_full_path is not None:
+                    uw["path"] = {"type": "ReplaceFullPath", "replaceFullPath": intent.replace_full_path}
+                elif intent.replace_prefix_match is not None:
+                    uw["path"] = {"type": "ReplacePrefixMatch", "replacePrefixMatch": intent.replace_prefix_match}
+                out.append({"type": "URLRewrite", "urlRewrite": uw})
+            elif isinstance(intent, HeaderModifier):
+                hm: dict = {}
+                if intent.set:
+                    hm["set"] = [{"name": k, "value": v} for k, v in intent.set]
+                if intent.add:
+                    hm["add"] = [{"name": k, "value": v} for k, v in intent.add]
+                if intent.remove:
+                    hm["remove"] = list(intent.remove)
+                key = "requestHeaderModifier" if intent.direction == "request" else "responseHeaderModifier"
+                out.append({"type": key[0].upper() + key[1:], key: hm})
+        return out
+
+    def rules(self, drafts: list[RuleDraft]) -> list[dict]:
+        """Merge rules that do the same thing into one rule with several matches."""
+        merged: dict[str, dict] = {}
+        for r in drafts:
+            rule: dict = {"matches": []}
+            filters = self.filters(r)
+            if filters:
+                rule["filters"] = filters
+            if r.backends:
+                rule["backendRefs"] = self.backend_refs(r.backends)
+            rule = merged.setdefault(repr(rule), rule)
+            m: dict = {"path": {"type": r.match.path.type, "value": r.match.path.value}}
+            if r.match.headers:
+                m["headers"] = [{"type": h.type, "name": h.name, "value": h.value} for h in r.match.headers]
+            if m not in rule["matches"]:
+                rule["matches"].append(m)
+        out = []
+        for rule in merged.values():
+            rule["matches"].sort(key=lambda m: _precedence({"matches": [m]}))
+            ms = rule["matches"]
+            for i in range(0, len(ms), self.t.matches_per_rule):
+                out.append({**rule, "matches": ms[i:i + self.t.matches_per_rule]})
+        out.sort(key=lambda r: (_precedence(r), repr(r)))
+        return out
+
+    def chunk(self, rules: list[dict]) -> list[list[dict]]:
+        chunks: list[list[dict]] = [[]]
+        total = 0
+        for r in rules:
+            n = len(r["matches"])
+            if len(chunks[-1]) >= self.t.max_rules_per_route or total + n > self.t.max_total_matches:
+                chunks.append([])
+                total = 0
+            chunks[-1].append(r)
+            total += n
+        return chunks
+
+    # -- objects -------------------------------------------------------------------------------
+    def emit(self, plans: list[GatewayPlan]) -> list[dict]:
+        objects: list[dict] = []
+        for gp in plans:
+            objects.extend(self.emit_gateway(gp))
+        objects.sort(key=sort_key)
+        return objects
+
+    def gateway_ref(self, gp: GatewayPlan) -> tuple[str, str]:
+        if self.opts.existing_gateway:
+            return self.opts.existing_gateway
+        if self.opts.gateway_mode == "per-namespace":
+            ns, _, name = gp.name.partition("/")
+            return ns, name
+        return self.opts.gateway_namespace, gp.name
+
+    def emit_gateway(self, gp: GatewayPlan) -> list[dict]:
+        gw_ns, gw_name = self.gateway_ref(gp)
+        existing = self.opts.existing_gateway is not None
+        out: list[dict] = []
+        listeners: list[dict] = []
+        listener_ns: dict[str, set[str]] = {}
+        listener_sources: dict[str, list[str]] = {}
+        routes: list[tuple[str, str, str | None, list[str], list[RuleDraft]]] = []
+        grants: dict[tuple[str, str], list[str]] = {}
+
+        for host in sorted(gp.hosts, key=lambda h: (h is None, h or "")):
+            hp: HostPlan = gp.hosts[host]
+            http_sec, https_sec = section_name("HTTP", host), section_name("HTTPS", host)
+            if hp.http_rules:
+                listeners.append(self.listener(http_sec, host, "HTTP", 80, None, gw_ns))
+            if hp.https_rules:
+                listeners.append(self.listener(https_sec, host, "HTTPS", 443, hp, gw_ns))
+                if hp.cert.namespace != gw_ns and not existing:
+                    grants.setdefault((hp.cert.namespace, hp.cert.secret), []).append(host)
+            namespaces = sorted({r.origin.namespace for r in hp.http_rules + hp.https_rules})
+            for ns in namespaces:
+                h_rules = [r for r in hp.http_rules if r.origin.namespace == ns]
+                s_rules = [r for r in hp.https_rules if r.origin.namespace == ns]
+                base = host_slug(host)
+                if h_rules and s_rules and h_rules == s_rules:
+                    routes.append((ns, base, host, [http_sec, https_sec], s_rules))
+                else:
+                    if s_rules:
+                        routes.append((ns, base, host, [https_sec], s_rules))
+                    if h_rules:
+                        routes.append((ns, f"{base}--http" if s_rules or hp.https_rules else base, host,
+                                       [http_sec], h_rules))
+
+        # Listener limits: spread over several Gateways of 64 listeners, a host's listeners together.
+        gateway_of: dict[str, str] = {}
+        groups: dict[str | None, list[dict]] = {}
+        for lst in listeners:
+            groups.setdefault(lst.get("hostname"), []).append(lst)
+        chunks: list[list[dict]] = [[]]
+        for group in groups.values():
+            if len(chunks[-1]) + len(group) > self.t.max_listeners:
+                chunks.append([])
+            chunks[-1].extend(group)
+        if len(chunks) > 1:
+            self.report.add(Code.GATEWAY_LISTENER_LIMIT, location=gp.sources[0].location,
+                            detail=f"class {gp.ingress_class} needs {len(listeners)} listeners; they were spread "
+                                   f"over {len(chunks)} Gateways")
+        for i, chunk in enumerate(chunks):
+            name = gw_name if i == 0 else fit(f"{gw_name}--{i + 1}")
+            for lst in chunk:
+                gateway_of[lst["name"]] = name
+
+        for ns, base, host, sections, drafts in routes:
+            rules = self.rules(drafts)
+            parts = self.chunk(rules)
+            if len(parts) > 1:
+                self.report.add(Code.ROUTE_TOO_LARGE, location=drafts[0].origin.location,
+                                detail=f"host {host or '*'} in {ns} has {len(rules)} rules; split over "
+                                       f"{len(parts)} HTTPRoutes")
+            sources = [r.origin.key for r in drafts]
+            for sec in sections:
+                listener_ns.setdefault(sec, set()).add(ns)
+                listener_sources.setdefault(sec, []).extend(sources)
+            for i, part in enumerate(parts):
+                name = base if i == 0 else f"{base}--{i + 1}"
+                spec: dict = {"parentRefs": self.parent_refs(sections, gateway_of, gw_ns, gw_name, ns)}
+                if host is not None:
+                    spec["hostnames"] = [host]
+                spec["rules"] = part
+                out.append({
+                    "apiVersion": f"{GROUP}/v1", "kind": "HTTPRoute",
+                    "metadata": _meta(fit(name), ns, sources), "spec": spec,
+                })
+
+        if existing:
+            self.report.add(Code.GATEWAY_EXISTING, location=gp.sources[0].location,
+                            detail=f"routes of class {gp.ingress_class} attach to Gateway {gw_ns}/{gw_name}; it "
+                                   "must have HTTP (port 80) and HTTPS (port 443) listeners for: "
+                                   + ", ".join(sorted({h or '*' for h in gp.hosts})))
+            return out
+
+        for lst in listeners:
+            lst["allowedRoutes"] = _allowed(listener_ns.get(lst["name"], set()), gw_ns)
+        for i, chunk in enumerate(chunks):
+            if not chunk:
+                continue
+            name = gw_name if i == 0 else fit(f"{gw_name}--{i + 1}")
+            srcs = [s for lst in chunk for s in listener_sources.get(lst["name"], [])]
+            out.append({
+                "apiVersion": f"{GROUP}/v1", "kind": "Gateway",
+                "metadata": _meta(name, gw_ns, srcs),
+                "spec": {"gatewayClassName": self.opts.gateway_class or gp.ingress_class, "listeners": chunk},
+            })
+        for (ns, secret), hosts in sorted(grants.items()):
+            out.append({
+                "apiVersion": f"{GROUP}/{self.t.reference_grant_version}", "kind": "ReferenceGrant",
+                "metadata": {**_meta(fit(f"gateway-{gw_ns}-secret-{secret}"), ns, []),
+                             "annotations": {SOURCE_ANNOTATION: f"TLS certificate for {', '.join(sorted(hosts))}"}},
+                "spec": {
+                    "from": [{"group": GROUP, "kind": "Gateway", "namespace": gw_ns}],
+                    "to": [{"group": "", "kind": "Secret", "name": secret}],
+                },
+            })
+        return out
+
+    def listener(self, name: str, host: str | None, protocol: str, port: int, hp: HostPlan | None,
+                 gw_ns: str) -> dict:
+        lst: dict = {"name": name}
+        if host is not None:
+            lst["hostname"] = host
+        lst["port"] = port
+        lst["protocol"] = protocol
+        if hp is not None:
+            ref = {"group": "", "kind": "Secret", "name": hp.cert.secret}
+            if hp.cert.namespace != gw_ns:
+                ref["namespace"] = hp.cert.namespace
+            lst["tls"] = {"mode": "Terminate", "certificateRefs": [ref]}
+        return lst
+
+    def parent_refs(self, sections: list[str], gateway_of: dict[str, str], gw_ns: str, gw_name: str,
+                    route_ns: str) -> list[dict]:
+        refs = []
+        if self.opts.existing_gateway:
+            ref = {"group": GROUP, "kind": "Gateway", "name": gw_name}
+            if gw_ns != route_ns:
+                ref["namespace"] = gw_ns
+            if len(sections) == 1:
+                ref["port"] = 443 if sections[0].startswith("https") else 80
+            return [ref]
+        for sec in sections:
+            ref = {"group": GROUP, "kind": "Gateway", "name": gateway_of.get(sec, gw_name)}
+            if gw_ns != route_ns:
+                ref["namespace"] = gw_ns
+            ref["sectionName"] = sec
+            refs.append(ref)
+        return refs
+
+
+def _allowed(namespaces: set[str], gw_ns: str) -> dict:
+    if not namespaces or namespaces == {gw_ns}:
+        return {"namespaces": {"from": "Same"}}
+    return {"namespaces": {"from": "Selector", "selector": {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(namespaces)},
+    ]}}}
+
+

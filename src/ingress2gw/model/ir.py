@@ -1,0 +1,186 @@
+"""What traffic should do, and who asked for it.
+
+Intents are frozen pydantic models (``Node``); the containers a provider fills (``IngressDraft`` →
+``RuleDraft``) are plain mutable dataclasses, because passes move rules between hosts. Every rule and
+intent carries an ``Origin`` so that whatever an emitter cannot use is reported with its file:line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingress2gw.source.location import Location
+
+__all__ = [
+    "Node", "Origin", "ServiceBackend", "PathMatch", "HeaderMatch", "Match",
+    "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent",
+    "RuleDraft", "TLSCert", "IngressDraft", "ListenerPlan", "HostKey",
+]
+
+
+class Node(BaseModel):
+    """Base of IR intents: frozen, unknown fields rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class Origin(Node):
+    """The source object (and annotation, if any) an IR element came from."""
+
+    kind: str = "Ingress"
+    namespace: str
+    name: str
+    location: Location
+    annotation: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class ServiceBackend(Node):
+    namespace: str
+    name: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    weight: int = Field(default=1, ge=0, le=1_000_000)
+    #: appProtocol of the Service port when known (``kubernetes.io/h2c``, ...).
+    app_protocol: str | None = None
+
+
+class PathMatch(Node):
+    type: Literal["Exact", "PathPrefix", "RegularExpression"]
+    value: str
+
+
+class HeaderMatch(Node):
+    name: str
+    value: str
+    type: Literal["Exact", "RegularExpression"] = "Exact"
+
+
+class Match(Node):
+    path: PathMatch
+    headers: tuple[HeaderMatch, ...] = ()
+
+    def sort_key(self) -> tuple:
+        return (self.path.type, self.path.value, tuple((h.name, h.type, h.value) for h in self.headers))
+
+
+class RequestRedirect(Node):
+    scheme: Literal["http", "https"] | None = None
+    hostname: str | None = None
+    port: int | None = None
+    replace_full_path: str | None = None
+    replace_prefix_match: str | None = None
+    status_code: int = 302
+    origin: Origin | None = None
+
+
+class URLRewrite(Node):
+    hostname: str | None = None
+    replace_full_path: str | None = None
+    replace_prefix_match: str | None = None
+    origin: Origin | None = None
+
+
+class HeaderModifier(Node):
+    direction: Literal["request", "response"]
+    set: tuple[tuple[str, str], ...] = ()
+    add: tuple[tuple[str, str], ...] = ()
+    remove: tuple[str, ...] = ()
+    origin: Origin | None = None
+
+
+class Unmapped(Node):
+    """Something a provider understood but the IR cannot hold yet; reported, never dropped."""
+
+    origin: Origin
+    reason: str
+
+
+Intent = RequestRedirect | URLRewrite | HeaderModifier
+
+
+@dataclass
+class RuleDraft:
+    """One routing rule: a host + match → backends, with the intents attached to it."""
+
+    host: str | None  # None: every host (the catch-all server)
+    match: Match
+    backends: list[ServiceBackend]
+    origin: Origin
+    #: creationTimestamp of the source Ingress (RFC 3339 sorts as text); "" when absent.
+    created: str = ""
+    intents: list[Intent] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    #: Catch-all from spec.defaultBackend: lowest precedence on its host.
+    is_default_backend: bool = False
+    #: Served on plain HTTP / on HTTPS (decided by the provider from TLS and its defaults).
+    serve_http: bool = True
+    serve_https: bool = True
+    #: When the host has TLS, plain-HTTP requests for this rule are redirected to HTTPS.
+    ssl_redirect: bool = False
+
+    def add(self, intent: Intent) -> None:
+        self.intents.append(intent)
+
+    def conflict_key(self) -> tuple:
+        return (self.host or "", self.match.sort_key())
+
+
+@dataclass(frozen=True, order=True)
+class TLSCert:
+    host: str
+    namespace: str
+    secret: str
+
+
+@dataclass(frozen=True, order=True)
+class HostKey:
+    """A Gateway (one per ingress class) and a hostname on it (None = no hostname)."""
+
+    gateway: str
+    host: str
+
+
+@dataclass
+class ListenerPlan:
+    """What one hostname needs on its Gateway."""
+
+    gateway: str
+    host: str | None
+    http: bool = False
+    https: bool = False
+    certs: list[TLSCert] = field(default_factory=list)
+    redirect_code: int = 308
+    namespaces: set[str] = field(default_factory=set)
+    origins: list[Origin] = field(default_factory=list)
+
+
+@dataclass
+class IngressDraft:
+    """A provider's translation of one Ingress."""
+
+    origin: Origin
+    provider: str
+    ingress_class: str
+    gateway: str  # the Gateway key this Ingress's routes attach to (the ingress class, sanitised)
+    created: str
+    rules: list[RuleDraft] = field(default_factory=list)
+    #: Hosts of spec.rules in order (None: a rule without host), including hosts without paths.
+    hosts: list[str | None] = field(default_factory=list)
+    #: Hosts served over HTTPS, with the Secret of each (from spec.tls and the provider's rules).
+    tls: list[TLSCert] = field(default_factory=list)
+    #: Hosts the controller redirects from HTTP to HTTPS, and the status code it uses.
+    redirect_code: int = 308
+    #: Whether rules of this Ingress redirect plain HTTP to HTTPS when their host has TLS.
+    ssl_redirect: bool = False
+    #: The default backend of the Ingress (a catch-all), before passes place it.
+    default_backend: ServiceBackend | None = None
+    default_backend_origin: Origin | None = None
+    unmapped: list[Unmapped] = field(default_factory=list)
+    #: Provider-private state gathered while annotations are read (finished in ``IngressProvider.finish``).
+    provider_state: dict = field(default_factory=dict)

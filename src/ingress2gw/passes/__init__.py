@@ -1,0 +1,1 @@
+"""IR → IR passes. Only ``ingress2gw.pipeline`` knows their order."""

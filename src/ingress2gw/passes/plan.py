@@ -1,0 +1,152 @@
+"""Merge the drafts of every Ingress into per-Gateway host plans.
+
+- Rules of all Ingresses that share a host are merged; each rule keeps the intents of its own Ingress.
+- Conflicts (same host + match from two Ingresses): the oldest Ingress wins (creationTimestamp, then
+  namespace/name, as ingress-nginx sorts them); the loser gets a ``route.conflict`` finding.
+  A default-backend catch-all yields silently to an explicit rule for the same path, as the root
+  location does in the controller.
+- A host has TLS when any of its Ingresses gives it a certificate (the first, oldest, wins).
+- On the HTTP listener of a TLS host, rules that the controller redirected become redirect rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingress2gw.gwapi import Target
+from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, RequestRedirect, RuleDraft, TLSCert
+from ingress2gw.plugin import IngressProvider
+from ingress2gw.report import Code, ObjectRef, Report
+
+
+@dataclass
+class HostPlan:
+    gateway: str
+    host: str | None
+    cert: TLSCert | None = None
+    #: Rules served on the HTTPS listener (empty without a certificate).
+    https_rules: list[RuleDraft] = field(default_factory=list)
+    #: Rules served on the HTTP listener (redirect rules included).
+    http_rules: list[RuleDraft] = field(default_factory=list)
+    #: Namespace of the Ingress that owns the host (the oldest); generated redirect rules live there.
+    owner_namespace: str = ""
+
+
+@dataclass
+class GatewayPlan:
+    name: str
+    ingress_class: str
+    provider: str
+    hosts: dict[str | None, HostPlan] = field(default_factory=dict)
+    sources: list[Origin] = field(default_factory=list)
+
+
+def _age(d: IngressDraft) -> tuple:
+    # Ingresses without creationTimestamp (GitOps files) sort after dated ones, then by namespace/name.
+    return (d.created == "", d.created, d.origin.namespace, d.origin.name)
+
+
+def _ref(o: Origin) -> ObjectRef:
+    return ObjectRef(o.kind, o.namespace, o.name)
+
+
+def plan(drafts: list[IngressDraft], providers: dict[str, IngressProvider], target: Target,
+         report: Report) -> list[GatewayPlan]:
+    by_gateway: dict[str, list[IngressDraft]] = {}
+    for d in drafts:
+        by_gateway.setdefault(d.gateway, []).append(d)
+    plans = []
+    for name in sorted(by_gateway):
+        group = sorted(by_gateway[name], key=_age)
+        provider = providers[group[0].provider]
+        plans.append(_plan_gateway(name, group, provider, target, report))
+    return plans
+
+
+def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvider, target: Target,
+                  report: Report) -> GatewayPlan:
+    gp = GatewayPlan(name=name, ingress_class=drafts[0].ingress_class, provider=provider.name,
+                     sources=[d.origin for d in drafts])
+    # Explicit rules first (oldest Ingress first, in path order), then the default-backend catch-alls.
+    reported: set[str] = set()
+    rules = [r for d in drafts for r in d.rules] + provider.place_default_backends(drafts, report)
+    winners: dict[tuple, RuleDraft] = {}
+    kept: list[RuleDraft] = []
+    for rule in rules:
+        key = rule.conflict_key()
+        first = winners.get(key)
+        if first is None:
+            winners[key] = rule
+            kept.append(rule)
+            continue
+        if rule.is_default_backend:
+            continue  # the root location of the host is taken by an explicit rule
+        if first.origin.key == rule.origin.key:
+            continue  # the same Ingress repeats a path; the controller keeps the first
+        report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
+                   provider=provider.name,
+                   detail=f"host {rule.host or '*'} {rule.match.path.type} {rule.match.path.value} is also "
+                          f"claimed by the older Ingress {first.origin.key}, which the controller served")
+
+    owners: dict[str | None, IngressDraft] = {}
+    certs: dict[str, TLSCert] = {}
+    for d in drafts:
+        for h in d.hosts:
+            owners.setdefault(h, d)
+        for c in d.tls:
+            certs.setdefault(c.host, c)
+    for rule in kept:
+        hp = gp.hosts.get(rule.host)
+        if hp is None:
+            owner = owners.get(rule.host)
+            hp = gp.hosts[rule.host] = HostPlan(
+                gateway=name, host=rule.host, cert=certs.get(rule.host) if rule.host else None,
+                owner_namespace=owner.origin.namespace if owner else rule.origin.namespace)
+        if rule.serve_https and hp.cert is not None:
+            hp.https_rules.append(rule)
+        if rule.serve_http:
+            if hp.cert is not None and rule.ssl_redirect:
+                hp.http_rules.append(_redirect_clone(rule, owners, target, report, provider, reported))
+            else:
+                hp.http_rules.append(rule)
+
+    # The controller's own root location on a TLS host redirects too (it answers 404 over HTTPS).
+    for host, hp in gp.hosts.items():
+        owner = owners.get(host)
+        if hp.cert is None or owner is None or not owner.ssl_redirect:
+            continue
+        covered = any(r.match.path == PathMatch(type="PathPrefix", value="/") and not r.match.headers
+                      for r in hp.http_rules)
+        if not covered:
+            root = RuleDraft(host=host, match=Match(path=PathMatch(type="PathPrefix", value="/")), backends=[],
+                             origin=owner.origin, created=owner.created, ssl_redirect=True)
+            hp.http_rules.append(_redirect_clone(root, owners, target, report, provider, reported))
+        report.add(Code.TLS_REDIRECT, location=owner.origin.location, obj=_ref(owner.origin),
+                   provider=provider.name,
+                   detail=f"plain HTTP requests for {host} are redirected to HTTPS "
+                          f"({_redirect_code(owner.redirect_code, target)})")
+    # Hosts in spec.tls with certificates but no rule at all get nothing (reported by the provider).
+    return gp
+
+
+def _redirect_code(code: int, target: Target) -> int:
+    if code in target.redirect_codes:
+        return code
+    return 301 if code in (301, 308) else 302
+
+
+def _redirect_clone(rule: RuleDraft, owners: dict, target: Target, report: Report,
+                    provider: IngressProvider, reported: set[str]) -> RuleDraft:
+    owner = owners.get(rule.host)
+    wanted = owner.redirect_code if owner else provider.default_redirect_code
+    code = _redirect_code(wanted, target)
+    if code != wanted and owner is not None and rule.host not in reported:
+        reported.add(rule.host)
+        report.add(Code.TLS_REDIRECT_CODE, location=owner.origin.location, obj=_ref(owner.origin),
+                   provider=provider.name,
+                   detail=f"the controller redirected {rule.host} with {wanted}; Gateway API "
+                          f"{target.version} allows only {', '.join(map(str, target.redirect_codes))}, so "
+                          f"{code} was used (clients may change POST to GET)")
+    return RuleDraft(host=rule.host, match=rule.match, backends=[], origin=rule.origin, created=rule.created,
+                     intents=[RequestRedirect(scheme="https", status_code=code, origin=rule.origin)],
+                     serve_http=True, serve_https=False, ssl_redirect=False)

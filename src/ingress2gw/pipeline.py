@@ -1,0 +1,103 @@
+"""The only place that knows the order of the stages.
+
+manifests → source (documents with locations) → inventory → selection → provider (IR) → passes →
+emitter (dicts) → findings. Each stage takes its input plus the Report.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from ingress2gw.gwapi import Target
+from ingress2gw.report import Code, Report
+
+
+@dataclass
+class Options:
+    paths: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    ingress_classes: list[str] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+    emitter: str = "standard"
+    target: Target = field(default_factory=Target)
+    gateway_namespace: str = "gateway-system"
+    gateway_mode: str = "shared"
+    gateway: tuple[str, str] | None = None
+    gateway_class: str | None = None
+    #: Provider options (annotations_prefix, traefik_entrypoints, traefik_strict_prefix_matching...).
+    provider_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    objects: list[dict]
+    report: Report
+
+
+def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
+    from ingress2gw.emitters.standard import EmitOptions, StandardEmitter
+    from ingress2gw.passes.plan import plan
+    from ingress2gw.passes.select import select
+    from ingress2gw.plugin import Context, load_providers
+    from ingress2gw.source.loader import load_paths
+    from ingress2gw.source.objects import build_inventory
+
+    report = Report()
+    # The object graph of a large kind: List is long-lived and acyclic: the cyclic collector would
+    # only walk it again and again (PERFORMANCE-NOTES.md), so it is paused for the run.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = load_paths(opts.paths, stdin=stdin)
+        for p in loaded.problems:
+            code = Code(p.code) if p.code in Code._value2member_map_ else Code.INPUT_YAML_SYNTAX
+            report.add(code, location=p.location, detail=p.message)
+        inventory = build_inventory(loaded.documents, report)
+        del loaded
+        providers = providers if providers is not None else load_providers()
+        unknown = [p for p in opts.providers if p not in providers]
+        if unknown:
+            raise UsageError(f"unknown provider {', '.join(unknown)} (known: {', '.join(sorted(providers))})")
+        ctx = Context(inventory=inventory, options=dict(opts.provider_options))
+        selected = select(inventory, providers, wanted_providers=opts.providers, classes=opts.ingress_classes,
+                          namespaces=opts.namespaces, report=report)
+        contexts: dict[str, Context] = {}
+        drafts = []
+        for s in selected:
+            pctx = contexts.get(s.provider.name)
+            if pctx is None:
+                pctx = contexts[s.provider.name] = Context(inventory=inventory, options=ctx.options)
+                s.provider.configure(pctx, report)
+            gateway = s.ingress_class
+            if opts.gateway_mode == "per-namespace":
+                gateway = f"{s.ingress.namespace}/{s.ingress_class}"
+            report.ingresses[s.ingress.ref] = "converted"
+            drafts.append(s.provider.translate(s.ingress, pctx, report, gateway, s.ingress_class))
+        for ing in inventory.ingresses:
+            report.ingresses.setdefault(ing.ref, "skipped")
+        if contexts:
+            _report_assumptions(report, inventory)
+        plans = plan(drafts, providers, opts.target, report)
+        emit_opts = EmitOptions(target=opts.target, gateway_namespace=opts.gateway_namespace,
+                                gateway_mode=opts.gateway_mode, existing_gateway=opts.gateway,
+                                gateway_class=opts.gateway_class)
+        objects = StandardEmitter(emit_opts, report).emit(plans)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return Result(objects=objects, report=report)
+
+
+def _report_assumptions(report: Report, inventory) -> None:
+    from ingress2gw.source.location import Location
+
+    first = inventory.ingresses[0].locate(()) if inventory.ingresses else Location("-")
+    for provider, items in sorted(report.assumptions.items()):
+        report.add(Code.PROVIDER_DEFAULTS, location=first, provider=provider,
+                   detail=f"{provider} global configuration assumed: " + "; ".join(items))
+
+
+class UsageError(Exception):
+    """A problem with the command line (exit code 2)."""

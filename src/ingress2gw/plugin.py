@@ -1,0 +1,339 @@
+"""The public plugin API. Providers (first-party ones in ``providers/`` included) import only this.
+
+A provider is an object exposed through the ``ingress2gw.providers`` entry-point group. It knows which
+Ingresses are its own (IngressClass controller, class names, annotation prefixes), turns each into an
+``IngressDraft`` (the IR), and declares every annotation it knows in an ``AnnotationRegistry``.
+``IngressProvider`` implements the core Ingress spec; a provider overrides the hooks where its
+controller behaves differently (ImplementationSpecific paths, TLS, default backends).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from ingress2gw.model.ir import (
+    HeaderMatch, HeaderModifier, IngressDraft, Match, Origin, PathMatch, RequestRedirect, RuleDraft,
+    ServiceBackend, TLSCert, Unmapped, URLRewrite,
+)
+from ingress2gw.report import Code, ObjectRef, Report, Status
+from ingress2gw.source.location import Location
+from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, KubeObject, Service
+
+__all__ = [
+    "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "Code", "Context", "HeaderMatch",
+    "HeaderModifier", "IngressDraft", "IngressProvider", "Ingress", "Inventory", "KubeObject", "Match",
+    "ObjectRef", "Origin", "PathMatch", "Report", "RequestRedirect", "RuleDraft", "Service",
+    "ServiceBackend", "Status", "TLSCert", "Unmapped", "URLRewrite", "load_providers",
+]
+
+ENTRY_POINT_GROUP = "ingress2gw.providers"
+
+# ---------------------------------------------------------------------------------------------
+# Annotations: one declaration per key, next to the code that handles it.
+
+
+@dataclass(frozen=True)
+class AnnotationValue:
+    key: str  # the full key as written
+    name: str  # the key without the provider prefix
+    text: str
+    origin: Origin  # points at the key
+    value_location: Location  # points at the value
+
+    @property
+    def origin_ref(self) -> ObjectRef:
+        return ObjectRef(self.origin.kind, self.origin.namespace, self.origin.name)
+
+    def loc(self, *, value: bool = True) -> Location:
+        return self.value_location if value else self.origin.location
+
+
+Handler = Callable[["AnnotationValue", IngressDraft, "Context", Report], None]
+
+
+@dataclass(frozen=True)
+class AnnotationSpec:
+    name: str  # key without the prefix (or the full key when ``prefixed`` is False)
+    area: str
+    status: Status
+    maps_to: str = ""
+    caveat: str = ""
+    remediation: str = ""
+    aliases: tuple[str, ...] = ()
+    handler: Handler | None = None
+    #: False for keys outside the provider prefix (kubernetes.io/ingress.class, cert-manager...).
+    prefixed: bool = True
+    #: "annotation" (on the Ingress) or "service-annotation" (on the Service).
+    kind: str = "annotation"
+    #: current | alias | deprecated | removed
+    lifecycle: str = "current"
+
+    def to_dict(self, prefix: str) -> dict:
+        return {
+            "key": (prefix + self.name) if self.prefixed else self.name,
+            "area": self.area,
+            "status": self.status.value,
+            "kind": self.kind,
+            "lifecycle": self.lifecycle,
+            "mapsTo": self.maps_to or None,
+            "caveat": self.caveat or None,
+            "remediation": self.remediation or None,
+            "aliases": [(prefix + a) if self.prefixed else a for a in self.aliases],
+        }
+
+
+class AnnotationRegistry:
+    """Every annotation a provider knows. Docs, the audit text and ``ingress2gw annotations`` read it."""
+
+    def __init__(self, provider: str, prefix: str):
+        self.provider = provider
+        self.prefix = prefix
+        self._specs: dict[str, AnnotationSpec] = {}
+        self._by_name: dict[str, AnnotationSpec] = {}
+
+    def _register(self, spec: AnnotationSpec) -> None:
+        for name in (spec.name, *spec.aliases):
+            key = name.lower()
+            if key in self._by_name:
+                raise ValueError(f"{self.provider}: annotation {name!r} declared twice")
+            self._by_name[key] = spec
+        self._specs[spec.name] = spec
+
+    def annotation(self, name: str, *, area: str, status: Status = Status.TRANSLATED, maps_to: str = "",
+                   caveat: str = "", remediation: str = "", aliases: Iterable[str] = (),
+                   prefixed: bool = True, kind: str = "annotation", lifecycle: str = "current"):
+        """Decorator: declare an annotation and register its handler."""
+
+        def register(fn: Handler) -> Handler:
+            self._register(AnnotationSpec(
+                name, area, status, maps_to, caveat, remediation, tuple(aliases), fn, prefixed, kind,
+                lifecycle))
+            return fn
+
+        return register
+
+    def declare(self, name: str, *, area: str, status: Status, reason: str = "", remediation: str = "",
+                maps_to: str = "", aliases: Iterable[str] = (), prefixed: bool = True,
+                kind: str = "annotation", lifecycle: str = "current") -> None:
+        """Declare an annotation that has no handler (unsupported, ignored, policy...)."""
+        self._register(AnnotationSpec(
+            name, area, status, maps_to, reason, remediation, tuple(aliases), None, prefixed, kind,
+            lifecycle))
+
+    def lookup(self, name: str) -> AnnotationSpec | None:
+        return self._by_name.get(name.lower())
+
+    def specs(self) -> list[AnnotationSpec]:
+        return sorted(self._specs.values(), key=lambda s: (not s.prefixed, s.name))
+
+
+# ---------------------------------------------------------------------------------------------
+# The translation context and the base provider.
+
+
+@dataclass
+class Context:
+    """What a provider needs besides the Ingress: the inventory and the run's options."""
+
+    inventory: Inventory
+    options: dict = field(default_factory=dict)
+    #: Provider-specific state set by ``IngressProvider.configure`` (e.g. the controller ConfigMap).
+    settings: dict = field(default_factory=dict)
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        return self.inventory.services.get((namespace, name))
+
+
+# Characters Gateway API allows in Exact/PathPrefix values, and the sequences its CEL rules reject.
+_PATH_OK = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})+$")
+_PATH_BAD = ("//", "/./", "/../", "%2f", "%2F", "#")
+_HOST_OK = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def gateway_path_ok(value: str) -> bool:
+    return (value.startswith("/") and bool(_PATH_OK.match(value)) and not any(b in value for b in _PATH_BAD)
+            and not value.endswith(("/..", "/.")))
+
+
+class IngressProvider:
+    """Core Ingress semantics shared by providers; subclasses override the hooks below."""
+
+    name: str = ""
+    #: IngressClass ``spec.controller`` values this provider owns.
+    controllers: tuple[str, ...] = ()
+    #: Class names conventionally owned when no IngressClass object is in the input.
+    class_names: tuple[str, ...] = ()
+    registry: AnnotationRegistry
+    #: Status code of the controller's default HTTP→HTTPS redirect.
+    default_redirect_code: int = 308
+
+    # -- hooks ----------------------------------------------------------------------------------
+    def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
+        return (self.registry.prefix,)
+
+    def configure(self, ctx: Context, report: Report) -> None:
+        """Read global configuration (ConfigMaps, static config options) into ``ctx.settings``."""
+
+    def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
+                                report: Report) -> PathMatch | None:
+        """ImplementationSpecific is the controller's own matching; default: treat as Prefix."""
+        return self.prefix_match(ing, ip, report)
+
+    def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        """Decide which rules are served on HTTP/HTTPS and which hosts get certificates."""
+
+    def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        """Called after the annotations were read, to settle what depends on several of them."""
+
+    def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
+        """Turn spec.defaultBackend of the drafts into catch-all rules, as the controller does."""
+        return []
+
+    # -- the core spec ------------------------------------------------------------------------------
+    def translate(self, ing: Ingress, ctx: Context, report: Report, gateway: str,
+                  ingress_class: str) -> IngressDraft:
+        origin = Origin(namespace=ing.namespace, name=ing.name, location=ing.locate(()))
+        draft = IngressDraft(origin=origin, provider=self.name, ingress_class=ingress_class, gateway=gateway,
+                             created=ing.created, redirect_code=self.default_redirect_code)
+        if ing.default_backend is not None:
+            draft.default_backend = self.resolve_backend(ing, ing.default_backend, ctx, report)
+            draft.default_backend_origin = Origin(namespace=ing.namespace, name=ing.name,
+                                                  location=ing.locate(ing.default_backend.path, part="key"))
+        if not ing.rules and ing.default_backend is None:
+            report.add(Code.INGRESS_EMPTY, location=origin.location, obj=ing.ref, provider=self.name)
+        for rule in ing.rules:
+            host = self.normalize_host(ing, rule.host, rule.doc_path, report)
+            if host is False:
+                continue
+            if host not in draft.hosts:
+                draft.hosts.append(host)
+            for ip in rule.paths:
+                match = self.path_match(ing, ip, ctx, report)
+                if match is None or ip.backend is None:
+                    continue
+                backend = self.resolve_backend(ing, ip.backend, ctx, report, path=ip.path or "/")
+                if backend is None:
+                    continue
+                draft.rules.append(RuleDraft(
+                    host=host, match=Match(path=match), backends=[backend],
+                    origin=Origin(namespace=ing.namespace, name=ing.name, location=ing.locate(ip.doc_path)),
+                    created=ing.created,
+                ))
+        self.apply_tls(ing, draft, ctx, report)
+        self.apply_annotations(ing, draft, ctx, report)
+        self.finish(ing, draft, ctx, report)
+        return draft
+
+    def normalize_host(self, ing: Ingress, host: str | None, path: tuple, report: Report):
+        if not host:
+            return None
+        h = host.strip().lower().rstrip(".")
+        if not _HOST_OK.match(h):
+            report.add(Code.INPUT_INVALID_OBJECT, location=ing.locate(path + ("host",)), obj=ing.ref,
+                       provider=self.name, detail=f"host {host!r} is not a valid DNS name or wildcard")
+            return False
+        return h
+
+    def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
+        if ip.path_type == "Exact":
+            return self.checked(ing, ip, PathMatch(type="Exact", value=ip.path or "/"), report)
+        if ip.path_type == "Prefix":
+            return self.prefix_match(ing, ip, report)
+        return self.implementation_specific(ing, ip, ctx, report)
+
+    def prefix_match(self, ing: Ingress, ip: IngressPath, report: Report) -> PathMatch | None:
+        value = ip.path or "/"
+        if len(value) > 1:
+            value = value.rstrip("/") or "/"  # Prefix ignores a trailing slash, as PathPrefix does
+        return self.checked(ing, ip, PathMatch(type="PathPrefix", value=value), report)
+
+    def checked(self, ing: Ingress, ip: IngressPath, match: PathMatch, report: Report) -> PathMatch | None:
+        if match.type == "RegularExpression" or gateway_path_ok(match.value):
+            return match
+        report.add(Code.PATH_INVALID, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
+                   provider=self.name, value=ip.path,
+                   detail=f"path {ip.path!r} ({ip.path_type}) is not a valid Gateway API {match.type} value")
+        return None
+
+    def resolve_backend(self, ing: Ingress, b: Backend, ctx: Context, report: Report,
+                        path: str | None = None) -> ServiceBackend | None:
+        where = f" for path {path!r}" if path is not None else " (default backend)"
+        if b.resource is not None:
+            report.add(Code.BACKEND_RESOURCE, location=ing.locate(b.path + ("resource",), part="key"),
+                       obj=ing.ref, provider=self.name,
+                       detail=f"backend{where} is a {b.resource.get('kind', 'resource')}, not a Service")
+            return None
+        svc = ctx.service(ing.namespace, b.service)
+        port = b.port_number
+        app_protocol = None
+        if svc is not None:
+            for sp in svc.ports:
+                if (port is not None and sp.port == port) or (b.port_name is not None and sp.name == b.port_name):
+                    port, app_protocol = sp.port, sp.app_protocol
+                    break
+        if port is None:
+            reason = ("its Service is not in the input" if svc is None
+                      else f"Service {ing.namespace}/{b.service} has no port named {b.port_name!r}")
+            report.add(Code.BACKEND_UNRESOLVED_PORT, location=ing.locate(b.path), obj=ing.ref,
+                       provider=self.name, value=b.port_name,
+                       detail=f"backend {b.service}:{b.port_name}{where} uses a named port, and {reason}; "
+                              "the path was left out")
+            return None
+        return ServiceBackend(namespace=ing.namespace, name=b.service, port=port, app_protocol=app_protocol)
+
+    # -- annotations --------------------------------------------------------------------------
+    def apply_annotations(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        prefixes = self.annotation_prefixes(ctx)
+        for key in sorted(ing.annotations):
+            name = None
+            for prefix in prefixes:
+                if key.startswith(prefix):
+                    name = key[len(prefix):]
+                    spec = self.registry.lookup(name)
+                    break
+            else:
+                spec = self.registry.lookup(key)
+                if spec is None or spec.prefixed:
+                    continue  # not this provider's: never copied, other providers may know it
+                name = key
+            origin = Origin(namespace=ing.namespace, name=ing.name, annotation=key,
+                            location=ing.annotation_location(key))
+            value = AnnotationValue(key, name, ing.annotations[key], origin,
+                                    ing.annotation_location(key, part="value"))
+            if spec is None:
+                report.add(Code.ANNOTATION_UNKNOWN, location=origin.location, obj=ing.ref, provider=self.name,
+                           annotation=key, value=value.text,
+                           detail=f"{key} is not an annotation {self.name} knows; it was not translated")
+                continue
+            self.dispatch(spec, value, draft, ctx, report, ing.ref)
+
+    def dispatch(self, spec: AnnotationSpec, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                 report: Report, ref: ObjectRef) -> None:
+        before = len(report.findings)
+        if spec.handler is not None:
+            spec.handler(value, draft, ctx, report)
+        if any(f.annotation == value.key for f in report.findings[before:]):
+            return  # the handler reported on this annotation itself
+        code = {
+            Status.TRANSLATED: Code.ANNOTATION_TRANSLATED, Status.LOSSY: Code.ANNOTATION_LOSSY,
+            Status.POLICY: Code.ANNOTATION_POLICY, Status.UNSUPPORTED: Code.ANNOTATION_UNSUPPORTED,
+            Status.IGNORED: Code.ANNOTATION_IGNORED, Status.SECURITY: Code.ANNOTATION_SECURITY,
+        }[spec.status]
+        detail = spec.caveat or code.info.title
+        report.add(code, location=value.origin.location, obj=ref, provider=self.name, annotation=value.key,
+                   value=value.text, detail=detail, remedy=spec.remediation)
+
+
+def load_providers() -> dict[str, IngressProvider]:
+    """Providers found through the ``ingress2gw.providers`` entry-point group, by name."""
+    from importlib.metadata import entry_points
+
+    found: dict[str, IngressProvider] = {}
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        provider = ep.load()
+        if isinstance(provider, type):
+            provider = provider()
+        found[provider.name or ep.name] = provider
+    return found

@@ -1,0 +1,279 @@
+"""The diagnostic catalog: every finding code, its severity and status, and the text users read.
+
+Severity and status come from here, never from the caller (STYLE.md). ``docs/diagnostics.md`` is
+generated from this table by ``python -m ingress2gw.devtools gen-docs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Status(str, Enum):
+    """What happened to the source setting (DESIGN.md, "The audit report")."""
+
+    TRANSLATED = "translated"
+    LOSSY = "lossy"
+    POLICY = "policy"
+    UNSUPPORTED = "unsupported"
+    UNKNOWN = "unknown"
+    IGNORED = "ignored"
+    SECURITY = "security"
+    SKIPPED = "skipped"  # an object the tool did not convert (other class, namespace filter)
+    INVALID = "invalid"  # input the tool could not read or understand
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    code: str
+    severity: Severity
+    status: Status
+    title: str
+    remedy: str
+
+
+class Code(Enum):
+    """Finding codes. The value is the stable dotted kebab-case id printed to users."""
+
+    def __new__(cls, code: str, severity: Severity, status: Status, title: str, remedy: str):
+        obj = object.__new__(cls)
+        obj._value_ = code
+        obj.info = CodeInfo(code, severity, status, title, remedy)
+        return obj
+
+    @property
+    def severity(self) -> Severity:
+        return self.info.severity
+
+    @property
+    def status(self) -> Status:
+        return self.info.status
+
+    # --- input --------------------------------------------------------------------------------
+    INPUT_UNREADABLE = (
+        "input.unreadable", Severity.ERROR, Status.INVALID,
+        "An input path could not be read.",
+        "Check the path and its permissions.",
+    )
+    INPUT_NO_MANIFESTS = (
+        "input.no-manifests", Severity.WARNING, Status.INVALID,
+        "A directory holds no *.yaml, *.yml or *.json file.",
+        "Point ingress2gw at the directory that holds the manifests.",
+    )
+    INPUT_YAML_SYNTAX = (
+        "input.yaml-syntax", Severity.ERROR, Status.INVALID,
+        "A YAML document could not be parsed.",
+        "Fix the YAML at the position shown; the other documents were still converted.",
+    )
+    INPUT_JSON_SYNTAX = (
+        "input.json-syntax", Severity.ERROR, Status.INVALID,
+        "A JSON file could not be parsed.",
+        "Fix the JSON at the position shown.",
+    )
+    INPUT_DUPLICATE_KEY = (
+        "input.duplicate-key", Severity.WARNING, Status.INVALID,
+        "A mapping repeats a key; the last value is used, as kubectl does.",
+        "Remove the duplicate key so that the intended value is unambiguous.",
+    )
+    INPUT_BINARY = (
+        "input.binary", Severity.ERROR, Status.INVALID,
+        "A file is not UTF-8 text.",
+        "Remove the file from the inputs or convert it to UTF-8 YAML/JSON.",
+    )
+    INPUT_TOO_LARGE = (
+        "input.too-large", Severity.ERROR, Status.INVALID,
+        "A file is larger than ingress2gw reads.",
+        "Split the file or export fewer objects at a time.",
+    )
+    INPUT_ALIAS_BOMB = (
+        "input.alias-bomb", Severity.ERROR, Status.INVALID,
+        "A YAML document expands its aliases into far more nodes than it contains.",
+        "Remove the recursive or exponential aliases from the document.",
+    )
+    INPUT_TOO_DEEP = (
+        "input.too-deep", Severity.ERROR, Status.INVALID,
+        "A YAML document nests deeper than any Kubernetes object does.",
+        "Check that the file is a Kubernetes manifest.",
+    )
+    INPUT_NOT_AN_OBJECT = (
+        "input.not-an-object", Severity.WARNING, Status.INVALID,
+        "A document is not a mapping, so it cannot be a Kubernetes object.",
+        "Remove the document or fix its indentation.",
+    )
+    INPUT_INVALID_OBJECT = (
+        "input.invalid-object", Severity.ERROR, Status.INVALID,
+        "An object has a field of the wrong type or misses a required field.",
+        "Fix the field shown; the API server would reject this object too.",
+    )
+    INPUT_UNKNOWN_API_VERSION = (
+        "input.unknown-api-version", Severity.WARNING, Status.INVALID,
+        "An Ingress uses an apiVersion ingress2gw does not know.",
+        "Use networking.k8s.io/v1 (or v1beta1, extensions/v1beta1).",
+    )
+    # --- selection ----------------------------------------------------------------------------
+    INGRESS_OTHER_CLASS = (
+        "ingress.other-class", Severity.INFO, Status.SKIPPED,
+        "An Ingress belongs to a class or controller that was not selected.",
+        "Select it with --ingress-class or --provider if it should be converted.",
+    )
+    INGRESS_NO_CLASS = (
+        "ingress.no-class", Severity.WARNING, Status.SKIPPED,
+        "An Ingress names no class, no default IngressClass is in the input, and no provider could be inferred.",
+        "Add spec.ingressClassName, include the IngressClass objects in the input, or pass --provider.",
+    )
+    INGRESS_NAMESPACE_FILTERED = (
+        "ingress.namespace-filtered", Severity.INFO, Status.SKIPPED,
+        "An Ingress is outside the namespaces selected with -n.",
+        "Use -A or add its namespace with -n.",
+    )
+    INGRESS_CLASS_ASSUMED = (
+        "ingress.class-assumed", Severity.INFO, Status.TRANSLATED,
+        "The controller of an ingress class was inferred without its IngressClass object.",
+        "Include the IngressClass objects in the input (kubectl get ingressclass -o yaml) to make ownership explicit.",
+    )
+    INGRESS_CLASS_CONFLICT = (
+        "ingress.class-conflict", Severity.WARNING, Status.LOSSY,
+        "An Ingress sets both spec.ingressClassName and the kubernetes.io/ingress.class annotation to different classes.",
+        "Remove the legacy annotation; the annotation was used, as the controllers do.",
+    )
+    INGRESS_EMPTY = (
+        "ingress.empty", Severity.WARNING, Status.SKIPPED,
+        "An Ingress has neither rules nor a default backend, so it routes nothing.",
+        "Delete the Ingress or give it rules.",
+    )
+    # --- routing --------------------------------------------------------------------------------
+    ROUTE_CONFLICT = (
+        "route.conflict", Severity.WARNING, Status.LOSSY,
+        "Two Ingresses claim the same host, path and match; the controller served only one of them.",
+        "Remove the losing path from its Ingress, or give it a different path.",
+    )
+    ROUTE_DEFAULT_BACKEND_SHADOWED = (
+        "route.default-backend-shadowed", Severity.INFO, Status.LOSSY,
+        "A default backend was not used because the controller uses another one for the same host or catch-all.",
+        "Move the default backend to the Ingress that owns the host, or delete it.",
+    )
+    PATH_INVALID = (
+        "path.invalid", Severity.ERROR, Status.UNSUPPORTED,
+        "A path cannot be expressed as a Gateway API path match.",
+        "Rewrite the path so it starts with / and uses only URL path characters.",
+    )
+    PATH_CHARACTER_PREFIX = (
+        "path.character-prefix", Severity.WARNING, Status.LOSSY,
+        "The controller matched this path as a character prefix; Gateway API PathPrefix matches whole path segments.",
+        "Check that no client relies on the path matching longer segments (e.g. /app matching /application).",
+    )
+    BACKEND_UNRESOLVED_PORT = (
+        "backend.unresolved-port", Severity.ERROR, Status.UNSUPPORTED,
+        "A backend names a Service port by name, and the Service is not in the input or has no such port.",
+        "Add the Service to the input (kubectl get service -o yaml), or use a port number in the Ingress.",
+    )
+    BACKEND_RESOURCE = (
+        "backend.resource", Severity.ERROR, Status.UNSUPPORTED,
+        "A backend points at a resource (spec.backend.resource) rather than a Service.",
+        "Route to a Service, or express the object as a Gateway API backend your implementation supports.",
+    )
+    # --- TLS ------------------------------------------------------------------------------------
+    TLS_NO_SECRET = (
+        "tls.no-secret", Severity.WARNING, Status.LOSSY,
+        "A TLS host has no secretName, so the controller served its default certificate; no HTTPS listener was emitted.",
+        "Create a certificate Secret for the host (e.g. with cert-manager) and add it to spec.tls.",
+    )
+    TLS_HOST_WITHOUT_RULE = (
+        "tls.host-without-rule", Severity.INFO, Status.IGNORED,
+        "A host is listed in spec.tls but no rule routes it.",
+        "Nothing to do unless the host should be served.",
+    )
+    TLS_REDIRECT = (
+        "tls.redirect", Severity.INFO, Status.TRANSLATED,
+        "The controller redirected plain HTTP to HTTPS for this host; an HTTP listener route with a redirect was emitted.",
+        "Nothing to do.",
+    )
+    TLS_REDIRECT_CODE = (
+        "tls.redirect-code", Severity.WARNING, Status.LOSSY,
+        "The controller answered HTTP with a 307/308 redirect, which the target Gateway API version cannot express; 301/302 was used.",
+        "Target Gateway API >= 1.5 to keep the method-preserving redirect code.",
+    )
+    TLS_DEFAULT_CERTIFICATE = (
+        "tls.default-certificate", Severity.INFO, Status.LOSSY,
+        "The controller also served this host over HTTPS with its default certificate; that has no Gateway API equivalent without a Secret.",
+        "Add a certificate Secret for the host to spec.tls if HTTPS clients reach it.",
+    )
+    # --- annotations ----------------------------------------------------------------------------
+    ANNOTATION_TRANSLATED = (
+        "annotation.translated", Severity.INFO, Status.TRANSLATED,
+        "An annotation was translated.",
+        "Nothing to do.",
+    )
+    ANNOTATION_LOSSY = (
+        "annotation.lossy", Severity.WARNING, Status.LOSSY,
+        "An annotation was translated, but the result behaves differently in the cases described.",
+        "Review the difference described in the finding.",
+    )
+    ANNOTATION_POLICY = (
+        "annotation.policy", Severity.WARNING, Status.POLICY,
+        "An annotation needs an implementation policy that the chosen emitter does not produce.",
+        "Choose an --emitter that supports the policy, or configure it on your gateway by hand.",
+    )
+    ANNOTATION_UNSUPPORTED = (
+        "annotation.unsupported", Severity.ERROR, Status.UNSUPPORTED,
+        "An annotation has no translation; its behaviour is lost unless rebuilt by hand.",
+        "Follow the manual step in the finding.",
+    )
+    ANNOTATION_UNKNOWN = (
+        "annotation.unknown", Severity.ERROR, Status.UNKNOWN,
+        "An annotation has the provider's prefix but is not one the provider knows.",
+        "Check the spelling; unknown annotations are never copied into the output.",
+    )
+    ANNOTATION_IGNORED = (
+        "annotation.ignored", Severity.INFO, Status.IGNORED,
+        "An annotation has no effect on routing once the controller is gone.",
+        "Nothing to do.",
+    )
+    ANNOTATION_INVALID_VALUE = (
+        "annotation.invalid-value", Severity.WARNING, Status.INVALID,
+        "An annotation value is not valid; the controller ignored it and used its default.",
+        "Fix or remove the value.",
+    )
+    ANNOTATION_SECURITY = (
+        "annotation.security", Severity.ERROR, Status.SECURITY,
+        "An annotation injects raw proxy configuration; it is never translated into anything that runs code.",
+        "Rebuild the behaviour with route filters or implementation policies, and review what the snippet did.",
+    )
+    # --- output ---------------------------------------------------------------------------------
+    GATEWAY_API_VERSION = (
+        "gateway-api.version", Severity.WARNING, Status.LOSSY,
+        "A feature needs a newer Gateway API version or the experimental channel, so it was left out.",
+        "Target a Gateway API version/channel that has the feature (--gateway-api-version, --channel).",
+    )
+    GATEWAY_LISTENER_LIMIT = (
+        "gateway.listener-limit", Severity.INFO, Status.TRANSLATED,
+        "More than 64 listeners were needed, so listeners were spread over several Gateways or ListenerSets.",
+        "Nothing to do; review the split if your implementation charges per Gateway.",
+    )
+    GATEWAY_EXISTING = (
+        "gateway.existing", Severity.INFO, Status.TRANSLATED,
+        "Routes attach to an existing Gateway given with --gateway; no Gateway was emitted.",
+        "Make sure the existing Gateway has listeners (sectionName) and allowedRoutes matching the routes.",
+    )
+    ROUTE_TOO_LARGE = (
+        "route.split", Severity.INFO, Status.TRANSLATED,
+        "A host needed more rules than one route may hold, so its rules were split over several routes.",
+        "Nothing to do.",
+    )
+    PROVIDER_DEFAULTS = (
+        "provider.defaults", Severity.INFO, Status.TRANSLATED,
+        "The controller's global configuration was not in the input; the translation assumed its defaults.",
+        "Pass the controller configuration (ConfigMap or static config) if it differed from the defaults listed.",
+    )
+
+
+def all_codes() -> list[CodeInfo]:
+    """The catalog in declaration order (the generated docs use it)."""
+    return [c.info for c in Code]

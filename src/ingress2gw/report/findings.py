@@ -1,0 +1,126 @@
+"""One findings model. Renderers (terminal, JSON, ...) read it; nothing else formats findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingress2gw.report.codes import Code, Severity, Status
+from ingress2gw.source.location import Location
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectRef:
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+
+_SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: Code
+    location: Location
+    message: str
+    obj: ObjectRef | None = None
+    provider: str = ""
+    annotation: str = ""
+    value: str | None = None
+    remedy: str = ""
+    #: Overrides the catalog status where the emitter decides it (an annotation's status per emitter).
+    status_override: Status | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return self.code.severity
+
+    @property
+    def status(self) -> Status:
+        return self.status_override or self.code.status
+
+    @property
+    def remediation(self) -> str:
+        return self.remedy or self.code.info.remedy
+
+    def sort_key(self) -> tuple:
+        return (
+            self.location.file, self.location.line, self.location.col,
+            _SEVERITY_RANK[self.severity], self.code.value, self.annotation, self.message,
+        )
+
+    def parsable(self) -> str:
+        """``file:line:col: severity[code] annotation: message (Kind ns/name)`` — the grep-able form."""
+        head = f"{self.location}: {self.severity.value}[{self.code.value}]"
+        subject = f" {self.annotation}:" if self.annotation else ""
+        tail = f" ({self.obj})" if self.obj else ""
+        return f"{head}{subject} {self.message}{tail}"
+
+    def to_dict(self) -> dict:
+        d = {
+            "code": self.code.value,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "provider": self.provider or None,
+            "object": (
+                {"kind": self.obj.kind, "namespace": self.obj.namespace or None, "name": self.obj.name}
+                if self.obj else None
+            ),
+            "annotation": self.annotation or None,
+            "value": self.value,
+            "location": {"file": self.location.file, "line": self.location.line, "column": self.location.col},
+            "message": self.message,
+            "remedy": self.remediation,
+        }
+        return d
+
+
+@dataclass
+class Report:
+    """Collects findings. Each pipeline stage takes its input plus the Report."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: Ingresses considered, by ObjectRef, for the fully/partly/not translated summary.
+    ingresses: dict[ObjectRef, str] = field(default_factory=dict)
+    #: Global defaults the translation assumed (provider -> list of "key=value").
+    assumptions: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(
+        self,
+        code: Code,
+        *,
+        location: Location,
+        detail: str = "",
+        obj: ObjectRef | None = None,
+        provider: str = "",
+        annotation: str = "",
+        value: str | None = None,
+        remedy: str = "",
+        status: Status | None = None,
+    ) -> Finding:
+        finding = Finding(
+            code=code, location=location, message=detail or code.info.title, obj=obj,
+            provider=provider, annotation=annotation, value=value, remedy=remedy,
+            status_override=status,
+        )
+        self.findings.append(finding)
+        return finding
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.findings, key=Finding.sort_key)
+
+    def has_input_errors(self) -> bool:
+        return any(f.status is Status.INVALID and f.severity is Severity.ERROR for f in self.findings)
+
+    def ingress_outcome(self, ref: ObjectRef) -> str:
+        """``full``, ``partial`` or ``none`` for an Ingress, from its findings."""
+        state = self.ingresses.get(ref)
+        if state in ("skipped", None):
+            return "none"
+        worst = {f.status for f in self.findings if f.obj == ref}
+        if worst & {Status.UNSUPPORTED, Status.UNKNOWN, Status.SECURITY, Status.POLICY, Status.LOSSY}:
+            return "partial"
+        return "full"

@@ -1,0 +1,425 @@
+"""Load manifests from files, directories and stdin into ``Document`` objects that know their positions.
+
+Bad input never raises: every problem becomes an ``InputProblem`` with a code, a location and a message, and the
+rest of the input is still loaded. Codes (severity lives in the diagnostic catalog, not here):
+
+- ``input.unreadable``     a path that does not exist or cannot be read
+- ``input.no-manifests``   a directory without ``*.yaml``/``*.yml``/``*.json`` files (a warning)
+- ``input.too-large``      a file bigger than ``MAX_FILE_BYTES``
+- ``input.binary``         NUL bytes or text that is not UTF-8 (UTF-16 with a BOM is accepted)
+- ``input.yaml-syntax``    the parser's message and position; also undefined/recursive aliases and bad ``<<``
+- ``input.json-syntax``    invalid JSON in a ``.json`` file
+- ``input.duplicate-key``  a mapping key given twice (the last value is kept, like kubectl)
+- ``input.alias-bomb``     aliases that expand a document far beyond its size (the document is dropped)
+- ``input.too-deep``       nesting deeper than ``MAX_DEPTH`` (the document is dropped)
+- ``input.not-an-object``  a document (or a ``List`` item) that is not a mapping
+
+Speed: YAML goes through libyaml (``ruamel.yaml.clib``) and the event constructor in ``yamlfast``; the cyclic
+garbage collector is paused while loading (it would otherwise rescan the growing object graph again and again).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import json
+import os
+import re
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ingress2gw.source import yamlfast
+from ingress2gw.source.jsonloc import JsonIndex
+from ingress2gw.source.location import Location
+from ingress2gw.source.yamlfast import MAX_DEPTH, MarkedList, MarkedMap
+
+__all__ = [
+    "Document", "InputProblem", "LoadResult", "load_paths", "load_bytes", "c_parser_in_use",
+    "MAX_FILE_BYTES", "MAX_DEPTH", "MANIFEST_SUFFIXES",
+]
+
+#: Files bigger than this are not read (``input.too-large``).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Suffixes picked up when walking a directory (compared case-insensitively). Files named explicitly are always read.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    code: str
+    location: Location
+    message: str
+
+
+@dataclass
+class Document:
+    """One Kubernetes object from the input (a ``List`` item is a Document of its own)."""
+
+    source: str
+    index: int
+    item: int | None
+    obj: dict
+    line: int
+    _json: JsonIndex | None = field(default=None, repr=False, compare=False)  # JSON input: lazy positions
+    _prefix: tuple = field(default=(), repr=False, compare=False)  # JSON input: path of obj inside the file
+
+    def locate(self, path: tuple[str | int, ...] = (), *, part: str = "value") -> Location:
+        """Where ``path`` (relative to ``obj``) is: its key (``part="key"``) or its value.
+
+        A path that does not exist gives the position of its nearest existing ancestor. Never raises.
+        """
+        try:
+            if self._json is not None:
+                line0, col0 = self._json.mark(self._prefix + tuple(path), part)
+                return Location.from_mark(self.source, line0, col0)
+            return Location.from_mark(self.source, *_mark(self.obj, path, part))
+        except Exception:  # noqa: BLE001 - locating is best effort; a diagnostic must never crash the run
+            return Location(self.source, self.line, 0)
+
+
+class _JsonDocument(Document):
+    """A Document from a JSON file: ``line`` is computed on first use (positions are lazy for JSON)."""
+
+    @property  # type: ignore[override]
+    def line(self) -> int:
+        if self._line <= 0:
+            self._line = Location.from_mark(self.source, *self._json.mark(self._prefix)).line
+        return self._line
+
+    @line.setter
+    def line(self, value: int) -> None:
+        self._line = value
+
+
+def _mark(obj: Any, path: tuple, part: str) -> tuple[int, int]:
+    best = getattr(obj, "_start", (0, 0))
+    node = obj
+    for p in path:
+        if isinstance(node, MarkedMap) and isinstance(p, str) and p in node._marks:
+            kl, kc, vl, vc = node._marks[p]
+            best = (kl, kc) if part == "key" else (vl, vc)
+            node = node[p]
+        elif (
+            isinstance(node, MarkedList) and isinstance(p, int) and not isinstance(p, bool)
+            and -len(node._marks) <= p < len(node._marks)
+        ):
+            best = node._marks[p]
+            node = node[p]
+        else:
+            break
+    return best
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document]
+    problems: list[InputProblem]
+
+
+def c_parser_in_use() -> bool:
+    """True when YAML goes through libyaml (``ruamel.yaml.clib``), not a pure-Python fallback."""
+    return yamlfast.CParser.__module__.endswith("_ruamel_yaml") and hasattr(yamlfast.CParser, "get_event")
+
+
+# -- paths -------------------------------------------------------------------------------------------------------
+
+
+def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None) -> LoadResult:
+    """Load files, directories (recursively) and ``-`` (stdin, bytes) in the order given."""
+    result = LoadResult([], [])
+    for path in paths:
+        if path == "-":
+            _load_stdin(stdin, result)
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            result.problems.append(InputProblem("input.unreadable", Location(path), f"cannot read {path}: {_why(e)}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            files = list(_walk(path, result))
+            if not files:
+                result.problems.append(
+                    InputProblem("input.no-manifests", Location(path), f"no *.yaml, *.yml or *.json files in {path}")
+                )
+            for f in files:
+                _load_file(f, result)
+        else:
+            _load_file(path, result)
+    return result
+
+
+def _why(e: OSError) -> str:
+    return e.strerror or type(e).__name__
+
+
+def _walk(top: str, result: LoadResult):
+    """Manifest files under ``top``: depth first, names sorted, hidden entries skipped, symlink loops broken."""
+    seen: set[tuple[int, int]] = set()
+    pending = [top]
+    while pending:
+        d = pending.pop()
+        try:
+            st = os.stat(d)
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            with os.scandir(d) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            result.problems.append(InputProblem("input.unreadable", Location(d), f"cannot read {d}: {_why(e)}"))
+            continue
+        subdirs = []
+        for e in entries:
+            if e.name.startswith("."):
+                continue  # .git, .github, editor files
+            try:
+                is_dir = e.is_dir()  # follows symlinks; loops are cut by ``seen``
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append(e.path)
+            elif e.name.lower().endswith(MANIFEST_SUFFIXES):
+                yield e.path
+        # Files of a directory come before its subdirectories; subdirectories in name order.
+        pending.extend(reversed(subdirs))
+
+
+def _load_file(path: str, result: LoadResult) -> None:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            result.problems.append(_too_large(path, size))
+            return
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        result.problems.append(InputProblem("input.unreadable", Location(path), f"cannot read {path}: {_why(e)}"))
+        return
+    if len(data) > MAX_FILE_BYTES:
+        result.problems.append(_too_large(path, len(data)))
+        return
+    _load_data(data, path, path.lower().endswith(".json"), result)
+
+
+def _load_stdin(stdin: BinaryIO | None, result: LoadResult) -> None:
+    if stdin is None:
+        import sys
+
+        stdin = sys.stdin.buffer
+    try:
+        data = stdin.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as e:
+        result.problems.append(InputProblem("input.unreadable", Location("-"), f"cannot read stdin: {e}"))
+        return
+    if len(data) > MAX_FILE_BYTES:
+        result.problems.append(_too_large("-", len(data)))
+        return
+    _load_data(data, "-", None, result)
+
+
+def _too_large(source: str, size: int) -> InputProblem:
+    return InputProblem(
+        "input.too-large", Location(source),
+        f"{source} is {size / 2**20:.0f} MiB or more; the limit is {MAX_FILE_BYTES // 2**20} MiB",
+    )
+
+
+# -- bytes -------------------------------------------------------------------------------------------------------
+
+
+def load_bytes(data: bytes, source: str) -> LoadResult:
+    """Load one file's content; JSON when ``source`` ends in ``.json``, else YAML (stdin: sniffed)."""
+    result = LoadResult([], [])
+    if len(data) > MAX_FILE_BYTES:
+        result.problems.append(_too_large(source, len(data)))
+        return result
+    _load_data(data, source, None if source == "-" else source.lower().endswith(".json"), result)
+    return result
+
+
+def _load_data(data: bytes, source: str, is_json: bool | None, result: LoadResult) -> None:
+    text = _decode(data, source, result)
+    if text is None or not text.strip():
+        return  # binary (reported) or empty: nothing to load
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if is_json is None:  # stdin: JSON if it looks and parses like JSON, else YAML
+            is_json = text.lstrip()[:1] in ("{", "[") and _load_json(text, source, result, quiet=True)
+            if is_json:
+                return
+        if is_json:
+            _load_json(text, source, result)
+        else:
+            # libyaml reads UTF-8 bytes itself (BOM included); anything else goes in as the decoded text.
+            utf8 = not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            _load_yaml(data if utf8 else text, text, source, result)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decode(data: bytes, source: str, result: LoadResult) -> str | None:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\0" not in data:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start)
+            result.problems.append(InputProblem(
+                "input.binary", Location.from_mark(source, line, 0),
+                f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); is this a binary file?",
+            ))
+            return None
+    nul = data.find(b"\0")
+    line = data.count(b"\n", 0, max(nul, 0))
+    result.problems.append(InputProblem(
+        "input.binary", Location.from_mark(source, line, 0), "binary data (NUL bytes); not a manifest"
+    ))
+    return None
+
+
+# -- JSON --------------------------------------------------------------------------------------------------------
+
+
+def _load_json(text: str, source: str, result: LoadResult, quiet: bool = False) -> bool:
+    """Parse a JSON text (positions are computed later, on the first ``locate``). ``quiet``: no problem on failure."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        if not quiet:
+            result.problems.append(InputProblem(
+                "input.json-syntax", Location.from_mark(source, e.lineno - 1, e.colno - 1), f"invalid JSON: {e.msg}"
+            ))
+        return False
+    except RecursionError:
+        if not quiet:
+            result.problems.append(InputProblem("input.too-deep", Location(source, 1, 1), "JSON nested too deeply"))
+        return False
+    index = JsonIndex(text)
+
+    def make(item: int | None, obj: dict) -> Document:
+        return _JsonDocument(source, 0, item, obj, 0, index, () if item is None else ("items", item))
+
+    _emit(source, 0, value, result, make, lambda path: index.mark(path))
+    return True
+
+
+# -- YAML --------------------------------------------------------------------------------------------------------
+
+_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+
+
+def _load_yaml(stream: bytes | str, text: str, source: str, result: LoadResult) -> None:
+    problems = result.problems
+
+    def on_document(index: int, root: Any, root_mark: tuple[int, int], warnings: list) -> None:
+        for code, l0, c0, key, (fl, fc) in warnings:
+            first = Location.from_mark(source, fl, fc)
+            problems.append(InputProblem(
+                code, Location.from_mark(source, l0, c0),
+                f"duplicate key {key!r} (first at line {first.line}); the last value is used",
+            ))
+
+        def make(item: int | None, obj: dict) -> Document:
+            return Document(source, index, item, obj, Location.from_mark(source, *obj._start).line)
+
+        def mark_of(path: tuple) -> tuple[int, int]:
+            return _mark(root, path, "value") if isinstance(root, (MarkedMap, MarkedList)) else root_mark
+
+        _emit(source, index, root, result, make, mark_of)
+
+    def on_problem(code: str, l0: int, c0: int, message: str) -> None:
+        problems.append(InputProblem(code, Location.from_mark(source, l0, c0), message))
+
+    line_base, offset, counter = 0, 0, [0]
+    while True:
+        parser = yamlfast.CParser(stream if offset == 0 else text[offset:])
+        try:
+            yamlfast.parse_stream(parser, line_base, on_document, on_problem, counter)
+            return
+        except YAMLError as e:
+            err_line, err_col, msg = _yaml_error(e, stream if offset == 0 else text[offset:], line_base)
+            problems.append(InputProblem("input.yaml-syntax", Location.from_mark(source, err_line, err_col), msg))
+        finally:
+            parser.dispose()
+        counter[0] += 1  # the broken document keeps its index
+        # Resync at the first "---" on or after the error line (the broken document is lost, the rest is not).
+        m = _DOC_START.search(text, max(_line_offset(text, err_line), offset + 1))
+        if m is None:
+            return
+        offset = m.start()
+        line_base = text.count("\n", 0, offset)
+
+
+def _yaml_error(e: YAMLError, parsed: bytes | str, line_base: int) -> tuple[int, int, str]:
+    if isinstance(e, MarkedYAMLError) and e.problem_mark is not None:
+        mk = e.problem_mark
+        what = e.problem or "syntax error"
+        if e.context:
+            what = f"{what} ({e.context})"
+        return mk.line + line_base, mk.column, f"YAML syntax error: {what}"
+    pos = getattr(e, "position", None)  # ReaderError: a byte offset into what the parser read
+    reason = getattr(e, "reason", None) or str(e)
+    if isinstance(pos, int):
+        raw = parsed.encode("utf-8") if isinstance(parsed, str) else parsed
+        before = raw[:pos].decode("utf-8", "replace")
+        line = before.count("\n")
+        return line + line_base, len(before) - (before.rfind("\n") + 1), f"YAML syntax error: {reason}"
+    return line_base, 0, f"YAML syntax error: {reason}"
+
+
+def _line_offset(text: str, line0: int) -> int:
+    pos = 0
+    for _ in range(line0):
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return len(text)
+    return pos
+
+
+# -- documents ---------------------------------------------------------------------------------------------------
+
+
+def _emit(source: str, index: int, root: Any, result: LoadResult, make, mark_of) -> None:
+    """Turn one parsed document into Documents (flattening ``*List`` items) or a problem."""
+    if root is None:
+        return  # an empty document
+    if not isinstance(root, dict):
+        result.problems.append(InputProblem(
+            "input.not-an-object", Location.from_mark(source, *mark_of(())),
+            f"document {index} is a {_kind_of(root)}, not a Kubernetes object",
+        ))
+        return
+    kind = root.get("kind")
+    items = root.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                result.documents.append(make(i, item))
+            else:
+                result.problems.append(InputProblem(
+                    "input.not-an-object", Location.from_mark(source, *mark_of(("items", i))),
+                    f"item {i} of the {kind} is a {_kind_of(item)}, not a Kubernetes object",
+                ))
+        return
+    result.documents.append(make(None, root))
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "number"

@@ -1,0 +1,326 @@
+"""Typed views of the Kubernetes objects ingress2gw reads, built from loaded documents.
+
+Every view keeps its ``Document`` so any field can be located (``locate(("spec", "rules", 0))``).
+Wrong types and missing fields become ``input.invalid-object`` findings naming the field; the rest of
+the object (and every other object) is still used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingress2gw.report import Code, ObjectRef, Report
+from ingress2gw.source.loader import Document
+from ingress2gw.source.location import Location
+
+INGRESS_API_VERSIONS = ("networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1")
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Backend:
+    service: str | None
+    port_number: int | None
+    port_name: str | None
+    path: Path  # where the backend is in the document
+    resource: dict | None = None
+
+
+@dataclass
+class IngressPath:
+    path: str | None
+    path_type: str  # Exact | Prefix | ImplementationSpecific
+    backend: Backend | None
+    doc_path: Path
+
+
+@dataclass
+class IngressRule:
+    host: str | None
+    paths: list[IngressPath]
+    doc_path: Path
+
+
+@dataclass
+class IngressTLS:
+    hosts: list[str]
+    secret: str | None
+    doc_path: Path
+
+
+@dataclass
+class KubeObject:
+    doc: Document
+    kind: str
+    api_version: str
+    namespace: str
+    name: str
+    annotations: dict[str, str]
+    labels: dict[str, str]
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.name)
+
+    def locate(self, path: Path = (), *, part: str = "value") -> Location:
+        return self.doc.locate(path, part=part)
+
+    def annotation_location(self, key: str, *, part: str = "key") -> Location:
+        return self.doc.locate(("metadata", "annotations", key), part=part)
+
+
+@dataclass
+class Ingress(KubeObject):
+    created: str = ""
+    class_field: str | None = None
+    default_backend: Backend | None = None
+    rules: list[IngressRule] = field(default_factory=list)
+    tls: list[IngressTLS] = field(default_factory=list)
+
+    @property
+    def class_annotation(self) -> str | None:
+        return self.annotations.get(CLASS_ANNOTATION)
+
+
+@dataclass
+class ServicePort:
+    name: str | None
+    port: int
+    app_protocol: str | None
+    target_port: int | str | None
+
+
+@dataclass
+class Service(KubeObject):
+    ports: list[ServicePort] = field(default_factory=list)
+
+
+@dataclass
+class IngressClass(KubeObject):
+    controller: str = ""
+    is_default: bool = False
+
+
+@dataclass
+class Inventory:
+    """Everything read from the inputs, by kind. Lists keep input order."""
+
+    ingresses: list[Ingress] = field(default_factory=list)
+    services: dict[tuple[str, str], Service] = field(default_factory=dict)
+    ingress_classes: dict[str, IngressClass] = field(default_factory=dict)
+    #: Other objects providers may want (ConfigMap, Middleware, TLSOption...), raw, by kind.
+    others: dict[str, list[KubeObject]] = field(default_factory=dict)
+
+
+class _Reader:
+    """Reads typed fields out of one document, reporting wrong types at their location."""
+
+    def __init__(self, doc: Document, ref: ObjectRef, report: Report):
+        self.doc, self.ref, self.report = doc, ref, report
+
+    def bad(self, path: Path, expected: str, value: Any) -> None:
+        dotted = ".".join(str(p) for p in path)
+        self.report.add(
+            Code.INPUT_INVALID_OBJECT, location=self.doc.locate(path), obj=self.ref,
+            detail=f"{dotted}: expected {expected}, got {_type_name(value)}",
+        )
+
+    def get(self, parent: Any, path: Path, key: str, expected: type | tuple, what: str, default=None):
+        if not isinstance(parent, dict) or key not in parent or parent[key] is None:
+            return default
+        value = parent[key]
+        if isinstance(value, bool) and bool not in _as_tuple(expected):
+            self.bad(path + (key,), what, value)
+            return default
+        if not isinstance(value, expected):
+            self.bad(path + (key,), what, value)
+            return default
+        return value
+
+    def string_map(self, parent: Any, path: Path, key: str) -> dict[str, str]:
+        raw = self.get(parent, path, key, dict, "a map of strings", {})
+        out: dict[str, str] = {}
+        for k, v in raw.items():
+            if isinstance(v, str):
+                out[str(k)] = v
+            elif isinstance(v, (bool, int, float)) or v is None:
+                # The API server rejects non-string annotation values; kubectl users hit this when
+                # they forget quotes. Keep the value as text, as the controller would have seen it
+                # had it been quoted, and say so.
+                self.bad(path + (key, str(k)), "a string (quote the value)", v)
+                out[str(k)] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+            else:
+                self.bad(path + (key, str(k)), "a string", v)
+        return out
+
+
+def _as_tuple(t) -> tuple:
+    return t if isinstance(t, tuple) else (t,)
+
+
+def _type_name(v: Any) -> str:
+    if v is None:
+        return "null"
+    return {dict: "a map", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
+            float: "a number"}.get(type(v), type(v).__name__)
+
+
+def build_inventory(documents: list[Document], report: Report) -> Inventory:
+    inv = Inventory()
+    for doc in documents:
+        obj = doc.obj
+        kind = obj.get("kind")
+        api_version = obj.get("apiVersion")
+        if not isinstance(kind, str) or not isinstance(api_version, str):
+            continue  # not a Kubernetes object we can use; other kinds are ignored quietly
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict):
+            meta = {}
+        name = meta.get("name") if isinstance(meta.get("name"), str) else ""
+        namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+        if kind in ("Ingress", "Service", "ConfigMap", "Secret") and not namespace:
+            namespace = "default"
+        ref = ObjectRef(kind, namespace, name)
+        r = _Reader(doc, ref, report)
+        if kind == "Ingress":
+            if api_version not in INGRESS_API_VERSIONS:
+                report.add(Code.INPUT_UNKNOWN_API_VERSION, location=doc.locate(("apiVersion",)), obj=ref,
+                           detail=f"Ingress apiVersion {api_version!r} is not one ingress2gw reads")
+                continue
+        if not name:
+            if kind in ("Ingress", "Service", "IngressClass"):
+                report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("metadata",)), obj=ref,
+                           detail="metadata.name is missing")
+            continue
+        base = dict(
+            doc=doc, kind=kind, api_version=api_version, namespace=namespace, name=name,
+            annotations=r.string_map(meta, ("metadata",), "annotations"),
+            labels=r.string_map(meta, ("metadata",), "labels"),
+        )
+        if kind == "Ingress":
+            inv.ingresses.append(_ingress(r, obj, meta, base))
+        elif kind == "Service" and api_version == "v1":
+            inv.services[(namespace, name)] = _service(r, obj, base)
+        elif kind == "IngressClass" and api_version.startswith("networking.k8s.io/"):
+            spec = r.get(obj, (), "spec", dict, "a map", {})
+            ic = IngressClass(
+                **base,
+                controller=r.get(spec, ("spec",), "controller", str, "a string", ""),
+                is_default=base["annotations"].get(DEFAULT_CLASS_ANNOTATION, "").lower() == "true",
+            )
+            inv.ingress_classes[name] = ic
+        else:
+            if kind == "Secret":
+                # Secret data is never kept: only metadata reaches the providers.
+                doc = Document(doc.source, doc.index, doc.item, {"metadata": meta}, doc.line)
+                base["doc"] = doc
+            inv.others.setdefault(kind, []).append(KubeObject(**base))
+    return inv
+
+
+def _ingress(r: _Reader, obj: dict, meta: dict, base: dict) -> Ingress:
+    legacy = base["api_version"] != "networking.k8s.io/v1"
+    spec = r.get(obj, (), "spec", dict, "a map", {})
+    created = meta.get("creationTimestamp")
+    ing = Ingress(
+        **base,
+        created=created if isinstance(created, str) else (str(created) if created else ""),
+        class_field=r.get(spec, ("spec",), "ingressClassName", str, "a string"),
+    )
+    backend_key = "backend" if legacy else "defaultBackend"
+    if isinstance(spec, dict) and backend_key in spec:
+        ing.default_backend = _backend(r, spec, ("spec", backend_key), legacy)
+    rules = r.get(spec, ("spec",), "rules", list, "a list", [])
+    for i, rule in enumerate(rules):
+        rp: Path = ("spec", "rules", i)
+        if not isinstance(rule, dict):
+            r.bad(rp, "a map", rule)
+            continue
+        host = r.get(rule, rp, "host", str, "a string")
+        http = r.get(rule, rp, "http", dict, "a map", {})
+        paths: list[IngressPath] = []
+        for j, p in enumerate(r.get(http, rp + ("http",), "paths", list, "a list", [])):
+            pp: Path = rp + ("http", "paths", j)
+            if not isinstance(p, dict):
+                r.bad(pp, "a map", p)
+                continue
+            path_type = r.get(p, pp, "pathType", str, "a string")
+            if path_type is None:
+                # networking.k8s.io/v1 requires pathType; the v1beta1 APIs defaulted it.
+                if not legacy:
+                    r.bad(pp + ("pathType",), "Exact, Prefix or ImplementationSpecific", None)
+                path_type = "ImplementationSpecific"
+            elif path_type not in ("Exact", "Prefix", "ImplementationSpecific"):
+                r.bad(pp + ("pathType",), "Exact, Prefix or ImplementationSpecific", path_type)
+                continue
+            backend = _backend(r, p, pp + ("backend",), legacy) if "backend" in p else None
+            if backend is None:
+                r.bad(pp + ("backend",), "a backend", p.get("backend"))
+            paths.append(IngressPath(r.get(p, pp, "path", str, "a string"), path_type, backend, pp))
+        ing.rules.append(IngressRule(host, paths, rp))
+    for i, tls in enumerate(r.get(spec, ("spec",), "tls", list, "a list", [])):
+        tp: Path = ("spec", "tls", i)
+        if not isinstance(tls, dict):
+            r.bad(tp, "a map", tls)
+            continue
+        hosts = [h for h in r.get(tls, tp, "hosts", list, "a list", []) if isinstance(h, str)]
+        ing.tls.append(IngressTLS(hosts, r.get(tls, tp, "secretName", str, "a string"), tp))
+    return ing
+
+
+def _backend(r: _Reader, parent: dict, path: Path, legacy: bool) -> Backend | None:
+    raw = parent.get(path[-1])
+    if not isinstance(raw, dict):
+        r.bad(path, "a map", raw)
+        return None
+    if isinstance(raw.get("resource"), dict):
+        return Backend(None, None, None, path, resource=raw["resource"])
+    if legacy:
+        name = r.get(raw, path, "serviceName", str, "a string")
+        port = raw.get("servicePort")
+        port_path = path + ("servicePort",)
+    else:
+        svc = r.get(raw, path, "service", dict, "a map", {})
+        name = r.get(svc, path + ("service",), "name", str, "a string")
+        port_obj = r.get(svc, path + ("service",), "port", dict, "a map", {})
+        port = port_obj.get("number", port_obj.get("name"))
+        port_path = path + ("service", "port")
+    if not name:
+        r.bad(path, "a service name", None)
+        return None
+    number: int | None = None
+    pname: str | None = None
+    if isinstance(port, bool):
+        r.bad(port_path, "a port number or name", port)
+    elif isinstance(port, int):
+        number = port
+    elif isinstance(port, str) and port.isdigit():
+        number = int(port)
+    elif isinstance(port, str) and port:
+        pname = port
+    elif port is not None:
+        r.bad(port_path, "a port number or name", port)
+    if number is not None and not 1 <= number <= 65535:
+        r.bad(port_path, "a port between 1 and 65535", number)
+        number = None
+    return Backend(name, number, pname, path)
+
+
+def _service(r: _Reader, obj: dict, base: dict) -> Service:
+    svc = Service(**base)
+    spec = r.get(obj, (), "spec", dict, "a map", {})
+    for i, p in enumerate(r.get(spec, ("spec",), "ports", list, "a list", [])):
+        if not isinstance(p, dict):
+            continue
+        port = p.get("port")
+        if not isinstance(port, int) or isinstance(port, bool):
+            continue
+        name = p.get("name") if isinstance(p.get("name"), str) else None
+        ap = p.get("appProtocol") if isinstance(p.get("appProtocol"), str) else None
+        tp = p.get("targetPort")
+        svc.ports.append(ServicePort(name, port, ap, tp if isinstance(tp, (int, str)) else None))
+    return svc
