@@ -269,6 +269,25 @@ def validate(
                                   sys.stdout, sys.stderr))
 
 
+crds_app = typer.Typer(help="Manage the CRD bundles `validate` checks against.", no_args_is_help=True,
+                       add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+app.add_typer(crds_app, name="crds")
+
+
+@crds_app.command("import")
+def crds_import(
+    sources: List[str] = typer.Argument(..., help="CRD YAML: directories, files, or - (kubectl get crd -o yaml)."),
+    project_version: Optional[str] = typer.Option(None, "--version", help="Version to file a non-Gateway-API "
+                                                  "bundle under (e.g. v2.4.3)."),
+    dest: Optional[str] = typer.Option(None, "--dest", help="Store to import into (default: the user cache)."),
+) -> None:
+    """Import CRDs (e.g. the official standard-install.yaml) into the store that validate searches."""
+    from ingress2gw.validate.command import run_crds_import
+
+    raise typer.Exit(run_crds_import(list(sources), project_version=project_version, dest=dest,
+                                     stdout=sys.stdout, stderr=sys.stderr))
+
+
 @app.command()
 def version() -> None:
     """Tool version and supported Gateway API versions."""

@@ -37,6 +37,7 @@ class Result:
 
 
 def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
+    from ingress2gw.emitters.naming import dns_subdomain
     from ingress2gw.emitters.standard import EmitOptions, StandardEmitter
     from ingress2gw.passes.plan import plan
     from ingress2gw.passes.select import select
@@ -70,7 +71,7 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
             if pctx is None:
                 pctx = contexts[s.provider.name] = Context(inventory=inventory, options=ctx.options)
                 s.provider.configure(pctx, report)
-            gateway = s.ingress_class
+            gateway = dns_subdomain(s.ingress_class)
             if opts.gateway_mode == "per-namespace":
                 gateway = f"{s.ingress.namespace}/{s.ingress_class}"
             report.ingresses[s.ingress.ref] = "converted"

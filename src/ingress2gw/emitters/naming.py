@@ -48,6 +48,18 @@ def dns_label(text: str) -> str:
     return fit(clean, _LABEL_MAX)
 
 
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def dns_subdomain(text: str) -> str:
+    """A DNS-1123 subdomain (object name) from any text; unchanged when it already is one."""
+    if len(text) <= _MAX and _SUBDOMAIN.match(text):
+        return text
+    low = re.sub(r"[^a-z0-9.-]+", "-", text.lower())
+    low = re.sub(r"\.{2,}", ".", low).strip("-.") or "x"
+    return fit(f"{low}--{short_hash(text)}")
+
+
 def section_name(protocol: str, host: str | None) -> str:
     """Listener name: ``http-a-com``, ``https-wildcard-a-com--1a2b3c``; ``http`` for no hostname."""
     base = protocol.lower()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingress2gw.emitters.naming import fit, host_slug, section_name
+from ingress2gw.emitters.naming import dns_subdomain, fit, host_slug, section_name
 from ingress2gw.gwapi import GROUP, Target
 from ingress2gw.model.ir import HeaderModifier, RequestRedirect, RuleDraft, ServiceBackend, URLRewrite
 from ingress2gw.passes.plan import GatewayPlan, HostPlan
@@ -256,7 +256,8 @@ class StandardEmitter:
             out.append({
                 "apiVersion": f"{GROUP}/v1", "kind": "Gateway",
                 "metadata": _meta(name, gw_ns, srcs),
-                "spec": {"gatewayClassName": self.opts.gateway_class or gp.ingress_class, "listeners": chunk},
+                "spec": {"gatewayClassName": self.opts.gateway_class or dns_subdomain(gp.ingress_class),
+                         "listeners": chunk},
             })
         for (ns, secret), hosts in sorted(grants.items()):
             out.append({

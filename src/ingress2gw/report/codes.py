@@ -112,6 +112,11 @@ class Code(Enum):
         "An object has a field of the wrong type or misses a required field.",
         "Fix the field shown; the API server would reject this object too.",
     )
+    INPUT_DUPLICATE_OBJECT = (
+        "input.duplicate-object", Severity.WARNING, Status.INVALID,
+        "Two objects of the same kind share a namespace and name; the later one is used, as kubectl apply would.",
+        "Remove the duplicate from the inputs.",
+    )
     INPUT_UNKNOWN_API_VERSION = (
         "input.unknown-api-version", Severity.WARNING, Status.INVALID,
         "An Ingress uses an apiVersion ingress2gw does not know.",

@@ -171,6 +171,7 @@ def _type_name(v: Any) -> str:
 
 def build_inventory(documents: list[Document], report: Report) -> Inventory:
     inv = Inventory()
+    seen: dict[tuple[str, str, str], object] = {}
     for doc in documents:
         obj = doc.obj
         kind = obj.get("kind")
@@ -201,8 +202,17 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
             annotations=r.string_map(meta, ("metadata",), "annotations"),
             labels=r.string_map(meta, ("metadata",), "labels"),
         )
+        if kind in ("Ingress", "Service", "IngressClass"):
+            earlier = seen.get((kind, namespace, name))
+            if earlier is not None:
+                report.add(Code.INPUT_DUPLICATE_OBJECT, location=doc.locate(("metadata", "name")), obj=ref,
+                           detail=f"{kind} {namespace + '/' if namespace else ''}{name} was already defined at "
+                                  f"{earlier}; this later definition is used")
+            seen[(kind, namespace, name)] = doc.locate(("metadata", "name"))
         if kind == "Ingress":
-            inv.ingresses.append(_ingress(r, obj, meta, base))
+            ingress = _ingress(r, obj, meta, base)
+            inv.ingresses = [i for i in inv.ingresses if (i.namespace, i.name) != (namespace, name)]
+            inv.ingresses.append(ingress)
         elif kind == "Service" and api_version == "v1":
             inv.services[(namespace, name)] = _service(r, obj, base)
         elif kind == "IngressClass" and api_version.startswith("networking.k8s.io/"):

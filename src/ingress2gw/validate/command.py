@@ -401,3 +401,29 @@ def run_crds_import(sources: Sequence[str], *, project_version: str | None = Non
     for folder, n in sorted(written.items()):
         print(f"imported {n} CRD{'s' if n != 1 else ''} into {folder}", file=stdout)
     return 0
+
+
+def validate_objects(objects: Sequence[Mapping[str, Any]], crds: list[str], gateway_api_version: str | None,
+                     channel: str, stderr: Any) -> int:
+    """``convert --validate``: check the emitted objects before they are written.
+
+    Returns the number of invalid objects (each problem is printed), or -1 when no CRDs were found
+    or they could not be read (the message says how to provide them).
+    """
+    from ingress2gw.validate import CRDSet, validate_object
+
+    try:
+        resolution = resolve_crd_sources(crds, gateway_api_version, channel)
+        crdset = CRDSet.load(resolution.sources)
+    except (NoCRDsError, ValueError, OSError) as e:
+        print(f"ingress2gw: error: --validate: {e}", file=stderr)
+        return -1
+    invalid = 0
+    for obj in objects:
+        problems = validate_object(crdset, obj)
+        if problems:
+            invalid += 1
+            kind, name = _obj_label(obj)
+            for p in problems:
+                print(f"ingress2gw: invalid output: {kind} {name}: {p.field}: {p.message}", file=stderr)
+    return invalid

@@ -126,8 +126,12 @@ class CRDSet:
         """Load CRDs from directories (recursive ``*.yaml``/``*.yml``/``*.json``), files and ``-`` (stdin)."""
         s = cls()
         for src in sources:
-            for name, text in _read_source(src, stdin):
-                s.add_objects(load_documents(text, name), name)
+            if str(src) == "-":
+                for name, text in _read_source(src, stdin):
+                    s.add_objects(load_documents(text, name), name)
+                continue
+            for f in _files_of(src):
+                s.add_objects(_parsed_file(f), str(f))
         return s
 
     def add_objects(self, objs: Iterable[Mapping[str, Any]], source: str = "") -> None:
@@ -201,6 +205,42 @@ def _read_source(src: str | Path, stdin: io.TextIOBase | None) -> list[tuple[str
     if p.is_file():
         return [(str(p), _read_text(p))]
     raise CRDLoadError(f"{src}: no such file or directory")
+
+
+_FILE_CACHE: dict[tuple[str, int, int], list[Any]] = {}
+_FILE_CACHE_LOCK = threading.Lock()
+
+
+def _files_of(src: str | Path) -> list[Path]:
+    p = Path(src)
+    if p.is_dir():
+        return sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in (".yaml", ".yml", ".json")
+                      and "_vap_" not in f.name)  # ValidatingAdmissionPolicies shipped with Gateway API
+    if p.is_file():
+        return [p]
+    raise CRDLoadError(f"{src}: no such file or directory")
+
+
+def _parsed_file(f: Path) -> list[Any]:
+    """Parsed documents of a CRD file, cached per (path, mtime, size) for the process (CRDs are big)."""
+    st = f.stat()
+    key = (str(f.resolve()), st.st_mtime_ns, st.st_size)
+    with _FILE_CACHE_LOCK:
+        hit = _FILE_CACHE.get(key)
+    if hit is None:
+        text = _read_text(f)
+        if f.suffix == ".json":
+            try:
+                d = json.loads(text)
+                hit = d["items"] if isinstance(d, dict) and str(d.get("kind", "")).endswith("List") \
+                    and isinstance(d.get("items"), list) else [d]
+            except ValueError:
+                hit = load_documents(text, str(f))
+        else:
+            hit = load_documents(text, str(f))
+        with _FILE_CACHE_LOCK:
+            _FILE_CACHE[key] = hit
+    return hit
 
 
 def _read_text(p: Path) -> str:

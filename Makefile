@@ -1,0 +1,31 @@
+# Set-up and everyday commands. Each target creates the virtual environment when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: example test docs bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+## Convert the bundled example manifests into out/example/ (with the audit report).
+example: $(STAMP)
+	$(BIN)/ingress2gw convert examples/cluster.yaml --output-dir out/example --report out/example/report.json
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Regenerate the docs tables from the code's registries.
+docs: $(STAMP)
+	$(BIN)/python -m ingress2gw.devtools gen-docs
+
+## Benchmarks (run by hand; see docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
