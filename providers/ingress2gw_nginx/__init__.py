@@ -14,6 +14,7 @@ from ingress2gw.plugin import (
 from ingress2gw.source.objects import IngressPath
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
+from ingress2gw_nginx import canary, config, regex
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 
 
@@ -31,12 +32,13 @@ class IngressNginx(IngressProvider):
         return (PREFIX,)
 
     def configure(self, ctx: Context, report: Report) -> None:
-        ctx.settings.setdefault("ssl-redirect", True)
-        ctx.settings.setdefault("http-redirect-code", 308)
-        report.assumptions.setdefault(self.name, [
-            "ssl-redirect=true (HTTP is redirected to HTTPS for hosts with TLS)",
-            "http-redirect-code=308",
-        ])
+        config.configure(ctx, report)
+
+    def post_process(self, drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
+        # Canary Ingresses first merge into the main Ingress's rules; regex mode then applies host-wide
+        # to every path of a host, canary ones included.
+        canary.merge_canaries(drafts, ctx, report)
+        regex.apply_regex_mode(drafts, ctx, report)
 
     def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
                                 report: Report) -> PathMatch | None:

@@ -67,6 +67,12 @@ EntrypointOpt = typer.Option([], "--traefik-entrypoint",
                                   "websecure=HTTPS).")
 StrictPrefixOpt = typer.Option(False, "--traefik-strict-prefix-matching",
                                help="Traefik ran with providers.kubernetesIngress.strictPrefixMatching.")
+RegexModeOpt = typer.Option("faithful", "--regex-mode",
+                            help="ingress-nginx regex paths: faithful (host-wide, case-insensitive regex as the "
+                                 "controller did) or strict (keep Exact/Prefix matches, report the difference).")
+ControllerConfigOpt = typer.Option(None, "--controller-config",
+                                   help="The ingress-nginx controller ConfigMap (YAML/JSON file), if it is not "
+                                        "among the inputs.")
 ReportOpt = typer.Option(None, "--report", help="Write all findings to FILE (.json or .txt).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No summary on stderr.")
 NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is honoured too).")
@@ -74,7 +80,7 @@ NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is hon
 
 def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
              gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
-             traefik_strict_prefix_matching):
+             traefik_strict_prefix_matching, regex_mode="faithful", controller_config=None):
     from ingress2gw.gwapi import CHANNELS, Target, parse_version
     from ingress2gw.pipeline import Options
 
@@ -97,6 +103,10 @@ def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_ver
     for ep in traefik_entrypoint:
         if "=" not in ep or ep.split("=", 1)[1].upper() not in ("HTTP", "HTTPS"):
             _fail(f"--traefik-entrypoint takes NAME=HTTP or NAME=HTTPS, got {ep!r}")
+    if regex_mode not in ("faithful", "strict"):
+        _fail("--regex-mode must be faithful or strict")
+    if controller_config is not None and not controller_config.is_file():
+        _fail(f"--controller-config: {controller_config} is not a file")
     if not paths:
         if sys.stdin is None or sys.stdin.isatty():
             _fail("no input: give files or directories, or - to read stdin")
@@ -110,6 +120,8 @@ def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_ver
             "annotations_prefix": annotations_prefix,
             "traefik_entrypoints": list(traefik_entrypoint),
             "traefik_strict_prefix_matching": traefik_strict_prefix_matching,
+            "regex_mode": regex_mode,
+            "controller_config": str(controller_config) if controller_config else None,
         },
     )
 
@@ -172,6 +184,7 @@ def convert(
     gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
+    regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("never", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     report_file: Optional[Path] = ReportOpt,
     validate: bool = typer.Option(False, "--validate", help="Validate the output against the CRDs first."),
@@ -181,7 +194,8 @@ def convert(
     """Convert Ingress manifests to Gateway API manifests, with an audit of what could not be translated."""
     opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
                     gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
-                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching)
+                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
+                    controller_config)
     result = _run(opts)
     from ingress2gw.output import write_objects
 
@@ -214,6 +228,7 @@ def check(
     gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
+    regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("unsupported", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     fmt: str = typer.Option("text", "--format", help="text or json"),
     report_file: Optional[Path] = ReportOpt, quiet: bool = QuietOpt, no_color: bool = NoColorOpt,
@@ -221,7 +236,8 @@ def check(
     """Analyse the manifests without writing any; print the report and exit per --fail-on."""
     opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
                     gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
-                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching)
+                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
+                    controller_config)
     if fmt not in ("text", "json"):
         _fail("--format must be text or json")
     result = _run(opts)

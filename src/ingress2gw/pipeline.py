@@ -39,6 +39,7 @@ class Result:
 def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
     from ingress2gw.emitters.naming import dns_subdomain
     from ingress2gw.emitters.standard import EmitOptions, StandardEmitter
+    from ingress2gw.passes.outcome import report_annotation_outcomes
     from ingress2gw.passes.plan import plan
     from ingress2gw.passes.select import select
     from ingress2gw.plugin import Context, load_providers
@@ -51,7 +52,8 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = load_paths(opts.paths, stdin=stdin)
+        extra = [opts.provider_options["controller_config"]] if opts.provider_options.get("controller_config") else []
+        loaded = load_paths(list(opts.paths) + extra, stdin=stdin)
         for p in loaded.problems:
             code = Code(p.code) if p.code in Code._value2member_map_ else Code.INPUT_YAML_SYNTAX
             report.add(code, location=p.location, detail=p.message)
@@ -78,13 +80,17 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
             drafts.append(s.provider.translate(s.ingress, pctx, report, gateway, s.ingress_class))
         for ing in inventory.ingresses:
             report.ingresses.setdefault(ing.ref, "skipped")
+        for name, pctx in sorted(contexts.items()):
+            providers[name].post_process([d for d in drafts if d.provider == name], pctx, report)
         if contexts:
             _report_assumptions(report, inventory)
         plans = plan(drafts, providers, opts.target, report)
         emit_opts = EmitOptions(target=opts.target, gateway_namespace=opts.gateway_namespace,
                                 gateway_mode=opts.gateway_mode, existing_gateway=opts.gateway,
                                 gateway_class=opts.gateway_class)
-        objects = StandardEmitter(emit_opts, report).emit(plans)
+        emitter = StandardEmitter(emit_opts, report)
+        objects = emitter.emit(plans)
+        report_annotation_outcomes(drafts, emitter, report)
     finally:
         if gc_was_enabled:
             gc.enable()

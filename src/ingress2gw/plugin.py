@@ -187,6 +187,10 @@ class IngressProvider:
     def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         """Called after the annotations were read, to settle what depends on several of them."""
 
+    def post_process(self, drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
+        """Cross-Ingress semantics, after every Ingress of this provider was translated (e.g. settings
+        that are host-wide in the controller, or Ingresses that modify another's routes)."""
+
     def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
         """Turn spec.defaultBackend of the drafts into catch-all rules, as the controller does."""
         return []
@@ -316,6 +320,11 @@ class IngressProvider:
             spec.handler(value, draft, ctx, report)
         if any(f.annotation == value.key for f in report.findings[before:]):
             return  # the handler reported on this annotation itself
+        if spec.handler is not None and any(
+                i.origin is not None and i.origin.annotation == value.key for r in draft.rules for i in r.intents):
+            # Its outcome depends on what the emitter can express: reported after emission.
+            draft.pending.append((spec, value))
+            return
         code = {
             Status.TRANSLATED: Code.ANNOTATION_TRANSLATED, Status.LOSSY: Code.ANNOTATION_LOSSY,
             Status.POLICY: Code.ANNOTATION_POLICY, Status.UNSUPPORTED: Code.ANNOTATION_UNSUPPORTED,

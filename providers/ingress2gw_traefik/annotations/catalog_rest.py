@@ -25,6 +25,6 @@ for name, area, kind, lifecycle, target, fields, alias in CATALOG:
     else:
         status = Status.UNSUPPORTED
     remediation = f"Replaced by {alias}." if alias else "Rebuild the behaviour by hand on the target gateway."
-    REGISTRY.declare(name, area=area, status=status, reason=f"{name}: {reason}.", remediation=remediation,
+    REGISTRY.declare(name, area=area, status=status, reason=f"{name}: {reason.rstrip('.')}.", remediation=remediation,
                      maps_to=fields, prefixed=not name.startswith(("kubernetes.io/", "ingress.kubernetes.io/")),
                      lifecycle=lifecycle)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from ingress2gw.emitters.naming import dns_subdomain, fit, host_slug, section_name
 from ingress2gw.gwapi import GROUP, Target
-from ingress2gw.model.ir import HeaderModifier, RequestRedirect, RuleDraft, ServiceBackend, URLRewrite
+from ingress2gw.emitters.render import render_rule_intents
+from ingress2gw.model.ir import BackendTLS, RuleDraft, ServiceBackend
 from ingress2gw.passes.plan import GatewayPlan, HostPlan
 from ingress2gw.report import Code, Report
 from ingress2gw.source.location import Location
@@ -63,6 +64,11 @@ class StandardEmitter:
 
     def __init__(self, opts: EmitOptions, report: Report):
         self.opts, self.report, self.t = opts, report, opts.target
+        #: ids of the intents this emitter was offered / rendered, and why the others were not.
+        self.seen: set[int] = set()
+        self.used: set[int] = set()
+        self.reasons: dict[int, str] = {}
+        self.backend_tls: dict[tuple[str, str], tuple] = {}
 
     # -- rules ----------------------------------------------------------------------------------
     def backend_refs(self, backends: list[ServiceBackend]) -> list[dict]:
@@ -74,55 +80,22 @@ class StandardEmitter:
             refs.append(ref)
         return refs
 
-    def filters(self, rule: RuleDraft) -> list[dict]:
-        out = []
-        for intent in rule.intents:
-            if isinstance(intent, RequestRedirect):
-                rr: dict = {}
-                if intent.scheme:
-                    rr["scheme"] = intent.scheme
-                if intent.hostname:
-                    rr["hostname"] = intent.hostname
-                if intent.replace_full_path is not None:
-                    rr["path"] = {"type": "ReplaceFullPath", "replaceFullPath": intent.replace_full_path}
-                elif intent.replace_prefix_match is not None:
-                    rr["path"] = {"type": "ReplacePrefixMatch", "replacePrefixMatch": intent.replace_prefix_match}
-                if intent.port:
-                    rr["port"] = intent.port
-                rr["statusCode"] = intent.status_code
-                out.append({"type": "RequestRedirect", "requestRedirect": rr})
-            elif isinstance(intent, URLRewrite):
-                uw: dict = {}
-                if intent.hostname:
-                    uw["hostname"] = intent.hostname
-                if intent.replace_full_path is not None:
-                    uw["path"] = {"type": "ReplaceFullPath", "replaceFullPath": intent.replace_full_path}
-                elif intent.replace_prefix_match is not None:
-                    uw["path"] = {"type": "ReplacePrefixMatch", "replacePrefixMatch": intent.replace_prefix_match}
-                out.append({"type": "URLRewrite", "urlRewrite": uw})
-            elif isinstance(intent, HeaderModifier):
-                hm: dict = {}
-                if intent.set:
-                    hm["set"] = [{"name": k, "value": v} for k, v in intent.set]
-                if intent.add:
-                    hm["add"] = [{"name": k, "value": v} for k, v in intent.add]
-                if intent.remove:
-                    hm["remove"] = list(intent.remove)
-                key = "requestHeaderModifier" if intent.direction == "request" else "responseHeaderModifier"
-                out.append({"type": key[0].upper() + key[1:], key: hm})
-        return out
-
-    def rules(self, drafts: list[RuleDraft]) -> list[dict]:
-        """Merge rules that do the same thing into one rule with several matches."""
+    def rules(self, drafts: list[RuleDraft], route_ns: str) -> list[dict]:
+        """Render rules; rules that do the same thing are merged into one rule with several matches."""
         merged: dict[str, dict] = {}
         for r in drafts:
+            rendered = render_rule_intents(r.intents, self.t, r.match.path.type)
+            self.track(r, rendered)
             rule: dict = {"matches": []}
-            filters = self.filters(r)
-            if filters:
-                rule["filters"] = filters
-            if r.backends:
+            if rendered.filters:
+                rule["filters"] = rendered.filters
+            if r.backends and not rendered.redirects:
                 rule["backendRefs"] = self.backend_refs(r.backends)
-            rule = merged.setdefault(repr(rule), rule)
+            rule.update(rendered.fields)
+            key = repr(rule)
+            if "replacePrefixMatch" in key:
+                key += repr(r.match)  # CEL: ReplacePrefixMatch needs exactly one PathPrefix match per rule
+            rule = merged.setdefault(key, rule)
             m: dict = {"path": {"type": r.match.path.type, "value": r.match.path.value}}
             if r.match.headers:
                 m["headers"] = [{"type": h.type, "name": h.name, "value": h.value} for h in r.match.headers]
@@ -136,6 +109,18 @@ class StandardEmitter:
                 out.append({**rule, "matches": ms[i:i + self.t.matches_per_rule]})
         out.sort(key=lambda r: (_precedence(r), repr(r)))
         return out
+
+    def track(self, rule: RuleDraft, rendered) -> None:
+        """Remember which intents were offered, rendered, or left out (and why)."""
+        for intent in rule.intents:
+            self.seen.add(id(intent))
+        for intent in rendered.used:
+            self.used.add(id(intent))
+            if isinstance(intent, BackendTLS):  # rendered as a policy on the Service, not a filter
+                for b in rule.backends:
+                    self.backend_tls.setdefault((b.namespace, b.name), (intent, b))
+        for intent, reason in rendered.left:
+            self.reasons.setdefault(id(intent), reason)
 
     def chunk(self, rules: list[dict]) -> list[list[dict]]:
         chunks: list[list[dict]] = [[]]
@@ -154,6 +139,7 @@ class StandardEmitter:
         objects: list[dict] = []
         for gp in plans:
             objects.extend(self.emit_gateway(gp))
+        objects.extend(self.backend_tls_policies())
         objects.sort(key=sort_key)
         return objects
 
@@ -218,7 +204,7 @@ class StandardEmitter:
                 gateway_of[lst["name"]] = name
 
         for ns, base, host, sections, drafts in routes:
-            rules = self.rules(drafts)
+            rules = self.rules(drafts, ns)
             parts = self.chunk(rules)
             if len(parts) > 1:
                 self.report.add(Code.ROUTE_TOO_LARGE, location=drafts[0].origin.location,
@@ -253,9 +239,12 @@ class StandardEmitter:
                 continue
             name = gw_name if i == 0 else fit(f"{gw_name}--{i + 1}")
             srcs = [s for lst in chunk for s in listener_sources.get(lst["name"], [])]
+            meta = _meta(name, gw_ns, srcs)
+            if gp.annotations:
+                meta["annotations"] = dict(sorted({**gp.annotations, **meta.get("annotations", {})}.items()))
             out.append({
                 "apiVersion": f"{GROUP}/v1", "kind": "Gateway",
-                "metadata": _meta(name, gw_ns, srcs),
+                "metadata": meta,
                 "spec": {"gatewayClassName": self.opts.gateway_class or dns_subdomain(gp.ingress_class),
                          "listeners": chunk},
             })
@@ -268,6 +257,26 @@ class StandardEmitter:
                     "from": [{"group": GROUP, "kind": "Gateway", "namespace": gw_ns}],
                     "to": [{"group": "", "kind": "Secret", "name": secret}],
                 },
+            })
+        return out
+
+    def backend_tls_policies(self) -> list[dict]:
+        """One BackendTLSPolicy per Service the gateway must reach over TLS."""
+        out = []
+        version = "v1" if self.t.at_least("1.4") else "v1alpha3"
+        for (ns, svc), (intent, _backend) in sorted(self.backend_tls.items()):
+            validation: dict = {}
+            if intent.ca_config_maps:
+                validation["caCertificateRefs"] = [{"group": "", "kind": "ConfigMap", "name": n}
+                                                   for n in intent.ca_config_maps]
+            else:
+                validation["wellKnownCACertificates"] = "System"
+            validation["hostname"] = intent.hostname
+            sources = [intent.origin.key] if intent.origin else []
+            out.append({
+                "apiVersion": f"{GROUP}/{version}", "kind": "BackendTLSPolicy",
+                "metadata": _meta(fit(svc), ns, sources),
+                "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": svc}], "validation": validation},
             })
         return out
 

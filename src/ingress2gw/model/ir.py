@@ -16,7 +16,8 @@ from ingress2gw.source.location import Location
 
 __all__ = [
     "Node", "Origin", "ServiceBackend", "PathMatch", "HeaderMatch", "Match",
-    "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent",
+    "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent", "Timeouts", "CORS",
+    "RequestMirror", "Retry", "SessionPersistence", "ExternalAuth", "BackendTLS", "PolicyIntent",
     "RuleDraft", "TLSCert", "IngressDraft", "ListenerPlan", "HostKey",
 ]
 
@@ -69,31 +70,6 @@ class Match(Node):
         return (self.path.type, self.path.value, tuple((h.name, h.type, h.value) for h in self.headers))
 
 
-class RequestRedirect(Node):
-    scheme: Literal["http", "https"] | None = None
-    hostname: str | None = None
-    port: int | None = None
-    replace_full_path: str | None = None
-    replace_prefix_match: str | None = None
-    status_code: int = 302
-    origin: Origin | None = None
-
-
-class URLRewrite(Node):
-    hostname: str | None = None
-    replace_full_path: str | None = None
-    replace_prefix_match: str | None = None
-    origin: Origin | None = None
-
-
-class HeaderModifier(Node):
-    direction: Literal["request", "response"]
-    set: tuple[tuple[str, str], ...] = ()
-    add: tuple[tuple[str, str], ...] = ()
-    remove: tuple[str, ...] = ()
-    origin: Origin | None = None
-
-
 class Unmapped(Node):
     """Something a provider understood but the IR cannot hold yet; reported, never dropped."""
 
@@ -101,7 +77,101 @@ class Unmapped(Node):
     reason: str
 
 
-Intent = RequestRedirect | URLRewrite | HeaderModifier
+class Intent(Node):
+    """Something a rule should do. ``origin`` names the annotation that asked for it; emitters render
+    the intents they can express for the target and mark them used, and the rest is reported."""
+
+    origin: Origin | None = None
+    #: When set, the translation is lossy: the text says what behaves differently.
+    caveat: str = ""
+
+
+class RequestRedirect(Intent):
+    scheme: Literal["http", "https"] | None = None
+    hostname: str | None = None
+    port: int | None = None
+    replace_full_path: str | None = None
+    replace_prefix_match: str | None = None
+    status_code: int = 302
+
+
+class URLRewrite(Intent):
+    hostname: str | None = None
+    replace_full_path: str | None = None
+    replace_prefix_match: str | None = None
+
+
+class HeaderModifier(Intent):
+    direction: Literal["request", "response"]
+    set: tuple[tuple[str, str], ...] = ()
+    add: tuple[tuple[str, str], ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+class Timeouts(Intent):
+    """Gateway API durations (``10s``, ``1m``): ``request`` bounds the whole exchange."""
+
+    request: str | None = None
+    backend_request: str | None = None
+
+
+class CORS(Intent):
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool | None = None
+
+
+class RequestMirror(Intent):
+    backend: ServiceBackend
+    percent: int | None = Field(default=None, ge=0, le=100)
+
+
+class Retry(Intent):
+    attempts: int = Field(ge=1)
+    codes: tuple[int, ...] = ()
+    backoff: str | None = None
+
+
+class SessionPersistence(Intent):
+    type: Literal["Cookie", "Header"] = "Cookie"
+    session_name: str | None = None
+    absolute_timeout: str | None = None
+    lifetime: Literal["Session", "Permanent"] | None = None
+
+
+class ExternalAuth(Intent):
+    protocol: Literal["HTTP", "GRPC"] = "HTTP"
+    backend: ServiceBackend
+    path: str | None = None
+    allowed_headers: tuple[str, ...] = ()
+    allowed_response_headers: tuple[str, ...] = ()
+
+
+class BackendTLS(Intent):
+    """TLS from the gateway to the backend Service (BackendTLSPolicy)."""
+
+    hostname: str
+    ca_config_maps: tuple[str, ...] = ()
+    well_known_system: bool = True
+
+
+class PolicyIntent(Intent):
+    """A setting only implementation policies can hold (body size, rate limits, IP lists, auth...).
+
+    ``family`` is a stable id (``body-size``, ``rate-limit``, ``ip-allow``...); ``params`` its values.
+    The standard emitter never renders these; implementation emitters do (issue 7).
+    """
+
+    family: str
+    params: tuple[tuple[str, str | int | bool | tuple], ...] = ()
+
+    def param(self, key: str, default=None):
+        return dict(self.params).get(key, default)
+
+
 
 
 @dataclass
@@ -123,6 +193,8 @@ class RuleDraft:
     serve_https: bool = True
     #: When the host has TLS, plain-HTTP requests for this rule are redirected to HTTPS.
     ssl_redirect: bool = False
+    #: ``grpc`` rules become GRPCRoute rules where the target has GRPCRoute.
+    protocol: Literal["http", "grpc"] = "http"
 
     def add(self, intent: Intent) -> None:
         self.intents.append(intent)
@@ -182,5 +254,13 @@ class IngressDraft:
     default_backend: ServiceBackend | None = None
     default_backend_origin: Origin | None = None
     unmapped: list[Unmapped] = field(default_factory=list)
+    #: Hosts whose TLS the controller passed through to the backend (TLSRoute), with the backend.
+    passthrough: list[tuple[str, ServiceBackend]] = field(default_factory=list)
+    #: Annotations whose handler attached intents: reported after emission, once the emitter has said
+    #: which intents it could express (list of (AnnotationSpec, AnnotationValue)).
+    pending: list = field(default_factory=list)
+    #: Annotations for the Gateway that companion controllers read there (cert-manager, external-dns):
+    #: only keys a provider declares as companions are ever carried.
+    gateway_annotations: dict[str, str] = field(default_factory=dict)
     #: Provider-private state gathered while annotations are read (finished in ``IngressProvider.finish``).
     provider_state: dict = field(default_factory=dict)

@@ -39,6 +39,8 @@ class GatewayPlan:
     provider: str
     hosts: dict[str | None, HostPlan] = field(default_factory=dict)
     sources: list[Origin] = field(default_factory=list)
+    #: Companion annotations for the Gateway (the oldest Ingress wins a key).
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 def _age(d: IngressDraft) -> tuple:
@@ -67,6 +69,9 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
                   report: Report) -> GatewayPlan:
     gp = GatewayPlan(name=name, ingress_class=drafts[0].ingress_class, provider=provider.name,
                      sources=[d.origin for d in drafts])
+    for d in drafts:
+        for k, v in sorted(d.gateway_annotations.items()):
+            gp.annotations.setdefault(k, v)
     # Explicit rules first (oldest Ingress first, in path order), then the default-backend catch-alls.
     reported: set[str] = set()
     rules = [r for d in drafts for r in d.rules] + provider.place_default_backends(drafts, report)

@@ -231,6 +231,11 @@ class Code(Enum):
         "An annotation has no translation; its behaviour is lost unless rebuilt by hand.",
         "Follow the manual step in the finding.",
     )
+    ANNOTATION_NEEDS_VERSION = (
+        "annotation.needs-version", Severity.ERROR, Status.UNSUPPORTED,
+        "An annotation has a Gateway API translation, but not in the targeted version or channel.",
+        "Target a Gateway API version/channel that has the feature, or rebuild it by hand.",
+    )
     ANNOTATION_UNKNOWN = (
         "annotation.unknown", Severity.ERROR, Status.UNKNOWN,
         "An annotation has the provider's prefix but is not one the provider knows.",

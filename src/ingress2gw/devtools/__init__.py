@@ -1,0 +1,1 @@
+"""Developer tools: ``python -m ingress2gw.devtools gen-docs [--check]``."""

@@ -1,0 +1,217 @@
+"""Rendering intents into HTTPRoute rule fields for a Gateway API version/channel.
+
+``render_rule_intents`` returns the filters and rule-level fields for one rule, and which intents it
+could not express (with the reason). The CEL rules of HTTPRoute shape what may be combined: each of
+RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite and CORS at most once per
+rule, never RequestRedirect together with URLRewrite, never a redirect rule with backends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingress2gw.gwapi import Target
+from ingress2gw.model.ir import (
+    CORS, BackendTLS, ExternalAuth, HeaderModifier, Intent, PolicyIntent, RequestMirror, RequestRedirect,
+    Retry, SessionPersistence, Timeouts, URLRewrite,
+)
+
+
+@dataclass
+class RenderedRule:
+    filters: list[dict] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)
+    used: list[Intent] = field(default_factory=list)
+    #: (intent, reason) for what this target cannot express.
+    left: list[tuple[Intent, str]] = field(default_factory=list)
+
+    @property
+    def redirects(self) -> bool:
+        return any(f["type"] == "RequestRedirect" for f in self.filters)
+
+
+def needs(target: Target, standard: str | None, experimental: str | None) -> str | None:
+    """None when the target has the feature; otherwise the reason."""
+    if standard and target.at_least(standard):
+        return None
+    if experimental and target.channel == "experimental" and target.at_least(experimental):
+        return None
+    parts = []
+    if standard:
+        parts.append(f"Gateway API >= {standard}")
+    if experimental:
+        parts.append(f"the experimental channel >= {experimental}")
+    return f"needs {' or '.join(parts)} (target: {target.version} {target.channel})"
+
+
+def _path(kind: str, full: str | None, prefix: str | None) -> dict | None:
+    if full is not None:
+        return {"type": "ReplaceFullPath", "replaceFullPath": full}
+    if prefix is not None:
+        return {"type": "ReplacePrefixMatch", "replacePrefixMatch": prefix}
+    return None
+
+
+def _pairs(items) -> list[dict]:
+    return [{"name": k, "value": v} for k, v in items]
+
+
+def render_rule_intents(intents: list[Intent], target: Target, path_type: str) -> RenderedRule:
+    out = RenderedRule()
+    headers: dict[str, dict] = {}
+    for intent in intents:
+        reason = _render_one(intent, target, path_type, out, headers)
+        if reason is None:
+            out.used.append(intent)
+        else:
+            out.left.append((intent, reason))
+    for direction, hm in headers.items():
+        key = "requestHeaderModifier" if direction == "request" else "responseHeaderModifier"
+        body = {k: v for k, v in (("set", _pairs(hm["set"].items())), ("add", _pairs(hm["add"])),
+                                   ("remove", sorted(hm["remove"]))) if v}
+        out.filters.append({"type": key[0].upper() + key[1:], key: body})
+    order = {"RequestRedirect": 0, "URLRewrite": 1, "RequestHeaderModifier": 2, "ResponseHeaderModifier": 3,
+             "CORS": 4, "ExternalAuth": 5, "RequestMirror": 6}
+    out.filters.sort(key=lambda f: order.get(f["type"], 9))
+    return out
+
+
+def _has(out: RenderedRule, kind: str) -> bool:
+    return any(f["type"] == kind for f in out.filters)
+
+
+def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule, headers: dict) -> str | None:
+    if isinstance(intent, RequestRedirect):
+        if intent.status_code not in t.redirect_codes:
+            return (f"redirect status {intent.status_code} needs Gateway API >= 1.5 "
+                    f"(target: {t.version} {t.channel})")
+        if _has(out, "RequestRedirect") or _has(out, "URLRewrite"):
+            return "another redirect or rewrite already applies to this rule"
+        if intent.replace_prefix_match is not None and path_type != "PathPrefix":
+            return "ReplacePrefixMatch needs a PathPrefix match"
+        rr: dict = {}
+        if intent.scheme:
+            rr["scheme"] = intent.scheme
+        if intent.hostname:
+            rr["hostname"] = intent.hostname
+        path = _path("redirect", intent.replace_full_path, intent.replace_prefix_match)
+        if path:
+            rr["path"] = path
+        if intent.port:
+            rr["port"] = intent.port
+        rr["statusCode"] = intent.status_code
+        out.filters.append({"type": "RequestRedirect", "requestRedirect": rr})
+        return None
+    if isinstance(intent, URLRewrite):
+        if _has(out, "RequestRedirect"):
+            return "a redirect already answers this rule"
+        if intent.replace_prefix_match is not None and path_type != "PathPrefix":
+            return "ReplacePrefixMatch needs a PathPrefix match"
+        existing = next((f for f in out.filters if f["type"] == "URLRewrite"), None)
+        uw = existing["urlRewrite"] if existing else {}
+        path = _path("rewrite", intent.replace_full_path, intent.replace_prefix_match)
+        if (path and "path" in uw) or (intent.hostname and "hostname" in uw):
+            return "another rewrite of the same part already applies to this rule"
+        if intent.hostname:
+            uw["hostname"] = intent.hostname
+        if path:
+            uw["path"] = path
+        if existing is None:
+            out.filters.append({"type": "URLRewrite", "urlRewrite": uw})
+        return None
+    if isinstance(intent, HeaderModifier):
+        hm = headers.setdefault(intent.direction, {"set": {}, "add": [], "remove": set()})
+        hm["set"].update(dict(intent.set))
+        hm["add"].extend(intent.add)
+        hm["remove"].update(intent.remove)
+        if max(len(hm["set"]), len(hm["add"]), len(hm["remove"])) > 16:
+            return "more than 16 header changes in one rule"
+        return None
+    if isinstance(intent, Timeouts):
+        why = needs(t, "1.2", "1.0")
+        if why:
+            return why
+        if intent.request:
+            out.fields.setdefault("timeouts", {})["request"] = intent.request
+        if intent.backend_request:
+            out.fields.setdefault("timeouts", {})["backendRequest"] = intent.backend_request
+        return None
+    if isinstance(intent, CORS):
+        why = needs(t, "1.5", "1.3")
+        if why:
+            return why
+        if _has(out, "CORS"):
+            return "CORS is already configured for this rule"
+        cors: dict = {}
+        for key, value in (("allowOrigins", intent.allow_origins), ("allowMethods", intent.allow_methods),
+                           ("allowHeaders", intent.allow_headers), ("exposeHeaders", intent.expose_headers)):
+            if value:
+                cors[key] = list(value)
+        if intent.allow_credentials is not None:
+            if t.minor == 3 and intent.allow_credentials is False:
+                pass  # v1.3 only accepts true; false is the default
+            else:
+                cors["allowCredentials"] = intent.allow_credentials
+        if intent.max_age is not None:
+            cors["maxAge"] = intent.max_age
+        out.filters.append({"type": "CORS", "cors": cors})
+        return None
+    if isinstance(intent, RequestMirror):
+        if intent.percent is not None:
+            why = needs(t, "1.3", "1.2")
+            if why:
+                return why
+        mirror: dict = {"backendRef": {"name": intent.backend.name, "port": intent.backend.port}}
+        if intent.percent is not None:
+            mirror["percent"] = intent.percent
+        out.filters.append({"type": "RequestMirror", "requestMirror": mirror})
+        return None
+    if isinstance(intent, Retry):
+        why = needs(t, None, "1.2")
+        if why:
+            return why
+        retry: dict = {"attempts": intent.attempts}
+        if intent.codes:
+            retry["codes"] = sorted(set(intent.codes))
+        if intent.backoff:
+            retry["backoff"] = intent.backoff
+        out.fields["retry"] = retry
+        return None
+    if isinstance(intent, SessionPersistence):
+        why = needs(t, None, "1.2")
+        if why:
+            return why
+        sp: dict = {}
+        if intent.session_name:
+            sp["sessionName"] = intent.session_name
+        if intent.absolute_timeout:
+            sp["absoluteTimeout"] = intent.absolute_timeout
+        sp["type"] = intent.type
+        if intent.lifetime and intent.type == "Cookie":
+            sp["cookieConfig"] = {"lifetimeType": intent.lifetime}
+        out.fields["sessionPersistence"] = sp
+        return None
+    if isinstance(intent, ExternalAuth):
+        why = needs(t, None, "1.4")
+        if why:
+            return why
+        ea: dict = {"protocol": intent.protocol,
+                    "backendRef": {"name": intent.backend.name, "port": intent.backend.port}}
+        if intent.protocol == "HTTP":
+            http: dict = {}
+            if intent.path:
+                http["path"] = intent.path
+            if intent.allowed_headers:
+                http["allowedHeaders"] = list(intent.allowed_headers)
+            if intent.allowed_response_headers:
+                http["allowedResponseHeaders"] = list(intent.allowed_response_headers)
+            if http:
+                ea["http"] = http
+        out.filters.append({"type": "ExternalAuth", "externalAuth": ea})
+        return None
+    if isinstance(intent, BackendTLS):
+        return needs(t, "1.4", "1.2")  # rendered as a BackendTLSPolicy by the emitter, not a filter
+    if isinstance(intent, PolicyIntent):
+        return (f"needs an implementation policy ({intent.family}); the standard emitter writes Gateway API "
+                "objects only")
+    return f"{type(intent).__name__} has no Gateway API rendering"
