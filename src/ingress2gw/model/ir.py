@@ -193,6 +193,9 @@ class RuleDraft:
     serve_https: bool = True
     #: When the host has TLS, plain-HTTP requests for this rule are redirected to HTTPS.
     ssl_redirect: bool = False
+    #: Redirect plain HTTP to HTTPS even when the host has no certificate of its own (the controller's
+    #: force-ssl-redirect; HTTPS is then served with its default certificate).
+    force_ssl_redirect: bool = False
     #: ``grpc`` rules become GRPCRoute rules where the target has GRPCRoute.
     protocol: Literal["http", "grpc"] = "http"
 

@@ -110,7 +110,7 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
         if rule.serve_https and hp.cert is not None:
             hp.https_rules.append(rule)
         if rule.serve_http:
-            if hp.cert is not None and rule.ssl_redirect:
+            if (hp.cert is not None and rule.ssl_redirect) or rule.force_ssl_redirect:
                 hp.http_rules.append(_redirect_clone(rule, owners, target, report, provider, reported))
             else:
                 hp.http_rules.append(rule)
