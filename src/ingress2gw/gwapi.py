@@ -44,6 +44,13 @@ class Target:
         return self.at_least("1.5")
 
     @property
+    def tls_route_version(self) -> str | None:
+        """TLSRoute: v1 in both channels from v1.5, v1alpha2 in experimental before; absent otherwise."""
+        if self.at_least("1.5"):
+            return "v1"
+        return "v1alpha2" if self.channel == "experimental" else None
+
+    @property
     def matches_per_rule(self) -> int:
         return 64
 

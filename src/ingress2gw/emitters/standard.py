@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingress2gw.emitters.grpc import grpc_rules, method_match
 from ingress2gw.emitters.naming import dns_subdomain, fit, host_slug, section_name
 from ingress2gw.gwapi import GROUP, Target
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.model.ir import BackendTLS, RuleDraft, ServiceBackend
 from ingress2gw.passes.plan import GatewayPlan, HostPlan
-from ingress2gw.report import Code, Report
+from ingress2gw.report import Code, ObjectRef, Report
 from ingress2gw.source.location import Location
 
 SOURCE_ANNOTATION = "ingress2gw.io/source"
@@ -184,6 +185,8 @@ class StandardEmitter:
                         routes.append((ns, f"{base}--http" if s_rules or hp.https_rules else base, host,
                                        [http_sec], h_rules))
 
+        tls_routes = self.passthrough(gp, gw_ns, listeners, listener_ns, listener_sources)
+
         # Listener limits: spread over several Gateways of 64 listeners, a host's listeners together.
         gateway_of: dict[str, str] = {}
         groups: dict[str | None, list[dict]] = {}
@@ -203,7 +206,18 @@ class StandardEmitter:
             for lst in chunk:
                 gateway_of[lst["name"]] = name
 
-        for ns, base, host, sections, drafts in routes:
+        for ns, name, host, section, body in tls_routes:
+            spec = {"parentRefs": self.parent_refs([section], gateway_of, gw_ns, gw_name, ns),
+                    "hostnames": [host], **body["spec"]}
+            out.append({**body["head"], "metadata": _meta(fit(name), ns, body["sources"]), "spec": spec})
+
+        for ns, base, host, sections, all_drafts in routes:
+            drafts, grpc = self.split_grpc(all_drafts)
+            if grpc:
+                self.emit_grpc(out, ns, base, host, sections, grpc, gateway_of, gw_ns, gw_name, listener_ns,
+                               listener_sources, http_too=bool(drafts))
+            if not drafts:
+                continue
             rules = self.rules(drafts, ns)
             parts = self.chunk(rules)
             if len(parts) > 1:
@@ -259,6 +273,67 @@ class StandardEmitter:
                 },
             })
         return out
+
+    # -- gRPC and TLS passthrough ---------------------------------------------------------------
+    def split_grpc(self, drafts: list[RuleDraft]) -> tuple[list[RuleDraft], list[RuleDraft]]:
+        """gRPC rules with a gRPC-shaped path go to a GRPCRoute; the rest stay HTTP (reported)."""
+        http, grpc = [], []
+        for r in drafts:
+            if r.protocol != "grpc" or not r.backends:
+                http.append(r)
+            elif method_match(r) is None:
+                self.report.add(Code.ROUTE_GRPC_PATH, location=r.origin.location,
+                                obj=ObjectRef("Ingress", r.origin.namespace, r.origin.name),
+                                detail=f"gRPC backend {r.backends[0].name} is routed by {r.match.path.type} "
+                                       f"{r.match.path.value}, which is not /<package.Service>[/<Method>]; it "
+                                       "stays on the HTTPRoute")
+                http.append(r)
+            else:
+                grpc.append(r)
+        return http, grpc
+
+    def emit_grpc(self, out, ns, base, host, sections, drafts, gateway_of, gw_ns, gw_name, listener_ns,
+                  listener_sources, *, http_too: bool) -> None:
+        rules = grpc_rules(self, drafts)
+        sources = [r.origin.key for r in drafts]
+        for sec in sections:
+            listener_ns.setdefault(sec, set()).add(ns)
+            listener_sources.setdefault(sec, []).extend(sources)
+        for i in range(0, len(rules), self.t.max_rules_per_route):
+            name = f"{base}--grpc" if http_too else base
+            if i:
+                name += f"--{i // self.t.max_rules_per_route + 1}"
+            spec: dict = {"parentRefs": self.parent_refs(sections, gateway_of, gw_ns, gw_name, ns)}
+            if host is not None:
+                spec["hostnames"] = [host]
+            spec["rules"] = rules[i:i + self.t.max_rules_per_route]
+            out.append({"apiVersion": f"{GROUP}/v1", "kind": "GRPCRoute",
+                        "metadata": _meta(fit(name), ns, sources), "spec": spec})
+
+    def passthrough(self, gp: GatewayPlan, gw_ns: str, listeners: list[dict], listener_ns: dict,
+                    listener_sources: dict) -> list[tuple]:
+        """TLS listeners in Passthrough mode and their TLSRoutes (ingress-nginx ssl-passthrough)."""
+        routes = []
+        version = self.t.tls_route_version
+        for host, (backend, origin) in sorted(gp.passthrough.items()):
+            ref = ObjectRef("Ingress", origin.namespace, origin.name)
+            if version is None:
+                self.report.add(Code.GATEWAY_API_VERSION, location=origin.location, obj=ref,
+                                detail=f"TLS passthrough for {host} needs TLSRoute: Gateway API >= 1.5, or the "
+                                       f"experimental channel (target: {self.t.version} {self.t.channel})")
+                continue
+            sec = section_name("TLS", host)
+            listeners.append({"name": sec, "hostname": host, "port": 443, "protocol": "TLS",
+                              "tls": {"mode": "Passthrough"}})
+            listener_ns.setdefault(sec, set()).add(backend.namespace)
+            listener_sources.setdefault(sec, []).append(origin.key)
+            body = {
+                "head": {"apiVersion": f"{GROUP}/{version}", "kind": "TLSRoute"},
+                "sources": [origin.key],
+                "spec": {"rules": [{"backendRefs": [{"name": backend.name, "port": backend.port}]}]},
+            }
+            routes.append((backend.namespace, f"{host_slug(host)}--tls", host, sec, body))
+        return routes
 
     def backend_tls_policies(self) -> list[dict]:
         """One BackendTLSPolicy per Service the gateway must reach over TLS."""

@@ -41,6 +41,8 @@ class GatewayPlan:
     sources: list[Origin] = field(default_factory=list)
     #: Companion annotations for the Gateway (the oldest Ingress wins a key).
     annotations: dict[str, str] = field(default_factory=dict)
+    #: Hosts whose TLS is passed through to a backend (TLSRoute): host → (backend, origin).
+    passthrough: dict[str, tuple] = field(default_factory=dict)
 
 
 def _age(d: IngressDraft) -> tuple:
@@ -72,6 +74,8 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
     for d in drafts:
         for k, v in sorted(d.gateway_annotations.items()):
             gp.annotations.setdefault(k, v)
+        for host, backend in d.passthrough:
+            gp.passthrough.setdefault(host, (backend, d.origin))
     # Explicit rules first (oldest Ingress first, in path order), then the default-backend catch-alls.
     reported: set[str] = set()
     rules = [r for d in drafts for r in d.rules] + provider.place_default_backends(drafts, report)
@@ -107,8 +111,8 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
             hp = gp.hosts[rule.host] = HostPlan(
                 gateway=name, host=rule.host, cert=certs.get(rule.host) if rule.host else None,
                 owner_namespace=owner.origin.namespace if owner else rule.origin.namespace)
-        if rule.serve_https and hp.cert is not None:
-            hp.https_rules.append(rule)
+        if rule.serve_https and hp.cert is not None and rule.host not in gp.passthrough:
+            hp.https_rules.append(rule)  # a passthrough host's TLS never reaches the HTTP router
         if rule.serve_http:
             if (hp.cert is not None and rule.ssl_redirect) or rule.force_ssl_redirect:
                 hp.http_rules.append(_redirect_clone(rule, owners, target, report, provider, reported))

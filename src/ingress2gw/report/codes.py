@@ -179,6 +179,11 @@ class Code(Enum):
         "A backend names a Service port by name, and the Service is not in the input or has no such port.",
         "Add the Service to the input (kubectl get service -o yaml), or use a port number in the Ingress.",
     )
+    ROUTE_GRPC_PATH = (
+        "route.grpc-path", Severity.WARNING, Status.LOSSY,
+        "A gRPC backend is routed by a path that is not a gRPC service or method, so it stays on an HTTPRoute.",
+        "Give the Service port appProtocol kubernetes.io/h2c, or route by /<package.Service>.",
+    )
     BACKEND_RESOURCE = (
         "backend.resource", Severity.ERROR, Status.UNSUPPORTED,
         "A backend points at a resource (spec.backend.resource) rather than a Service.",
