@@ -9,9 +9,8 @@ Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/use
 
 
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, IngressProvider, Match, Origin, PathMatch, Report, RuleDraft, TLSCert,
+    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, Origin, PathMatch, Report, RuleDraft, TLSCert,
 )
-from ingress2gw.source.objects import IngressPath
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
 from ingress2gw_nginx import canary, config, regex

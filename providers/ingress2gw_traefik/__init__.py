@@ -11,10 +11,9 @@ Core semantics of Traefik's Kubernetes Ingress provider
 
 
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, IngressProvider, Match, ObjectRef, PathMatch, Report, RuleDraft,
+    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, ObjectRef, PathMatch, Report, RuleDraft,
     TLSCert,
 )
-from ingress2gw.source.objects import IngressPath
 
 from ingress2gw_traefik import annotations as _annotations  # noqa: F401  (declares the registry)
 from ingress2gw_traefik.registry import PREFIX, REGISTRY

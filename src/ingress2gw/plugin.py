@@ -14,18 +14,21 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ingress2gw.model.ir import (
-    HeaderMatch, HeaderModifier, IngressDraft, Match, Origin, PathMatch, RequestRedirect, RuleDraft,
-    ServiceBackend, TLSCert, Unmapped, URLRewrite,
+    CORS, BackendTLS, ExternalAuth, HeaderMatch, HeaderModifier, IngressDraft, Intent, Match, Origin, PathMatch,
+    PolicyIntent, RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts,
+    TLSCert, Unmapped, URLRewrite,
 )
 from ingress2gw.report import Code, ObjectRef, Report, Status
 from ingress2gw.source.location import Location
-from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, KubeObject, Service
+from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, KubeObject, Service, ServicePort
 
 __all__ = [
-    "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "Code", "Context", "HeaderMatch",
-    "HeaderModifier", "IngressDraft", "IngressProvider", "Ingress", "Inventory", "KubeObject", "Match",
-    "ObjectRef", "Origin", "PathMatch", "Report", "RequestRedirect", "RuleDraft", "Service",
-    "ServiceBackend", "Status", "TLSCert", "Unmapped", "URLRewrite", "load_providers",
+    "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "BackendTLS", "CORS", "Code", "Context",
+    "ExternalAuth", "HeaderMatch", "HeaderModifier", "Ingress", "IngressDraft", "IngressPath", "IngressProvider",
+    "Intent", "Inventory", "KubeObject", "Location", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
+    "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
+    "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
+    "gateway_path_ok", "load_providers",
 ]
 
 ENTRY_POINT_GROUP = "ingress2gw.providers"

@@ -1,0 +1,77 @@
+"""The plugin API: first-party providers are found through entry points, and a third-party provider
+written against ``ingress2gw.plugin`` alone runs through the whole pipeline."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from ingress2gw.pipeline import Options, run
+from ingress2gw.plugin import AnnotationRegistry, IngressProvider, Status, Timeouts, load_providers
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_first_party_providers_are_entry_points():
+    found = load_providers()
+    assert {"ingress-nginx", "traefik"} <= set(found)
+    assert found["ingress-nginx"].controllers == ("k8s.io/ingress-nginx",)
+
+
+def test_first_party_providers_import_only_the_public_plugin_api():
+    allowed = {"ingress2gw.plugin"}
+    for path in (REPO / "providers").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ingress2gw."):
+                assert node.module in allowed, f"{path}: imports {node.module}"
+
+
+REGISTRY = AnnotationRegistry("haproxy", "haproxy.org/")
+
+
+@REGISTRY.annotation("timeout-server", area="timeouts", status=Status.LOSSY,
+                     maps_to="HTTPRoute rules[].timeouts.backendRequest")
+def timeout_server(value, draft, ctx, report):
+    for rule in draft.rules:
+        rule.add(Timeouts(backend_request=value.text, origin=value.origin, caveat="inactivity vs total"))
+
+
+REGISTRY.declare("maxconn", area="limits", status=Status.UNSUPPORTED, reason="No Gateway API field.")
+
+
+class HAProxy(IngressProvider):
+    name = "haproxy"
+    controllers = ("haproxy.org/ingress-controller",)
+    class_names = ("haproxy",)
+    registry = REGISTRY
+
+
+def test_a_third_party_provider_runs_through_the_pipeline(tmp_path: Path):
+    src = tmp_path / "in.yaml"
+    src.write_text("""\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    haproxy.org/timeout-server: 30s
+    haproxy.org/maxconn: "100"
+    haproxy.org/made-up: "1"
+spec:
+  ingressClassName: haproxy
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""")
+    result = run(Options(paths=[str(src)]), providers={"haproxy": HAProxy(), **load_providers()})
+    route = next(o for o in result.objects if o["kind"] == "HTTPRoute")
+    assert route["spec"]["rules"][0]["timeouts"] == {"backendRequest": "30s"}
+    by_key = {f.annotation: f for f in result.report.findings if f.annotation}
+    assert by_key["haproxy.org/timeout-server"].code.value == "annotation.lossy"
+    assert by_key["haproxy.org/timeout-server"].location.line == 7
+    assert by_key["haproxy.org/maxconn"].code.value == "annotation.unsupported"
+    assert by_key["haproxy.org/made-up"].code.value == "annotation.unknown"
