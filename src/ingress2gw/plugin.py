@@ -72,6 +72,8 @@ class AnnotationSpec:
     kind: str = "annotation"
     #: current | alias | deprecated | removed
     lifecycle: str = "current"
+    #: Regex for keys with an index placeholder (``router.tls.domains.n.main``), matched case-insensitively.
+    pattern: str = ""
 
     def to_dict(self, prefix: str) -> dict:
         return {
@@ -95,6 +97,7 @@ class AnnotationRegistry:
         self.prefix = prefix
         self._specs: dict[str, AnnotationSpec] = {}
         self._by_name: dict[str, AnnotationSpec] = {}
+        self._patterns: list[tuple[re.Pattern, AnnotationSpec]] = []
 
     def _register(self, spec: AnnotationSpec) -> None:
         for name in (spec.name, *spec.aliases):
@@ -102,31 +105,39 @@ class AnnotationRegistry:
             if key in self._by_name:
                 raise ValueError(f"{self.provider}: annotation {name!r} declared twice")
             self._by_name[key] = spec
+        if spec.pattern:
+            self._patterns.append((re.compile(spec.pattern, re.IGNORECASE), spec))
         self._specs[spec.name] = spec
 
     def annotation(self, name: str, *, area: str, status: Status = Status.TRANSLATED, maps_to: str = "",
                    caveat: str = "", remediation: str = "", aliases: Iterable[str] = (),
-                   prefixed: bool = True, kind: str = "annotation", lifecycle: str = "current"):
+                   prefixed: bool = True, kind: str = "annotation", lifecycle: str = "current",
+                   pattern: str = ""):
         """Decorator: declare an annotation and register its handler."""
 
         def register(fn: Handler) -> Handler:
             self._register(AnnotationSpec(
                 name, area, status, maps_to, caveat, remediation, tuple(aliases), fn, prefixed, kind,
-                lifecycle))
+                lifecycle, pattern))
             return fn
 
         return register
 
     def declare(self, name: str, *, area: str, status: Status, reason: str = "", remediation: str = "",
                 maps_to: str = "", aliases: Iterable[str] = (), prefixed: bool = True,
-                kind: str = "annotation", lifecycle: str = "current") -> None:
+                kind: str = "annotation", lifecycle: str = "current", pattern: str = "") -> None:
         """Declare an annotation that has no handler (unsupported, ignored, policy...)."""
         self._register(AnnotationSpec(
             name, area, status, maps_to, reason, remediation, tuple(aliases), None, prefixed, kind,
-            lifecycle))
+            lifecycle, pattern))
 
     def lookup(self, name: str) -> AnnotationSpec | None:
-        return self._by_name.get(name.lower())
+        spec = self._by_name.get(name.lower())
+        if spec is None:
+            for rx, candidate in self._patterns:
+                if rx.fullmatch(name):
+                    return candidate
+        return spec
 
     def specs(self) -> list[AnnotationSpec]:
         return sorted(self._specs.values(), key=lambda s: (not s.prefixed, s.name))
@@ -325,8 +336,7 @@ class IngressProvider:
             return  # the handler reported on this annotation itself
         if spec.handler is not None and any(
                 i.origin is not None and i.origin.annotation == value.key for r in draft.rules for i in r.intents):
-            # Its outcome depends on what the emitter can express: reported after emission.
-            draft.pending.append((spec, value))
+            self.defer(draft, spec, value)
             return
         code = {
             Status.TRANSLATED: Code.ANNOTATION_TRANSLATED, Status.LOSSY: Code.ANNOTATION_LOSSY,
@@ -336,6 +346,14 @@ class IngressProvider:
         detail = spec.caveat or code.info.title
         report.add(code, location=value.origin.location, obj=ref, provider=self.name, annotation=value.key,
                    value=value.text, detail=detail, remedy=spec.remediation)
+
+
+    @staticmethod
+    def defer(draft: IngressDraft, spec: AnnotationSpec, value: AnnotationValue) -> None:
+        """Report this setting after emission, from what the emitter rendered of the intents whose
+        ``origin`` is ``value.origin`` (used for annotations, and for settings read from other objects:
+        a Middleware, a Service)."""
+        draft.pending.append((spec, value))
 
 
 def load_providers() -> dict[str, IngressProvider]:

@@ -14,8 +14,7 @@ def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Repo
     for d in drafts:
         ref = ObjectRef("Ingress", d.origin.namespace, d.origin.name)
         for spec, value in d.pending:
-            intents = {id(i): i for r in d.rules for i in r.intents
-                       if i.origin is not None and i.origin.annotation == value.key}
+            intents = {id(i): i for r in d.rules for i in r.intents if _same_origin(i.origin, value.origin)}
             offered = [i for k, i in intents.items() if k in emitter.seen]
             common = dict(location=value.origin.location, obj=ref, provider=d.provider, annotation=value.key,
                           value=value.text)
@@ -47,3 +46,7 @@ def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Repo
             else:
                 report.add(Code.ANNOTATION_UNSUPPORTED, **common, detail="; ".join(reasons),
                            remedy=spec.remediation)
+
+
+def _same_origin(a, b) -> bool:
+    return a is not None and a.annotation == b.annotation and a.location == b.location and a.name == b.name
