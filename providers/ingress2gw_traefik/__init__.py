@@ -16,6 +16,9 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_traefik import annotations as _annotations  # noqa: F401  (declares the registry)
+from ingress2gw_traefik import middlewares as _middlewares  # noqa: F401  (declares the Middleware kinds)
+from ingress2gw_traefik.annotations.service import apply_service_annotations
+from ingress2gw_traefik.priority import report_priority_differences
 from ingress2gw_traefik.registry import PREFIX, REGISTRY
 
 DEFAULT_ENTRYPOINTS = {"web": "HTTP", "websecure": "HTTPS"}
@@ -52,7 +55,31 @@ class Traefik(IngressProvider):
 
     def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
                                 report: Report) -> PathMatch | None:
+        """``router.pathmatcher`` chooses the matcher of ImplementationSpecific paths (default PathPrefix)."""
+        matcher = next((v.strip() for k, v in ing.annotations.items()
+                        if k.lower() == (PREFIX + "router.pathmatcher").lower()), "PathPrefix")
+        value = ip.path or "/"
+        if matcher == "Path":
+            return self.checked(ing, ip, PathMatch(type="Exact", value=value), report)
+        if matcher == "PathRegexp":
+            # Traefik's PathRegexp is an unanchored search (Go regexp); Gateway API implementations match
+            # the whole path, so the pattern is padded to give the same answers.
+            body = value[1:] if value.startswith("^") else ".*" + value
+            body = body[:-1] if body.endswith("$") and not body.endswith("\\$") else body + ".*"
+            report.add(Code.ANNOTATION_LOSSY, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
+                       provider=self.name, annotation=PREFIX + "router.pathmatcher", value=value,
+                       detail=f"PathRegexp {value!r} became RegularExpression {body!r}: the regex dialect and the "
+                              "precedence of regex matches are implementation-specific in Gateway API")
+            return PathMatch(type="RegularExpression", value=body)
         return self.traefik_prefix(ing, ip, ctx, report)
+
+    def dispatch(self, spec, value, draft, ctx, report, ref):
+        if spec.kind == "service-annotation" and value.origin.kind == "Ingress":
+            report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=ref, provider=self.name,
+                       annotation=value.key, value=value.text,
+                       detail=f"{value.key} belongs on the Service; Traefik ignores it on an Ingress")
+            return
+        super().dispatch(spec, value, draft, ctx, report, ref)
 
     def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
         if ip.path_type == "Prefix":
@@ -87,6 +114,7 @@ class Traefik(IngressProvider):
         for rule in draft.rules:
             rule.serve_http, rule.serve_https = serve_http, serve_https
         draft.provider_state["serve"] = (serve_http, serve_https)
+        apply_service_annotations(draft, ctx, report, self, PREFIX.lower())
         if tls_only:
             cert_hosts = {c.host for c in draft.tls}
             for host in draft.hosts:
@@ -95,6 +123,19 @@ class Traefik(IngressProvider):
                                obj=ing.ref, provider=self.name,
                                detail=f"router.tls serves {host} over HTTPS only, but spec.tls has no certificate "
                                       "for it (Traefik used its default certificate); the host got no listener")
+
+    def post_process(self, drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
+        priorities = {}
+        for d in drafts:
+            explicit = d.provider_state.get("priority")
+            if explicit is not None:
+                for r in d.rules:
+                    priorities[id(r)] = explicit
+        by_gateway: dict = {}
+        for d in drafts:
+            by_gateway.setdefault(d.gateway, []).append(d)
+        for group in by_gateway.values():
+            report_priority_differences(group, priorities, report)
 
     def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
         """One ``default-router`` (lowest priority, every host): the first Ingress's default backend wins."""

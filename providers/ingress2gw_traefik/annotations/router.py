@@ -44,3 +44,83 @@ def tls(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Repor
                    annotation=value.key, value=value.text, detail=f"expected true or false, got {value.text!r}")
         return
     draft.provider_state["tls"] = text in ("true", "1", "t")
+
+
+@REGISTRY.annotation(
+    "router.middlewares", area="middlewares", status=Status.TRANSLATED,
+    maps_to="HTTPRoute filters / implementation policies, per Middleware kind (see Middleware.spec.*)",
+    caveat="Each Middleware is reported on its own (Middleware.spec.<kind>).",
+)
+def middlewares(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    from ingress2gw_traefik import middlewares as mw, provider
+
+    refs = [r.strip() for r in value.text.split(",") if r.strip()]
+    resolved = mw.apply(refs, value, draft, draft.rules, ctx, report, provider)
+    report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref, provider="traefik",
+               annotation=value.key, value=value.text,
+               detail=f"{resolved} of {len(refs)} middleware reference(s) resolved, applied in order; each "
+                      "Middleware is reported on its own")
+
+
+@REGISTRY.annotation(
+    "router.pathmatcher", area="routing", status=Status.TRANSLATED,
+    maps_to="path.type Exact / PathPrefix / RegularExpression for ImplementationSpecific paths",
+)
+def pathmatcher(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    matcher = value.text.strip()
+    if matcher not in ("Path", "PathPrefix", "PathRegexp"):
+        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
+                   annotation=value.key, value=value.text,
+                   detail=f"expected Path, PathPrefix or PathRegexp, got {value.text!r}")
+        return
+    draft.provider_state["pathmatcher"] = (matcher, value)
+
+
+@REGISTRY.annotation(
+    "router.priority", area="routing", status=Status.LOSSY,
+    caveat="Gateway API has no priority: precedence is fixed (Exact, longest prefix, ...). Overlapping paths "
+           "whose order changes are reported as route.priority findings.",
+    maps_to="(none: fixed Gateway API precedence)",
+)
+def priority(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    text = value.text.strip()
+    if not text.lstrip("-").isdigit():
+        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
+                   annotation=value.key, value=value.text, detail=f"expected an integer, got {value.text!r}")
+        return
+    draft.provider_state["priority"] = int(text)
+REGISTRY.declare(
+    "router.rulesyntax", area="routing", status=Status.IGNORED,
+    reason="Only changes the rule language of generated routers; v2 placeholders in paths are reported with "
+           "the paths.", lifecycle="deprecated",
+)
+REGISTRY.declare(
+    "router.tls.certresolver", area="tls", status=Status.UNSUPPORTED,
+    reason="Gateway API has no ACME: the certificate the resolver obtained is not in the manifests.",
+    remediation="Use cert-manager (cert-manager.io/cluster-issuer on the Gateway) and reference its Secret in "
+                "spec.tls so the HTTPS listener gets certificateRefs.",
+)
+REGISTRY.declare(
+    "router.tls.domains.n.main", area="tls", status=Status.UNSUPPORTED, pattern=r"router\.tls\.domains\.\d+\.main",
+    reason="Domains requested from the ACME resolver; with cert-manager they become Certificate dnsNames.",
+    remediation="Create a cert-manager Certificate with these dnsNames.",
+)
+REGISTRY.declare(
+    "router.tls.domains.n.sans", area="tls", status=Status.UNSUPPORTED, pattern=r"router\.tls\.domains\.\d+\.sans",
+    reason="Subject alternative names requested from the ACME resolver.",
+    remediation="Add them to the cert-manager Certificate's dnsNames.",
+)
+REGISTRY.declare(
+    "router.tls.options", area="tls", status=Status.POLICY,
+    reason="TLSOption (versions, ciphers, client certificates) is per router; Gateway API TLS settings are "
+           "per listener (client certificates: Gateway spec.tls.frontend, >= 1.5).",
+    remediation="Configure TLS versions/ciphers with the implementation's client/listener policy.",
+)
+REGISTRY.declare("router.observability.accesslogs", area="observability", status=Status.IGNORED,
+                 reason="Per-router access-log switch; no routing effect (access logs are gateway-wide).")
+REGISTRY.declare("router.observability.metrics", area="observability", status=Status.IGNORED,
+                 reason="Per-router metrics switch; no routing effect.")
+REGISTRY.declare("router.observability.tracing", area="observability", status=Status.IGNORED,
+                 reason="Per-router tracing switch; no routing effect (tracing is configured per implementation).")
+REGISTRY.declare("router.observability.traceVerbosity", area="observability", status=Status.IGNORED,
+                 reason="Span detail; no routing effect.")

@@ -179,6 +179,12 @@ class Code(Enum):
         "A backend names a Service port by name, and the Service is not in the input or has no such port.",
         "Add the Service to the input (kubectl get service -o yaml), or use a port number in the Ingress.",
     )
+    ROUTE_PRIORITY = (
+        "route.priority", Severity.WARNING, Status.LOSSY,
+        "The source controller ordered two overlapping paths differently from Gateway API precedence, so some "
+        "requests reach another backend.",
+        "Make the paths not overlap, or check which backend should answer the sample request.",
+    )
     ROUTE_GRPC_PATH = (
         "route.grpc-path", Severity.WARNING, Status.LOSSY,
         "A gRPC backend is routed by a path that is not a gRPC service or method, so it stays on an HTTPRoute.",

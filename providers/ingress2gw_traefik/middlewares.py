@@ -1,0 +1,435 @@
+"""Traefik Middleware CRDs referenced from ``router.middlewares`` (and ``service.middlewares``).
+
+References are ``<namespace>-<name>@kubernetescrd``: the namespace is glued to the name with ``-``, so
+the split is ambiguous when either contains dashes; it is resolved against the Middleware objects in
+the input (``traefik.io/v1alpha1`` and the legacy ``traefik.containo.us/v1alpha1``). Middlewares run
+in list order; ``chain`` expands in place. Path middlewares (stripPrefix, addPrefix, replacePath) are
+composed in order into one URLRewrite per rule, because Gateway API allows one per rule.
+https://doc.traefik.io/traefik/reference/routing-configuration/http/middlewares/overview/
+
+PolicyIntent families produced here (rendered by implementation emitters):
+- ``basic-auth``: secret (Secret name, same namespace as the Middleware), realm, header_field,
+  remove_header.
+- ``ip-allow``: cidrs (tuple), depth (X-Forwarded-For depth, 0 = socket peer), excluded_ips (tuple),
+  reject_status (default 403).
+- ``rate-limit``: average (requests per period; 0 = off), period (duration, default 1s), burst
+  (default 1), source ("client-ip" | "header:<name>" | "host"), scope "per-replica".
+- ``in-flight``: amount, source.
+- ``buffering``: max_request_body_bytes (0 = unlimited), mem_request_body_bytes,
+  max_response_body_bytes, mem_response_body_bytes.
+- ``compression``: encodings (tuple), min_response_body_bytes, excluded_content_types (tuple).
+- ``circuit-breaker``: expression, check_period, fallback_duration, recovery_duration, response_code.
+- ``error-pages``: status (tuple of codes/ranges), service, port, query.
+- ``regex-rewrite``: pattern, substitution (``\\1`` style), strip (bool: stripPrefixRegex).
+- ``client-cert-forward``: pem (bool), info (bool).
+- ``grpc-web``: allow_origins (tuple).
+- ``encoded-characters``: allowed (tuple of the allowEncoded* flags that are true).
+- ``ext-auth``: address (URL outside the cluster), trust_forward_header, response_headers (tuple).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from ingress2gw.plugin import (
+    CORS, AnnotationValue, Code, Context, ExternalAuth, HeaderModifier, IngressDraft, KubeObject, Origin,
+    PolicyIntent, Report, Retry, RuleDraft, ServiceBackend, Status, URLRewrite,
+)
+
+from ingress2gw_traefik.registry import REGISTRY
+
+GROUPS = ("traefik.io/", "traefik.containo.us/")
+MW = "Middleware.spec."
+
+
+@dataclass
+class MiddlewareRef:
+    obj: KubeObject
+    kind: str  # the spec key: stripPrefix, headers, ...
+    spec: dict
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(kind="Middleware", namespace=self.obj.namespace, name=self.obj.name,
+                      annotation=MW + self.kind, location=self.obj.locate(("spec", self.kind), part="key"))
+
+
+def index(ctx: Context) -> dict[tuple[str, str], KubeObject]:
+    out = {}
+    for obj in ctx.inventory.others.get("Middleware", []):
+        if obj.api_version.startswith(GROUPS):
+            out[(obj.namespace, obj.name)] = obj
+    return out
+
+
+def resolve(ref: str, idx: dict) -> tuple[KubeObject | None, str]:
+    """Resolve ``ns-name@kubernetescrd``; returns (object, "") or (None, why)."""
+    name, _, provider = ref.strip().partition("@")
+    if provider and provider != "kubernetescrd":
+        return None, f"{ref} comes from the {provider} provider, whose configuration is not in the manifests"
+    if not provider:
+        return None, f"{ref} has no @provider suffix; the Kubernetes Ingress provider cannot resolve it"
+    hits = [obj for (ns, n), obj in idx.items() if f"{ns}-{n}" == name]
+    if len(hits) == 1:
+        return hits[0], ""
+    if len(hits) > 1:
+        options = ", ".join(sorted(f"{o.namespace}/{o.name}" for o in hits))
+        return None, f"{ref} is ambiguous: it names {options}"
+    return None, f"{ref}: no Middleware {name} in the input (Traefik answers 404 for such routers)"
+
+
+def spec_kind(obj: KubeObject) -> tuple[str, dict] | None:
+    spec = obj.doc.obj.get("spec")
+    if not isinstance(spec, dict) or not spec:
+        return None
+    kind = sorted(spec)[0]
+    return kind, spec[kind] if isinstance(spec[kind], dict) else {}
+
+
+def expand(obj: KubeObject, idx: dict, report: Report, ref, seen: tuple = ()) -> list[MiddlewareRef]:
+    """A Middleware, or the ordered members of a chain (recursively)."""
+    got = spec_kind(obj)
+    if got is None:
+        return []
+    kind, spec = got
+    if kind != "chain":
+        return [MiddlewareRef(obj, kind, spec)]
+    out: list[MiddlewareRef] = []
+    for i, member in enumerate(spec.get("middlewares") or []):
+        if not isinstance(member, dict) or not member.get("name"):
+            continue
+        ns = member.get("namespace") or obj.namespace
+        key = (ns, member["name"])
+        target = idx.get(key)
+        if target is None or key in seen:
+            report.add(Code.ANNOTATION_UNSUPPORTED, location=obj.locate(("spec", "chain", "middlewares", i)),
+                       obj=ref, provider="traefik", annotation=MW + "chain",
+                       detail=f"chain {obj.namespace}/{obj.name} member {ns}/{member['name']} "
+                              + ("loops back on itself" if target else "is not in the input"))
+            continue
+        out += expand(target, idx, report, ref, seen + ((obj.namespace, obj.name),))
+    return out
+
+
+# -- translation ------------------------------------------------------------------------------
+
+def _t(v) -> tuple:
+    return tuple(v) if isinstance(v, (list, tuple)) else ((v,) if v not in (None, "") else ())
+
+
+def _policy(family: str, mw: MiddlewareRef, rules: list[RuleDraft], **params) -> None:
+    clean = tuple(sorted((k, _t(v) if isinstance(v, list) else v) for k, v in params.items()
+                         if v is not None and v != ""))
+    intent = PolicyIntent(family=family, params=clean, origin=mw.origin)
+    for r in rules:
+        r.add(intent)
+
+
+_SECURITY_HEADERS = (
+    ("frameDeny", "X-Frame-Options", lambda v: "DENY" if v else None),
+    ("customFrameOptionsValue", "X-Frame-Options", lambda v: v or None),
+    ("contentTypeNosniff", "X-Content-Type-Options", lambda v: "nosniff" if v else None),
+    ("browserXssFilter", "X-XSS-Protection", lambda v: "1; mode=block" if v else None),
+    ("customBrowserXSSValue", "X-XSS-Protection", lambda v: v or None),
+    ("contentSecurityPolicy", "Content-Security-Policy", lambda v: v or None),
+    ("contentSecurityPolicyReportOnly", "Content-Security-Policy-Report-Only", lambda v: v or None),
+    ("referrerPolicy", "Referrer-Policy", lambda v: v or None),
+    ("permissionsPolicy", "Permissions-Policy", lambda v: v or None),
+    ("featurePolicy", "Permissions-Policy", lambda v: v or None),
+    ("publicKey", "Public-Key-Pins", lambda v: v or None),
+)
+
+
+def headers(mw: MiddlewareRef, rules: list[RuleDraft], ctx: Context, report: Report, ref) -> None:
+    s, origin = mw.spec, mw.origin
+    for key, direction in (("customRequestHeaders", "request"), ("customResponseHeaders", "response")):
+        values = s.get(key) or {}
+        if isinstance(values, dict) and values:
+            sets = tuple(sorted((k, str(v)) for k, v in values.items() if v not in ("", None)))
+            removes = tuple(sorted(k for k, v in values.items() if v in ("", None)))
+            hm = HeaderModifier(direction=direction, set=sets, remove=removes, origin=origin)
+            for r in rules:
+                r.add(hm)
+    security = []
+    for key, header, fn in _SECURITY_HEADERS:
+        if key in s and fn(s[key]) is not None:
+            security.append((header, str(fn(s[key]))))
+    sts = s.get("stsSeconds")
+    caveats = []
+    if isinstance(sts, int) and sts > 0:
+        value = f"max-age={sts}" + ("; includeSubDomains" if s.get("stsIncludeSubdomains") else "") \
+            + ("; preload" if s.get("stsPreload") else "")
+        security.append(("Strict-Transport-Security", value))
+        if not s.get("forceSTSHeader"):
+            caveats.append("Traefik adds Strict-Transport-Security only to HTTPS responses; the header "
+                           "modifier adds it on every listener the route serves")
+    if security:
+        hm = HeaderModifier(direction="response", set=tuple(dict(security).items()), origin=origin,
+                            caveat="; ".join(caveats))
+        for r in rules:
+            r.add(hm)
+    origins = _t(s.get("accessControlAllowOriginList"))
+    if origins or s.get("accessControlAllowMethods") or s.get("accessControlAllowHeaders"):
+        cav = ""
+        if s.get("accessControlAllowOriginListRegex"):
+            cav = "accessControlAllowOriginListRegex has no Gateway API form; only the literal origins were kept"
+        cors = CORS(allow_origins=origins, allow_methods=tuple(m.upper() for m in _t(s.get("accessControlAllowMethods"))),
+                    allow_headers=_t(s.get("accessControlAllowHeaders")),
+                    expose_headers=_t(s.get("accessControlExposeHeaders")),
+                    max_age=s.get("accessControlMaxAge") if isinstance(s.get("accessControlMaxAge"), int) else None,
+                    allow_credentials=bool(s.get("accessControlAllowCredentials")) or None,
+                    origin=origin, caveat=cav)
+        for r in rules:
+            r.add(cors)
+    if s.get("sslRedirect") or s.get("sslTemporaryRedirect"):
+        for r in rules:
+            r.force_ssl_redirect = True
+    ignored = [k for k in ("allowedHosts", "hostsProxyHeaders", "sslProxyHeaders", "isDevelopment", "addVaryHeader",
+                           "sslHost", "sslForceHost") if k in s]
+    if ignored:
+        report.add(Code.ANNOTATION_LOSSY, location=origin.location, obj=ref, provider="traefik",
+                   annotation=MW + "headers", detail=f"headers {', '.join(ignored)} of {mw.obj.namespace}/"
+                   f"{mw.obj.name} have no Gateway API equivalent (route hostnames already restrict hosts)")
+
+
+def forward_auth(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    address = str(mw.spec.get("address", ""))
+    backend, path = cluster_service(address, mw.obj.namespace, ctx)
+    if backend is not None:
+        ea = ExternalAuth(protocol="HTTP", backend=backend, path=path or None,
+                          allowed_headers=_t(mw.spec.get("authRequestHeaders")),
+                          allowed_response_headers=_t(mw.spec.get("authResponseHeaders")), origin=mw.origin,
+                          caveat="Traefik sends every request header and the original URI in X-Forwarded-Uri; "
+                                 "Gateway API ExternalAuth forwards a minimal header set unless allowedHeaders "
+                                 "lists them, and appends the request path to the auth path")
+        for r in rules:
+            r.add(ea)
+    else:
+        _policy("ext-auth", mw, rules, address=address, trust_forward_header=mw.spec.get("trustForwardHeader"),
+                response_headers=mw.spec.get("authResponseHeaders"))
+
+
+def cluster_service(url: str, namespace: str, ctx: Context) -> tuple[ServiceBackend | None, str]:
+    """``http://svc.ns.svc.cluster.local:8080/auth`` (or ``svc.ns``, ``svc``) → the Service backend."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    labels = host.split(".")
+    if not host or (len(labels) > 2 and labels[2:] not in (["svc"], ["svc", "cluster", "local"])):
+        return None, ""
+    name, ns = labels[0], labels[1] if len(labels) > 1 else namespace
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return ServiceBackend(namespace=ns, name=name, port=port), parts.path
+
+
+def redirect_scheme(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    scheme = str(mw.spec.get("scheme", "")).lower()
+    port = str(mw.spec.get("port", "") or "")
+    if scheme != "https" or port not in ("", "443"):
+        report.add(Code.ANNOTATION_UNSUPPORTED, location=mw.origin.location, obj=ref, provider="traefik",
+                   annotation=MW + "redirectScheme",
+                   detail=f"redirectScheme to {scheme}{':' + port if port else ''} is only translated for https "
+                          "on the default port")
+        return
+    for r in rules:
+        r.force_ssl_redirect = True
+    report.add(Code.ANNOTATION_LOSSY, location=mw.origin.location, obj=ref, provider="traefik",
+               annotation=MW + "redirectScheme",
+               detail="HTTP requests are redirected to HTTPS on the HTTP listener with one status code; Traefik "
+                      "answers " + ("301/308" if mw.spec.get("permanent") else "302/307")
+                      + " depending on the method")
+
+
+def retry(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    attempts = mw.spec.get("attempts")
+    if not isinstance(attempts, int) or attempts < 1:
+        report.add(Code.ANNOTATION_INVALID_VALUE, location=mw.origin.location, obj=ref, provider="traefik",
+                   annotation=MW + "retry", detail="retry.attempts must be a positive integer")
+        return
+    codes = []
+    for item in _t(mw.spec.get("status")):
+        m = re.fullmatch(r"\s*(\d{3})(?:\s*-\s*(\d{3}))?\s*", str(item))
+        if m:
+            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+            codes += [c for c in range(lo, hi + 1) if 400 <= c <= 599]
+    intent = Retry(attempts=attempts, codes=tuple(sorted(set(codes)))[:64] if codes else (),
+                   backoff=str(mw.spec["initialInterval"]) if mw.spec.get("initialInterval") else None,
+                   origin=mw.origin, caveat="Traefik retries on network errors; Gateway API retries on the "
+                                            "listed codes and connection errors as the implementation decides")
+    for r in rules:
+        r.add(intent)
+
+
+def simple_policy(family: str, mapping: dict[str, str]):
+    def translate(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+        _policy(family, mw, rules, **{param: mw.spec.get(key) for key, param in mapping.items()})
+    return translate
+
+
+def ip_allow(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    strategy = mw.spec.get("ipStrategy") or {}
+    _policy("ip-allow", mw, rules, cidrs=mw.spec.get("sourceRange"), depth=strategy.get("depth", 0),
+            excluded_ips=strategy.get("excludedIPs"), reject_status=mw.spec.get("rejectStatusCode", 403))
+
+
+def rate_limit(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    crit = mw.spec.get("sourceCriterion") or {}
+    source = ("header:" + crit["requestHeaderName"]) if crit.get("requestHeaderName") else \
+        ("host" if crit.get("requestHost") else "client-ip")
+    _policy("rate-limit", mw, rules, average=mw.spec.get("average", 0), period=str(mw.spec.get("period", "1s")),
+            burst=mw.spec.get("burst", 1), source=source, scope="per-replica")
+
+
+def regex_rewrite(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    if mw.kind == "replacePathRegex":
+        sub = re.sub(r"\$\{?(\d+)\}?", r"\\\1", str(mw.spec.get("replacement", "")))
+        _policy("regex-rewrite", mw, rules, pattern=mw.spec.get("regex"), substitution=sub, strip=False)
+    else:
+        for rx in _t(mw.spec.get("regex")):
+            _policy("regex-rewrite", mw, rules, pattern=rx, substitution="/", strip=True)
+
+
+HANDLERS = {
+    "headers": headers, "forwardAuth": forward_auth, "redirectScheme": redirect_scheme, "retry": retry,
+    "basicAuth": simple_policy("basic-auth", {"secret": "secret", "realm": "realm", "headerField": "header_field",
+                                               "removeHeader": "remove_header"}),
+    "ipAllowList": ip_allow, "ipWhiteList": ip_allow, "rateLimit": rate_limit,
+    "inFlightReq": simple_policy("in-flight", {"amount": "amount"}),
+    "buffering": simple_policy("buffering", {"maxRequestBodyBytes": "max_request_body_bytes",
+                                             "memRequestBodyBytes": "mem_request_body_bytes",
+                                             "maxResponseBodyBytes": "max_response_body_bytes",
+                                             "memResponseBodyBytes": "mem_response_body_bytes"}),
+    "compress": simple_policy("compression", {"encodings": "encodings",
+                                              "minResponseBodyBytes": "min_response_body_bytes",
+                                              "excludedContentTypes": "excluded_content_types"}),
+    "circuitBreaker": simple_policy("circuit-breaker", {"expression": "expression", "checkPeriod": "check_period",
+                                                        "fallbackDuration": "fallback_duration",
+                                                        "recoveryDuration": "recovery_duration",
+                                                        "responseCode": "response_code"}),
+    "errors": simple_policy("error-pages", {"status": "status", "query": "query"}),
+    "passTLSClientCert": simple_policy("client-cert-forward", {"pem": "pem"}),
+    "grpcWeb": simple_policy("grpc-web", {"allowOrigins": "allow_origins"}),
+    "replacePathRegex": regex_rewrite, "stripPrefixRegex": regex_rewrite,
+}
+PATH_KINDS = ("stripPrefix", "addPrefix", "replacePath")
+
+_STATUS = {
+    "addPrefix": (Status.TRANSLATED, "URLRewrite path (composed with the rule's match)"),
+    "stripPrefix": (Status.LOSSY, "URLRewrite ReplacePrefixMatch + X-Forwarded-Prefix request header"),
+    "replacePath": (Status.LOSSY, "URLRewrite ReplaceFullPath"),
+    "headers": (Status.TRANSLATED, "Request/ResponseHeaderModifier, CORS filter"),
+    "redirectScheme": (Status.LOSSY, "HTTP listener RequestRedirect to https"),
+    "redirectRegex": (Status.UNSUPPORTED, "RequestRedirect only for host/prefix-shaped regexes"),
+    "forwardAuth": (Status.TRANSLATED, "ExternalAuth filter (experimental >= 1.4) / ext-auth policy"),
+    "retry": (Status.TRANSLATED, "HTTPRoute rules[].retry (experimental >= 1.2)"),
+    "chain": (Status.TRANSLATED, "expanded in order"),
+    "digestAuth": (Status.UNSUPPORTED, ""),
+    "contentType": (Status.IGNORED, ""),
+    "plugin": (Status.UNSUPPORTED, ""),
+}
+
+
+def declare_kinds() -> None:
+    kinds = sorted(set(HANDLERS) | set(PATH_KINDS) | set(_STATUS) | {"encodedCharacters"})
+    for kind in kinds:
+        status, maps_to = _STATUS.get(kind, (Status.POLICY, "implementation policy"))
+        reason = {
+            "digestAuth": "Digest authentication has no equivalent; replace it (basic auth over TLS, OIDC).",
+            "contentType": "Content-Type sniffing has no equivalent (gateways do not sniff bodies).",
+            "plugin": "Plugins have no equivalent; re-implement (e.g. an Envoy extension).",
+            "redirectRegex": "General regex redirects need review; only host/prefix changes are expressible.",
+            "encodedCharacters": "Needs an implementation policy (path normalisation options).",
+            "stripPrefix": "Traefik strips character prefixes (prefix /api turns /apiv2 into /v2); Gateway API "
+                           "replaces whole path segments of the rule's PathPrefix match.",
+            "replacePath": "The original path is not kept in X-Replaced-Path.",
+        }.get(kind, "")
+        REGISTRY.declare(MW + kind, area="middleware", status=status, kind="middleware", prefixed=False,
+                         maps_to=maps_to, reason=reason)
+
+
+declare_kinds()
+
+
+def compose_paths(mws: list[MiddlewareRef], rules: list[RuleDraft], report: Report, ref) -> MiddlewareRef | None:
+    """Apply the path middlewares in order to each rule's match; one URLRewrite per rule."""
+    path_mws = [m for m in mws if m.kind in PATH_KINDS]
+    if not path_mws:
+        return None
+    last = path_mws[-1]
+    for r in rules:
+        kind, value = r.match.path.type, r.match.path.value
+        if kind == "RegularExpression":
+            continue
+        full = kind == "Exact"
+        current = value
+        caveats = []
+        for m in path_mws:
+            if m.kind == "addPrefix":
+                prefix = str(m.spec.get("prefix", "")).rstrip("/")
+                if full:
+                    current = prefix + current
+                else:  # a prefix replacement: Gateway API normalises the slash between prefix and rest
+                    current = (prefix + ("" if current == "/" else current)) or "/"
+            elif m.kind == "replacePath":
+                current, full = str(m.spec.get("path", "/")), True
+                caveats.append("the original path is not kept in X-Replaced-Path")
+            elif m.kind == "stripPrefix":
+                for p in _t(m.spec.get("prefixes")):
+                    p = str(p).rstrip("/")
+                    if p and (current == p or current.startswith(p + "/")):
+                        current = current[len(p):] or "/"
+                        r.add(HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", p),),
+                                             origin=m.origin))
+                        break
+                else:
+                    caveats.append(f"stripPrefix {list(_t(m.spec.get('prefixes')))} does not cover the rule's "
+                                   f"path {value}; Traefik strips character prefixes per request")
+        if current == value and not full:
+            continue
+        rw = (URLRewrite(replace_full_path=current, origin=last.origin, caveat="; ".join(caveats)) if full
+              else URLRewrite(replace_prefix_match=current, origin=last.origin, caveat="; ".join(caveats)))
+        r.add(rw)
+    return last
+
+
+def apply(refs: list[str], value: AnnotationValue, draft: IngressDraft, rules: list[RuleDraft], ctx: Context,
+          report: Report, provider) -> int:
+    """Resolve and translate an ordered list of middleware references for ``rules``; returns how many
+    references resolved."""
+    idx = ctx.settings.setdefault("middleware_index", index(ctx))
+    ref = value.origin_ref
+    mws: list[MiddlewareRef] = []
+    resolved = 0
+    for item in refs:
+        obj, why = resolve(item, idx)
+        resolved += obj is not None
+        if obj is None:
+            report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), obj=ref, provider="traefik",
+                       annotation=value.key, value=item, detail=why,
+                       remedy="Add the Middleware to the input, or recreate its behaviour on the gateway.")
+            continue
+        mws += expand(obj, idx, report, ref)
+    last_path = compose_paths(mws, rules, report, ref)
+    for mw in mws:
+        spec = REGISTRY.lookup(MW + mw.kind)
+        mv = AnnotationValue(MW + mw.kind, mw.kind, f"{mw.obj.namespace}/{mw.obj.name}", mw.origin,
+                             mw.origin.location)
+        if spec is None:
+            report.add(Code.ANNOTATION_UNKNOWN, location=mw.origin.location, obj=ref, provider="traefik",
+                       annotation=MW + mw.kind, detail=f"Middleware kind {mw.kind} is not one Traefik documents")
+            continue
+        if mw.kind in PATH_KINDS:
+            if mw is last_path:
+                provider.defer(draft, spec, mv)
+            elif any(i.origin == mw.origin for r in rules for i in r.intents):
+                provider.defer(draft, spec, mv)
+            else:
+                report.add(Code.ANNOTATION_TRANSLATED, location=mw.origin.location, obj=ref, provider="traefik",
+                           annotation=MW + mw.kind, value=mv.text,
+                           detail=f"composed into the URLRewrite of {last_path.obj.namespace}/{last_path.obj.name}")
+            continue
+        handler = HANDLERS.get(mw.kind)
+        bound = None if handler is None else (lambda v, d, c, r, _h=handler, _m=mw: _h(_m, rules, c, r, ref))
+        provider.dispatch(replace(spec, handler=bound), mv, draft, ctx, report, ref)
+    return resolved

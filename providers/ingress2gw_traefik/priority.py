@@ -1,0 +1,78 @@
+"""Traefik router priority vs Gateway API precedence.
+
+Traefik orders overlapping routers by priority, by default the length of the rule string
+(``Host(`a.com`) && PathPrefix(`/a`)``), or ``router.priority``. Gateway API uses fixed precedence
+(Exact, then the longest PathPrefix). Where two rules of a host overlap and the two orders disagree,
+some requests reach another backend: that is reported on the rule that Gateway API would prefer.
+"""
+
+from ingress2gw.plugin import Code, IngressDraft, ObjectRef, PathMatch, Report, RuleDraft
+
+
+def rule_string(host: str | None, path: PathMatch) -> str:
+    matcher = {"Exact": "Path", "PathPrefix": "PathPrefix", "RegularExpression": "PathRegexp"}[path.type]
+    expr = f"{matcher}(`{path.value}`)"
+    return f"Host(`{host}`) && {expr}" if host else expr
+
+
+def _overlap(a: PathMatch, b: PathMatch) -> str | None:
+    """A request path both matchers accept (Traefik semantics: PathPrefix is a character prefix)."""
+    if a.type == "RegularExpression" or b.type == "RegularExpression":
+        return None
+    if a.type == "Exact" and b.type == "Exact":
+        return a.value if a.value == b.value else None
+    if a.type == "Exact":
+        return a.value if a.value.startswith(b.value) else None
+    if b.type == "Exact":
+        return b.value if b.value.startswith(a.value) else None
+    longer = a.value if len(a.value) >= len(b.value) else b.value
+    return longer if longer.startswith(a.value) and longer.startswith(b.value) else None
+
+
+def _gateway_wins(a: PathMatch, b: PathMatch) -> bool:
+    """True when Gateway API precedence prefers a over b."""
+    if a.type != b.type:
+        return a.type == "Exact"
+    return len(a.value) > len(b.value)
+
+
+def _element_match(m: PathMatch, path: str) -> bool:
+    if m.type == "Exact":
+        return path == m.value
+    p = m.value.rstrip("/")
+    return p == "" or path == p or path.startswith(p + "/")
+
+
+def report_priority_differences(drafts: list[IngressDraft], priorities: dict[int, int], report: Report) -> None:
+    rules: list[RuleDraft] = [r for d in drafts for r in d.rules if not r.is_default_backend]
+    by_host: dict = {}
+    for r in rules:
+        by_host.setdefault((r.host, r.serve_http, r.serve_https), []).append(r)
+    seen = set()
+    for group in by_host.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                sample = _overlap(a.match.path, b.match.path)
+                if sample is None or a.match.path == b.match.path:
+                    continue
+                pa = priorities.get(id(a), len(rule_string(a.host, a.match.path)))
+                pb = priorities.get(id(b), len(rule_string(b.host, b.match.path)))
+                traefik_a = pa > pb
+                if pa == pb:
+                    continue  # Traefik's own tie-break is by router name: not worth a guess
+                # Gateway API only considers a rule for the sample if its element-wise match accepts it.
+                gw_a = _element_match(a.match.path, sample) and (
+                    not _element_match(b.match.path, sample) or _gateway_wins(a.match.path, b.match.path))
+                if gw_a == traefik_a:
+                    continue
+                win, lose = (a, b) if traefik_a else (b, a)
+                key = (id(win), id(lose))
+                if key in seen:
+                    continue
+                seen.add(key)
+                report.add(Code.ROUTE_PRIORITY, location=lose.origin.location,
+                           obj=ObjectRef("Ingress", lose.origin.namespace, lose.origin.name), provider="traefik",
+                           detail=f"for {lose.host or '*'}{sample} Traefik chose {win.match.path.type} "
+                                  f"{win.match.path.value} (priority {max(pa, pb)}) over {lose.match.path.type} "
+                                  f"{lose.match.path.value} (priority {min(pa, pb)}); Gateway API precedence "
+                                  "chooses the other")
