@@ -53,6 +53,15 @@ class Traefik(IngressProvider):
             "strictPrefixMatching=" + str(ctx.settings["strict_prefix"]).lower(),
         ])
 
+    def normalize_host(self, ing: Ingress, host, path: tuple, report: Report):
+        h = super().normalize_host(ing, host, path, report)
+        if isinstance(h, str) and h.startswith("*."):
+            report.add(Code.HOST_WILDCARD_DEPTH, location=ing.locate(path + ("host",)), obj=ing.ref,
+                       provider=self.name,
+                       detail=f"Traefik matched {h} for exactly one label (a.{h[2:]}, not a.b.{h[2:]}); the "
+                              f"Gateway API hostname {h} also matches deeper subdomains")
+        return h
+
     def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
                                 report: Report) -> PathMatch | None:
         """``router.pathmatcher`` chooses the matcher of ImplementationSpecific paths (default PathPrefix)."""

@@ -169,6 +169,12 @@ class Code(Enum):
         "A path cannot be expressed as a Gateway API path match.",
         "Rewrite the path so it starts with / and uses only URL path characters.",
     )
+    HOST_WILDCARD_DEPTH = (
+        "host.wildcard-depth", Severity.WARNING, Status.LOSSY,
+        "The controller's wildcard host matched exactly one label; a Gateway API wildcard hostname matches "
+        "one or more labels.",
+        "Check that no deeper subdomain (a.b.example.com for *.example.com) should stay unrouted.",
+    )
     PATH_CHARACTER_PREFIX = (
         "path.character-prefix", Severity.WARNING, Status.LOSSY,
         "The controller matched this path as a character prefix; Gateway API PathPrefix matches whole path segments.",
