@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 example: $(STAMP)
 	$(BIN)/ingress2gw convert examples/cluster.yaml --output-dir out/example --report out/example/report.json
 
-## Run the whole test suite.
+## Run the whole test suite. The HTML report is tested in headless Chromium (Debian's package; CI runs as root).
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest
 
 ## Regenerate the docs tables from the code's registries.

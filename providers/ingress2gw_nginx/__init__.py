@@ -9,11 +9,13 @@ Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/use
 
 
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, Origin, PathMatch, Report, RuleDraft, TLSCert,
+    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, Origin, PathMatch, Report, RuleDraft,
+    TLSCert, gateway_path_ok,
 )
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
 from ingress2gw_nginx import canary, config, regex
+from ingress2gw_nginx.annotations import hosts, timeouts
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 
 
@@ -34,21 +36,30 @@ class IngressNginx(IngressProvider):
         config.configure(ctx, report)
 
     def post_process(self, drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
-        # Canary Ingresses first merge into the main Ingress's rules; regex mode then applies host-wide
-        # to every path of a host, canary ones included.
+        # Order matters: canary Ingresses merge into their main Ingress's rules; regex mode then applies
+        # host-wide to every path of a host (canary ones included); host-wide annotations copy rules to
+        # aliases and www counterparts; every rule then gets the controller's explicit timeouts; last,
+        # paths whose meaning depended on regex mode are settled.
         canary.merge_canaries(drafts, ctx, report)
         regex.apply_regex_mode(drafts, ctx, report)
+        hosts.apply_host_wide(drafts, ctx, report)
+        timeouts.apply_defaults(drafts, ctx, report)
+        regex.settle_paths(drafts, report)
+
+    def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
+        raw = ip.path or "/"
+        plain = raw if ip.path_type == "Exact" else (raw.rstrip("/") or "/")
+        if not gateway_path_ok(plain):
+            # Not a Gateway API path (e.g. /api(/|$)(.*)): a regex if its host turns out to be in regex
+            # mode, which is decided host-wide after every Ingress was read (regex.settle_paths).
+            return PathMatch(type="RegularExpression", value=raw)
+        return super().path_match(ing, ip, ctx, report)
 
     def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
                                 report: Report) -> PathMatch | None:
-        match = self.prefix_match(ing, ip, report)
-        value = ip.path or "/"
-        if match is not None and value != "/" and not value.endswith("/"):
-            report.add(Code.PATH_CHARACTER_PREFIX, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
-                       provider=self.name, value=value,
-                       detail=f"ImplementationSpecific path {value!r} was an NGINX prefix location, which also "
-                              f"matched {value + 'x'!r}; PathPrefix {match.value!r} matches only whole segments")
-        return match
+        # An NGINX prefix location: a character prefix, reported by regex.settle_paths unless regex mode
+        # reproduces it.
+        return self.prefix_match(ing, ip, report)
 
     def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         draft.ssl_redirect = bool(ctx.settings.get("ssl-redirect", True))

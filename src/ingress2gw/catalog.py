@@ -7,8 +7,27 @@ import json
 from ingress2gw.report.codes import Status
 
 
-def catalog_rows(providers: list[str] | None = None, statuses: list[str] | None = None) -> list[dict]:
+#: Emitters whose status column the catalog can show (issue 7 adds the policy-CRD emitters).
+CATALOG_EMITTERS = ("standard",)
+
+
+def annotation_status(spec, emitter: str = "standard") -> Status:
+    """What ``emitter`` does with an annotation: the one place the catalog's status column comes from.
+
+    Only the ``standard`` emitter exists, and its status is the registry's declaration; an emitter with policy
+    CRDs will turn some ``policy``/``unsupported`` entries into ``translated`` here.
+    """
+    if emitter not in CATALOG_EMITTERS:
+        raise ValueError(f"emitter {emitter!r} is not available yet (available: {', '.join(CATALOG_EMITTERS)})")
+    return spec.status
+
+
+def catalog_rows(providers: list[str] | None = None, statuses: list[str] | None = None,
+                 emitter: str = "standard") -> list[dict]:
     from ingress2gw.plugin import load_providers
+
+    if emitter not in CATALOG_EMITTERS:
+        raise ValueError(f"emitter {emitter!r} is not available yet (available: {', '.join(CATALOG_EMITTERS)})")
 
     found = load_providers()
     unknown = [p for p in providers or [] if p not in found]
@@ -25,14 +44,15 @@ def catalog_rows(providers: list[str] | None = None, statuses: list[str] | None 
         reg = found[name].registry
         for spec in reg.specs():
             row = {"provider": name, **spec.to_dict(reg.prefix)}
+            row["status"] = annotation_status(spec, emitter).value
             if statuses and row["status"] not in statuses:
                 continue
             rows.append(row)
     return rows
 
 
-def render_catalog(providers: list[str], statuses: list[str], fmt: str) -> str:
-    rows = catalog_rows(providers, statuses)
+def render_catalog(providers: list[str], statuses: list[str], fmt: str, emitter: str = "standard") -> str:
+    rows = catalog_rows(providers, statuses, emitter)
     if fmt == "json":
         return json.dumps({"schemaVersion": 1, "annotations": rows}, indent=2) + "\n"
     if fmt == "markdown":

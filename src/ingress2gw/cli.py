@@ -73,7 +73,10 @@ RegexModeOpt = typer.Option("faithful", "--regex-mode",
 ControllerConfigOpt = typer.Option(None, "--controller-config",
                                    help="The ingress-nginx controller ConfigMap (YAML/JSON file), if it is not "
                                         "among the inputs.")
-ReportOpt = typer.Option(None, "--report", help="Write all findings to FILE (.json or .txt).")
+ReportOpt = typer.Option(None, "--report", help="Write all findings to FILE; the extension picks the format: "
+                                                  ".json, .sarif, .md, .html or .txt.")
+ConfigOpt = typer.Option(None, "--config", help="Config file (default: the nearest .ingress2gw.yaml above the "
+                                                "first input, up to the repository root).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No summary on stderr.")
 NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is honoured too).")
 
@@ -135,20 +138,72 @@ def _run(opts):
         _fail(str(e))
 
 
-def _write_report(report, path: Path, opts) -> None:
-    from ingress2gw.report.render import to_json, to_text
+def _write_report(report, path: Path, opts, gate=None, baseline_used: bool = False) -> None:
+    from ingress2gw.report.formats import format_for_path, render
 
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        text = to_json(report, tool_version=__version__, options=_public_options(opts))
-    elif suffix in (".txt", ".log", ""):
-        text = to_text(report)
-    else:
-        _fail(f"--report: unsupported format {suffix!r} (use .json or .txt)")
+    try:
+        fmt = format_for_path(path)
+    except ValueError as e:
+        _fail(str(e))
+    text = render(report, fmt, tool_version=__version__, options=_public_options(opts), gate=gate,
+                  baseline_used=baseline_used)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as e:
         _fail(f"cannot write report {path}: {e.strerror}")
+
+
+def _load_config(ctx: typer.Context, paths, config: Optional[Path], command: str):
+    """The config (given, or found above the inputs) and the parameters with its defaults filled in.
+
+    A flag given on the command line wins over the file; ``fail-on`` from the file applies to ``check`` only.
+    """
+    from ingress2gw.config import ConfigError, discover, load
+
+    path = config if config is not None else discover(list(paths or []))
+    values = dict(ctx.params)
+    if path is None:
+        return None, values
+    try:
+        cfg = load(path)
+    except ConfigError as e:
+        _fail(str(e))
+    for name, value in cfg.options.items():
+        if name == "fail_on" and command != "check":
+            continue
+        source = ctx.get_parameter_source(name)  # typer vendors click: compare the enum by name
+        if name in values and (source is None or source.name in ("DEFAULT", "DEFAULT_MAP")):
+            values[name] = value
+    return cfg, values
+
+
+def _suppress(report, cfg, baseline: Optional[Path], write_baseline: Optional[Path] = None) -> bool:
+    """Apply the config's ignore list, then write and/or apply the baseline. True when a baseline is in use."""
+    from ingress2gw.config import apply_ignores
+    from ingress2gw.report.baseline import BaselineError, apply_baseline, write_baseline as write
+
+    if cfg is not None and cfg.ignore:
+        for rule in apply_ignores(report, cfg):
+            typer.echo(f"ingress2gw: {cfg.path}:{rule.line}: ignore entry expired on {rule.expires.isoformat()}; "
+                       f"its findings fail again: {rule.describe()}", err=True)
+    if write_baseline is not None:
+        try:
+            n = write(report, write_baseline)
+        except OSError as e:
+            _fail(f"cannot write baseline {write_baseline}: {e.strerror}")
+        typer.echo(f"ingress2gw: wrote {n} finding(s) to the baseline {write_baseline}", err=True)
+        baseline = write_baseline
+    elif baseline is None and cfg is not None:
+        baseline = cfg.baseline
+    if baseline is None:
+        return False
+    if not baseline.is_file():
+        _fail(f"baseline {baseline} does not exist (create it with --write-baseline {baseline})")
+    try:
+        apply_baseline(report, baseline)
+    except BaselineError as e:
+        _fail(str(e))
+    return True
 
 
 def _public_options(opts) -> dict:
@@ -159,14 +214,13 @@ def _public_options(opts) -> dict:
     }
 
 
-def _exit_code(report, fail_on: str) -> int:
-    from ingress2gw.report.gate import FAIL_ON_LEVELS, failing
+def _gate(report, fail_on: str):
+    from ingress2gw.report.gate import evaluate
 
-    if fail_on not in FAIL_ON_LEVELS:
-        _fail(f"--fail-on must be one of {', '.join(FAIL_ON_LEVELS)}")
-    if report.has_input_errors():
-        return EXIT_USAGE
-    return EXIT_FINDINGS if failing(report.findings, fail_on) else EXIT_OK
+    try:
+        return evaluate(report, fail_on)
+    except ValueError as e:
+        _fail(str(e))
 
 
 def _color(no_color: bool) -> bool | None:
@@ -175,6 +229,7 @@ def _color(no_color: bool) -> bool | None:
 
 @app.command()
 def convert(
+    ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o",
                                               help="Write one file per object here instead of stdout."),
@@ -189,14 +244,18 @@ def convert(
     report_file: Optional[Path] = ReportOpt,
     validate: bool = typer.Option(False, "--validate", help="Validate the output against the CRDs first."),
     crds: List[str] = typer.Option([], "--crds", help="CRDs for --validate (dir, file or -)."),
-    quiet: bool = QuietOpt, no_color: bool = NoColorOpt,
+    quiet: bool = QuietOpt, no_color: bool = NoColorOpt, config: Optional[Path] = ConfigOpt,
 ) -> None:
     """Convert Ingress manifests to Gateway API manifests, with an audit of what could not be translated."""
-    opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
-                    gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
-                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
+    cfg, v = _load_config(ctx, paths, config, "convert")
+    opts = _options(paths, v["provider"], v["ingress_class"], [] if all_namespaces else v["namespace"],
+                    v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
+                    v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
+                    v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
                     controller_config)
+    _check_fail_on(fail_on)
     result = _run(opts)
+    baseline_used = _suppress(result.report, cfg, None)
     from ingress2gw.output import write_objects
 
     invalid = 0
@@ -210,17 +269,19 @@ def convert(
         write_objects(result.objects, output_dir, sys.stdout)
     except OSError as e:
         _fail(f"cannot write output: {e}")
+    gate = _gate(result.report, fail_on)
     if report_file is not None:
-        _write_report(result.report, report_file, opts)
+        _write_report(result.report, report_file, opts, gate if cfg is not None else None, baseline_used)
     from ingress2gw.report.render import print_summary
 
     print_summary(result.report, stream=sys.stderr, color=_color(no_color), quiet=quiet)
-    code = _exit_code(result.report, fail_on)
+    code = gate.exit_code
     raise typer.Exit(EXIT_FINDINGS if invalid and code == EXIT_OK else code)
 
 
 @app.command()
 def check(
+    ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
     provider: List[str] = ProviderOpt, ingress_class: List[str] = ClassOpt, namespace: List[str] = NamespaceOpt,
     all_namespaces: bool = AllNsOpt, emitter: str = EmitterOpt, gateway_api_version: str = VersionOpt,
@@ -230,26 +291,54 @@ def check(
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("unsupported", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
-    fmt: str = typer.Option("text", "--format", help="text or json"),
-    report_file: Optional[Path] = ReportOpt, quiet: bool = QuietOpt, no_color: bool = NoColorOpt,
+    fmt: str = typer.Option("text", "--format", help="text, json, sarif, github, markdown or html."),
+    report_file: Optional[Path] = ReportOpt, quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="text format: only the findings that fail the gate, one line each."),
+    no_color: bool = NoColorOpt, config: Optional[Path] = ConfigOpt,
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail only on findings not recorded in "
+                                            "this baseline file (see --write-baseline)."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings "
+                                                  "in FILE, to adopt the gate on an existing repository."),
 ) -> None:
     """Analyse the manifests without writing any; print the report and exit per --fail-on."""
-    opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
-                    gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
-                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
-                    controller_config)
-    if fmt not in ("text", "json"):
-        _fail("--format must be text or json")
-    result = _run(opts)
-    from ingress2gw.report.render import to_json, to_text
+    from ingress2gw.report.formats import FORMATS
 
-    if fmt == "json":
-        sys.stdout.write(to_json(result.report, tool_version=__version__, options=_public_options(opts)))
+    cfg, v = _load_config(ctx, paths, config, "check")
+    opts = _options(paths, v["provider"], v["ingress_class"], [] if all_namespaces else v["namespace"],
+                    v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
+                    v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
+                    v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
+                    controller_config)
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}")
+    _check_fail_on(v["fail_on"])
+    result = _run(opts)
+    report = result.report
+    baseline_used = _suppress(report, cfg, baseline, write_baseline)
+    gate = _gate(report, v["fail_on"])
+    if fmt == "text":
+        if quiet:
+            sys.stdout.write("".join(f.parsable() + "\n" for f in gate.failing))
+        else:
+            from ingress2gw.report.terminal import render_terminal
+
+            render_terminal(report, stream=sys.stdout, color=_color(no_color), gate=gate)
     else:
-        sys.stdout.write(to_text(result.report))
+        from ingress2gw.report.formats import render
+
+        sys.stdout.write(render(report, fmt, tool_version=__version__, options=_public_options(opts), gate=gate,
+                                baseline_used=baseline_used))
     if report_file is not None:
-        _write_report(result.report, report_file, opts)
-    raise typer.Exit(_exit_code(result.report, fail_on))
+        _write_report(report, report_file, opts, gate, baseline_used)
+    raise typer.Exit(gate.exit_code)
+
+
+def _check_fail_on(fail_on: str) -> None:
+    """A usage error before any input is read."""
+    from ingress2gw.report.gate import FAIL_ON_LEVELS
+
+    if fail_on not in FAIL_ON_LEVELS:
+        _fail(f"--fail-on must be one of {', '.join(FAIL_ON_LEVELS)}")
 
 
 @app.command()
@@ -257,14 +346,41 @@ def annotations(
     provider: List[str] = typer.Option([], "--provider", help="Only this provider (repeatable)."),
     status: List[str] = typer.Option([], "--status", help="Only annotations with this status (repeatable)."),
     fmt: str = typer.Option("table", "--format", help="table, json or markdown"),
+    emitter: str = typer.Option("standard", "--emitter", help="Status as this target implementation handles it."),
 ) -> None:
     """The catalog: every annotation each provider knows, with its status, target and caveat."""
     from ingress2gw.catalog import render_catalog
 
     try:
-        sys.stdout.write(render_catalog(list(provider), list(status), fmt))
+        sys.stdout.write(render_catalog(list(provider), list(status), fmt, emitter=emitter))
     except ValueError as e:
         _fail(str(e))
+
+
+@app.command()
+def verify(
+    paths: Optional[List[str]] = PathsArg,
+    gateway_manifests: Optional[str] = typer.Option(
+        None, "--gateway-manifests", help="Compare against these Gateway API manifests instead of converting."),
+    requests_file: Optional[str] = typer.Option(None, "--requests", help="YAML list of extra requests to replay."),
+    fmt: str = typer.Option("text", "--format", help="text, json or markdown"),
+    provider: List[str] = ProviderOpt, ingress_class: List[str] = ClassOpt, namespace: List[str] = NamespaceOpt,
+    all_namespaces: bool = AllNsOpt, emitter: str = EmitterOpt, gateway_api_version: str = VersionOpt,
+    channel: str = ChannelOpt, gateway_namespace: str = GwNsOpt, gateway_mode: str = GwModeOpt,
+    gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
+    annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
+    traefik_strict_prefix_matching: bool = StrictPrefixOpt,
+    regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
+) -> None:
+    """Replay requests through the source controller's semantics and the generated routes; report differences."""
+    opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
+                    gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
+                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
+                    controller_config)
+    from ingress2gw.verify.command import run_verify
+
+    raise typer.Exit(run_verify(list(opts.paths), gateway_manifests=gateway_manifests, requests_file=requests_file,
+                                fmt=fmt, options=opts, stdout=sys.stdout, stderr=sys.stderr))
 
 
 @app.command()

@@ -25,7 +25,7 @@ from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, 
 __all__ = [
     "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "BackendTLS", "CORS", "Code", "Context",
     "ExternalAuth", "HeaderMatch", "HeaderModifier", "Ingress", "IngressDraft", "IngressPath", "IngressProvider",
-    "Intent", "Inventory", "KubeObject", "Location", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
+    "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
     "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
     "gateway_path_ok", "load_providers",
@@ -44,6 +44,13 @@ class AnnotationValue:
     text: str
     origin: Origin  # points at the key
     value_location: Location  # points at the value
+    #: Every annotation of the same object (for keys read together, e.g. all cors-* keys).
+    siblings: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def sibling(self, name: str) -> str | None:
+        """Another annotation of the same object, with this key's prefix (``cors-allow-origin``)."""
+        prefix = self.key[: len(self.key) - len(self.name)]
+        return self.siblings.get(prefix + name)
 
     @property
     def origin_ref(self) -> ObjectRef:
@@ -53,7 +60,11 @@ class AnnotationValue:
         return self.value_location if value else self.origin.location
 
 
-Handler = Callable[["AnnotationValue", IngressDraft, "Context", Report], None]
+Handler = Callable[["AnnotationValue", IngressDraft, "Context", Report], object]
+
+#: A handler returns this when a later pass (``IngressProvider.post_process``) reports the annotation's
+#: outcome itself, e.g. keys whose effect depends on other Ingresses (canaries).
+REPORT_LATER = object()
 
 
 @dataclass(frozen=True)
@@ -214,7 +225,7 @@ class IngressProvider:
                   ingress_class: str) -> IngressDraft:
         origin = Origin(namespace=ing.namespace, name=ing.name, location=ing.locate(()))
         draft = IngressDraft(origin=origin, provider=self.name, ingress_class=ingress_class, gateway=gateway,
-                             created=ing.created, redirect_code=self.default_redirect_code)
+                             created=ing.created, redirect_code=self.default_redirect_code, source=ing)
         if ing.default_backend is not None:
             draft.default_backend = self.resolve_backend(ing, ing.default_backend, ctx, report)
             draft.default_backend_origin = Origin(namespace=ing.namespace, name=ing.name,
@@ -237,7 +248,7 @@ class IngressProvider:
                 draft.rules.append(RuleDraft(
                     host=host, match=Match(path=match), backends=[backend],
                     origin=Origin(namespace=ing.namespace, name=ing.name, location=ing.locate(ip.doc_path)),
-                    created=ing.created,
+                    created=ing.created, source_path=ip.path or "/", source_path_type=ip.path_type,
                 ))
         self.apply_tls(ing, draft, ctx, report)
         self.apply_annotations(ing, draft, ctx, report)
@@ -319,7 +330,7 @@ class IngressProvider:
             origin = Origin(namespace=ing.namespace, name=ing.name, annotation=key,
                             location=ing.annotation_location(key))
             value = AnnotationValue(key, name, ing.annotations[key], origin,
-                                    ing.annotation_location(key, part="value"))
+                                    ing.annotation_location(key, part="value"), siblings=ing.annotations)
             if spec is None:
                 report.add(Code.ANNOTATION_UNKNOWN, location=origin.location, obj=ing.ref, provider=self.name,
                            annotation=key, value=value.text,
@@ -329,10 +340,14 @@ class IngressProvider:
 
     def dispatch(self, spec: AnnotationSpec, value: AnnotationValue, draft: IngressDraft, ctx: Context,
                  report: Report, ref: ObjectRef) -> None:
-        before = len(report.findings)
-        if spec.handler is not None:
-            spec.handler(value, draft, ctx, report)
-        if any(f.annotation == value.key for f in report.findings[before:]):
+        def own() -> int:
+            return sum(1 for f in report.findings if f.annotation == value.key and f.location == value.origin.location
+                       or f.annotation == value.key and f.location == value.value_location)
+
+        before = own()
+        if spec.handler is not None and spec.handler(value, draft, ctx, report) is REPORT_LATER:
+            return
+        if own() > before:
             return  # the handler reported on this annotation itself
         if spec.handler is not None and any(
                 i.origin is not None and i.origin.annotation == value.key for r in draft.rules for i in r.intents):

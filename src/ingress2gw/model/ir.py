@@ -198,6 +198,9 @@ class RuleDraft:
     force_ssl_redirect: bool = False
     #: ``grpc`` rules become GRPCRoute rules where the target has GRPCRoute.
     protocol: Literal["http", "grpc"] = "http"
+    #: The Ingress path this rule came from, as written, and its pathType ("" for generated rules).
+    source_path: str | None = None
+    source_path_type: str = ""
 
     def add(self, intent: Intent) -> None:
         self.intents.append(intent)
@@ -265,5 +268,7 @@ class IngressDraft:
     #: Annotations for the Gateway that companion controllers read there (cert-manager, external-dns):
     #: only keys a provider declares as companions are ever carried.
     gateway_annotations: dict[str, str] = field(default_factory=dict)
+    #: The typed source object (``ingress2gw.plugin.Ingress``) the draft was translated from.
+    source: object | None = None
     #: Provider-private state gathered while annotations are read (finished in ``IngressProvider.finish``).
     provider_state: dict = field(default_factory=dict)

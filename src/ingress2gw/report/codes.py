@@ -159,6 +159,12 @@ class Code(Enum):
         "Two Ingresses claim the same host, path and match; the controller served only one of them.",
         "Remove the losing path from its Ingress, or give it a different path.",
     )
+    CANARY_NO_MAIN = (
+        "canary.no-main", Severity.WARNING, Status.IGNORED,
+        "A canary Ingress has no main Ingress with the same host and path, so the controller never sent it "
+        "traffic; nothing was emitted for it.",
+        "Delete the canary, or fix its host/path to match the main Ingress.",
+    )
     ROUTE_DEFAULT_BACKEND_SHADOWED = (
         "route.default-backend-shadowed", Severity.INFO, Status.LOSSY,
         "A default backend was not used because the controller uses another one for the same host or catch-all.",
@@ -174,6 +180,31 @@ class Code(Enum):
         "The controller's wildcard host matched exactly one label; a Gateway API wildcard hostname matches "
         "one or more labels.",
         "Check that no deeper subdomain (a.b.example.com for *.example.com) should stay unrouted.",
+    )
+    PATH_REGEX_MODE = (
+        "path.regex-mode", Severity.INFO, Status.TRANSLATED,
+        "The controller matched every path of this host as a case-insensitive prefix regex; the paths became "
+        "RegularExpression matches that reproduce it.",
+        "Nothing to do; regex matching is implementation-specific in Gateway API, so test the routes.",
+    )
+    PATH_REGEX_STRICT = (
+        "path.regex-strict", Severity.WARNING, Status.LOSSY,
+        "The controller matched every path of this host as a case-insensitive prefix regex; --regex-mode "
+        "strict kept plain paths as Exact/PathPrefix matches, which no longer match other letter cases or "
+        "longer paths.",
+        "Use --regex-mode faithful to reproduce the controller, or check that no client relied on those matches.",
+    )
+    PATH_REGEX_PRECEDENCE = (
+        "path.regex-precedence", Severity.WARNING, Status.LOSSY,
+        "Regex paths of a host overlap; the controller tried them longest first, while Gateway API leaves the "
+        "order of RegularExpression matches to the implementation.",
+        "Make the overlapping regexes exclusive, or check the order your implementation applies.",
+    )
+    PATH_TRAILING_SLASH_REDIRECT = (
+        "path.trailing-slash-redirect", Severity.INFO, Status.TRANSLATED,
+        "The controller answered a prefix location's path without its trailing slash with a 301 to the path "
+        "with the slash; an Exact redirect rule reproduces it.",
+        "Nothing to do.",
     )
     PATH_CHARACTER_PREFIX = (
         "path.character-prefix", Severity.WARNING, Status.LOSSY,

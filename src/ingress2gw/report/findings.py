@@ -22,6 +22,25 @@ _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding no longer fails the gate: an ``ignore:`` entry of the config, or the baseline.
+
+    A suppressed finding is still reported (JSON ``suppression``, SARIF ``suppressions``); only the gate skips it.
+    """
+
+    kind: str  # "config" (an ignore entry) or "baseline"
+    justification: str
+    source: str = ""  # the config or baseline file, as given
+    expires: str | None = None  # YYYY-MM-DD, config entries only
+
+    def to_dict(self) -> dict:
+        d = {"kind": self.kind, "justification": self.justification, "source": self.source}
+        if self.expires:
+            d["expires"] = self.expires
+        return d
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: Code
     location: Location
@@ -33,6 +52,8 @@ class Finding:
     remedy: str = ""
     #: Overrides the catalog status where the emitter decides it (an annotation's status per emitter).
     status_override: Status | None = None
+    #: Set by the config's ``ignore:`` list or the baseline (report/suppress.py); the gate skips it.
+    suppression: Suppression | None = None
 
     @property
     def severity(self) -> Severity:
@@ -75,6 +96,8 @@ class Finding:
             "message": self.message,
             "remedy": self.remediation,
         }
+        if self.suppression is not None:  # only when suppressed: reports without a config stay unchanged
+            d["suppression"] = self.suppression.to_dict()
         return d
 
 

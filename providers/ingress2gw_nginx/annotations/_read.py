@@ -1,0 +1,81 @@
+"""Helpers for handlers that read companion keys of the same Ingress (all ``auth-*``, all ``limit-*``).
+
+The controller reads such keys together; a handler declared on the main key looks its companions up
+here, under whatever prefix the Ingress uses (``--annotations-prefix``).
+"""
+
+from __future__ import annotations
+
+from ingress2gw.plugin import AnnotationValue, Code, Context, Report
+
+_INDEX: dict[int, tuple[object, dict]] = {}
+
+
+def annotations_of(value: AnnotationValue, ctx: Context) -> dict[str, str]:
+    """The annotations of the Ingress ``value`` belongs to, keyed by name without the prefix."""
+    inv = ctx.inventory
+    cached = _INDEX.get(id(inv))
+    if cached is None or cached[0] is not inv:
+        _INDEX.clear()
+        cached = (inv, {(i.namespace, i.name): i for i in inv.ingresses})
+        _INDEX[id(inv)] = cached
+    ing = cached[1].get((value.origin.namespace, value.origin.name))
+    if ing is None:
+        return {}
+    prefix = value.key[: len(value.key) - len(value.name)]
+    return {k[len(prefix):]: v for k, v in ing.annotations.items() if prefix and k.startswith(prefix)}
+
+
+def sibling(value: AnnotationValue, ctx: Context, *names: str) -> str | None:
+    """The first of ``names`` the Ingress sets (canonical name first, then its deprecated alias)."""
+    anns = annotations_of(value, ctx)
+    for name in names:
+        if name in anns:
+            return anns[name]
+    return None
+
+
+def parse_bool(value: AnnotationValue, report: Report) -> bool | None:
+    """Go strconv.ParseBool spelling, as the controller parses booleans; anything else is ignored."""
+    text = value.text.strip()
+    if text in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if text in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    invalid(value, report, f"expected true or false, got {value.text!r}; the controller kept its default")
+    return None
+
+
+def invalid(value: AnnotationValue, report: Report, detail: str) -> None:
+    report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="ingress-nginx",
+               annotation=value.key, value=value.text, detail=detail)
+
+
+def no_effect(value: AnnotationValue, report: Report, detail: str) -> None:
+    report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref,
+               provider="ingress-nginx", annotation=value.key, value=value.text, detail=detail)
+
+
+def shadowed_alias(value: AnnotationValue, ctx: Context, canonical: str, report: Report) -> bool:
+    """True (and reported) when ``value`` is a deprecated alias and the canonical key is set too."""
+    if value.name == canonical or sibling(value, ctx, canonical) is None:
+        return False
+    no_effect(value, report, f"{value.name} is the deprecated alias of {canonical}, which this Ingress also sets; "
+                             f"the controller uses {canonical}")
+    return True
+
+
+def client_ip_source(ctx: Context) -> str:
+    """Where the controller took the client IP from (cross-cutting semantics 11)."""
+    if ctx.settings.get("use-proxy-protocol"):
+        return "proxy-protocol"
+    if ctx.settings.get("use-forwarded-headers"):
+        return "x-forwarded-for"
+    return "tcp-peer"
+
+
+CLIENT_IP_TEXT = {
+    "tcp-peer": "the controller matched the TCP peer address (use-forwarded-headers and use-proxy-protocol off)",
+    "x-forwarded-for": "the controller matched the address from X-Forwarded-For (use-forwarded-headers: true)",
+    "proxy-protocol": "the controller matched the address from the PROXY protocol header (use-proxy-protocol: true)",
+}

@@ -1,0 +1,134 @@
+"""Cookie session affinity: ``affinity: cookie`` with the ``session-cookie-*`` keys.
+
+The controller issues an HttpOnly cookie (name ``INGRESSCOOKIE`` unless ``session-cookie-name``) that
+pins a client to an endpoint of the Ingress's upstreams; without ``session-cookie-expires`` /
+``-max-age`` it is a session cookie (https://kubernetes.github.io/ingress-nginx/examples/affinity/cookie/).
+Gateway API ``rules[].sessionPersistence`` (experimental) holds name, lifetime and timeout; the other
+cookie attributes need implementation policies. ``affinity`` sorts before ``session-cookie-*``: its
+handler reads the companions from the Ingress; each companion handler reports its own key.
+
+PolicyIntent families defined here:
+
+- ``session-cookie``: ``path``, ``domain``, ``sameSite`` (``None``/``Lax``/``Strict``) as strings,
+  ``secure`` (bool) — attributes of the affinity cookie (kgateway BackendConfigPolicy ringHash
+  hashPolicies[].cookie, Envoy Gateway consistentHash.cookie.attributes, Traefik sticky.cookie). The
+  cookie name and lifetime are in the rule's SessionPersistence intent.
+"""
+
+from __future__ import annotations
+
+from ingress2gw.plugin import (
+    AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, SessionPersistence, Status,
+)
+
+from ingress2gw_nginx.annotations.canary import HEADER_NAME
+from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.annotations.timeouts import duration
+from ingress2gw_nginx.registry import REGISTRY
+
+PROVIDER = "ingress-nginx"
+CAVEAT = ("the gateway issues its own cookie (existing sessions lose stickiness once at cut-over) and may "
+          "rebalance differently from nginx when endpoints change")
+
+
+def _report(code: Code, value: AnnotationValue, report: Report, detail: str, *, at_value: bool = False) -> None:
+    report.add(code, location=value.loc() if at_value else value.origin.location, obj=value.origin_ref,
+               provider=PROVIDER, annotation=value.key, value=value.text, detail=detail)
+
+
+def _seconds(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _enabled(value: AnnotationValue, ctx: Context) -> bool:
+    return (sibling(value, ctx, "affinity") or "").strip() == "cookie"
+
+
+@REGISTRY.annotation(
+    "affinity", area="affinity", status=Status.LOSSY,
+    maps_to="HTTPRoute rules[].sessionPersistence{type: Cookie} (experimental)", caveat=CAVEAT,
+    remediation="On the standard channel, configure cookie affinity in your gateway's backend policy.",
+)
+def affinity(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    if value.text.strip() != "cookie":
+        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "cookie is the only affinity type; the controller "
+                "ignored the annotation", at_value=True)
+        return
+    name = (sibling(value, ctx, "session-cookie-name") or "").strip()
+    name = name if HEADER_NAME.match(name) else "INGRESSCOOKIE"
+    ttl = _seconds(sibling(value, ctx, "session-cookie-max-age")) or _seconds(sibling(value, ctx, "session-cookie-expires"))
+    caveats = [CAVEAT]
+    if (sibling(value, ctx, "affinity-mode") or "balanced").strip() == "persistent":
+        caveats.append("affinity-mode persistent (never rebalance) has no equivalent")
+    intent = SessionPersistence(type="Cookie", session_name=name, absolute_timeout=duration(ttl) if ttl else None,
+                                lifetime="Permanent" if ttl else "Session", origin=value.origin,
+                                caveat="; ".join(caveats))
+    for rule in draft.rules:
+        rule.add(intent)
+
+
+def _part(field: str):
+    def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        if not _enabled(value, ctx):
+            _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without affinity: cookie")
+        elif field == "sessionName" and not HEADER_NAME.match(value.text.strip()):
+            _report(Code.ANNOTATION_INVALID_VALUE, value, report, "not a cookie name; INGRESSCOOKIE was used",
+                    at_value=True)
+        elif field != "sessionName" and _seconds(value.text) is None:
+            _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected whole seconds", at_value=True)
+        else:
+            _report(Code.ANNOTATION_TRANSLATED, value, report,
+                    f"sessionPersistence.{field} (whether the target can hold it: see affinity)")
+    return handler
+
+
+REGISTRY.annotation("session-cookie-name", area="affinity", status=Status.TRANSLATED,
+                    maps_to="HTTPRoute rules[].sessionPersistence.sessionName")(_part("sessionName"))
+REGISTRY.annotation("session-cookie-max-age", area="affinity", status=Status.TRANSLATED,
+                    maps_to="HTTPRoute rules[].sessionPersistence.absoluteTimeout")(_part("absoluteTimeout"))
+REGISTRY.annotation("session-cookie-expires", area="affinity", status=Status.TRANSLATED,
+                    maps_to="HTTPRoute rules[].sessionPersistence.absoluteTimeout (max-age wins)")(
+    _part("absoluteTimeout"))
+
+
+def _attribute(param: str):
+    def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        if not _enabled(value, ctx):
+            _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without affinity: cookie")
+            return
+        text = value.text.strip()
+        v: object = text
+        if param == "secure":
+            if text.lower() not in ("true", "false"):
+                _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected true or false", at_value=True)
+                return
+            v = text.lower() == "true"
+        if param == "sameSite" and text not in ("None", "Lax", "Strict"):
+            _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected None, Lax or Strict", at_value=True)
+            return
+        for rule in draft.rules:
+            rule.add(PolicyIntent(family="session-cookie", params=((param, v),), origin=value.origin))
+    return handler
+
+
+for _key, _param in (("session-cookie-path", "path"), ("session-cookie-domain", "domain"),
+                     ("session-cookie-samesite", "sameSite"), ("session-cookie-secure", "secure")):
+    REGISTRY.annotation(_key, area="affinity", status=Status.POLICY, maps_to=f"policy session-cookie.{_param}",
+                        caveat="Affinity cookie attributes other than name and lifetime have no Gateway API "
+                               "field.")(_attribute(_param))
+
+
+@REGISTRY.annotation("affinity-mode", area="affinity", status=Status.LOSSY, maps_to="",
+                     caveat="persistent affinity (never rebalance) has no equivalent.")
+def affinity_mode(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    text = value.text.strip()
+    if text not in ("balanced", "persistent"):
+        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected balanced or persistent", at_value=True)
+    elif not _enabled(value, ctx):
+        _report(Code.ANNOTATION_IGNORED, value, report, "affinity-mode has no effect without affinity: cookie")
+    elif text == "balanced":
+        _report(Code.ANNOTATION_TRANSLATED, value, report, "balanced is the default; gateways rebalance similarly")
+    else:
+        _report(Code.ANNOTATION_UNSUPPORTED, value, report, "persistent affinity (sessions never move to new "
+                "endpoints) has no Gateway API equivalent")

@@ -1,0 +1,70 @@
+"""``custom-headers``: response headers from a ConfigMap.
+
+The controller adds every key/value of the referenced ConfigMap (``namespace/name``) to the
+*responses* of the Ingress's locations (``more_set_headers``); since v1.10.1 a header is accepted only
+if the controller ConfigMap lists it in ``global-allowed-response-headers``
+(https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#custom-headers).
+The ConfigMap is read from the input; without it nothing can be emitted.
+"""
+
+from __future__ import annotations
+
+from ingress2gw.plugin import AnnotationValue, Code, Context, HeaderModifier, IngressDraft, Report, Status
+
+from ingress2gw_nginx.annotations.canary import HEADER_NAME
+from ingress2gw_nginx.registry import REGISTRY
+
+PROVIDER = "ingress-nginx"
+
+
+def _report(code: Code, value: AnnotationValue, report: Report, detail: str, remedy: str = "") -> None:
+    report.add(code, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER, annotation=value.key,
+               value=value.text, detail=detail, remedy=remedy)
+
+
+def config_map(ctx: Context, namespace: str, name: str):
+    for obj in ctx.inventory.others.get("ConfigMap", []):
+        if obj.namespace == namespace and obj.name == name:
+            return obj
+    return None
+
+
+@REGISTRY.annotation(
+    "custom-headers", area="headers", status=Status.TRANSLATED,
+    maps_to="HTTPRoute rules[].filters[].responseHeaderModifier.set",
+    remediation="Add the ConfigMap to the input (kubectl get configmap -o yaml), or add the headers by hand.",
+)
+def custom_headers(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    ns, _, name = value.text.strip().rpartition("/")
+    ns = ns or value.origin.namespace
+    if not name:
+        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider=PROVIDER,
+                   annotation=value.key, value=value.text, detail="expected namespace/configmap")
+        return
+    cm = config_map(ctx, ns, name)
+    if cm is None:
+        _report(Code.ANNOTATION_UNSUPPORTED, value, report, f"ConfigMap {ns}/{name} is not in the input, so its "
+                "response headers could not be translated",
+                remedy="Add the ConfigMap to the input, or add the headers to a ResponseHeaderModifier by hand.")
+        return
+    data = cm.doc.obj.get("data") or {}
+    if not isinstance(data, dict):
+        data = {}
+    headers = sorted((str(k), str(v)) for k, v in data.items())
+    bad = [k for k, _ in headers if not HEADER_NAME.match(k)]
+    allowed_raw = ctx.settings.get("global-allowed-response-headers")
+    allowed = {h.strip().lower() for h in str(allowed_raw or "").split(",") if h.strip()}
+    refused = [k for k, _ in headers if allowed_raw is not None and k.lower() not in allowed]
+    if bad or refused:
+        why = (f"header names {', '.join(bad)} are invalid" if bad else
+               f"headers {', '.join(refused)} are not in global-allowed-response-headers")
+        _report(Code.ANNOTATION_IGNORED, value, report, f"{why}: the controller rejected the annotation")
+        return
+    if not headers:
+        _report(Code.ANNOTATION_IGNORED, value, report, f"ConfigMap {ns}/{name} has no data")
+        return
+    caveat = ("" if allowed_raw is not None else "the controller applied these headers only if ConfigMap "
+              "global-allowed-response-headers listed them (the controller ConfigMap was not in the input)")
+    intent = HeaderModifier(direction="response", set=tuple(headers[:16]), origin=value.origin, caveat=caveat)
+    for rule in draft.rules:
+        rule.add(intent)

@@ -1,0 +1,121 @@
+"""Retries on the next endpoint (``proxy_next_upstream``).
+
+The controller retries on ``error timeout`` up to 3 tries (the first included) by default, for
+idempotent methods only (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#custom-timeouts).
+Gateway API ``rules[].retry`` (experimental channel ≥ 1.2) has ``attempts`` (retries, the first try
+excluded) and ``codes``; connection errors and backend timeouts are retried by implementations that
+support ``HTTPRouteRetryConnectionError`` / ``HTTPRouteRetryBackendTimeout``.
+
+``proxy-next-upstream`` sorts before ``proxy-next-upstream-tries``: the tries handler reuses the codes
+of the Retry the conditions handler attached, and its Retry (attached later) is the one rendered.
+
+PolicyIntent families defined here:
+
+- ``retry``: ``budget`` (duration string) — total time allowed for passing a request to further
+  endpoints (nginx proxy_next_upstream_timeout; kgateway TrafficPolicy.retry.perTryTimeout and Envoy
+  Gateway BackendTrafficPolicy.retry.perRetry.timeout are the closest, per try).
+"""
+
+from __future__ import annotations
+
+from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, Retry, Status
+
+from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.annotations.timeouts import duration, parse_seconds, setting_seconds
+from ingress2gw_nginx.registry import REGISTRY
+
+PROVIDER = "ingress-nginx"
+CODES = {"http_500": 500, "http_502": 502, "http_503": 503, "http_504": 504, "http_403": 403, "http_404": 404,
+         "http_429": 429}
+OTHER = {"error", "timeout", "invalid_header", "non_idempotent", "off"}
+
+
+def _invalid(value: AnnotationValue, report: Report, detail: str) -> None:
+    report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider=PROVIDER,
+               annotation=value.key, value=value.text, detail=detail)
+
+
+@REGISTRY.annotation(
+    "proxy-next-upstream", area="retries", status=Status.LOSSY,
+    maps_to="HTTPRoute rules[].retry{attempts, codes} (experimental >= 1.2)",
+    remediation="On the standard channel, configure retries in your gateway's traffic policy.",
+)
+def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    words = value.text.split()
+    unknown = [w for w in words if w not in CODES and w not in OTHER]
+    if not words or unknown:
+        _invalid(value, report, f"unknown condition(s) {', '.join(unknown) or '(empty)'}; expected error, timeout, "
+                                "invalid_header, http_500|502|503|504|403|404|429, non_idempotent or off")
+        return
+    if "off" in words:
+        report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
+                   provider=PROVIDER, annotation=value.key, value=value.text,
+                   detail="retries are off: no retry was emitted (Envoy-based gateways do not retry by default; "
+                          "an NGINX-based gateway keeps its own default)")
+        return
+    codes = tuple(sorted({CODES[w] for w in words if w in CODES}))
+    tries = setting_seconds(ctx, "proxy-next-upstream-tries", 3)
+    caveats = ["connection errors and timeouts are retried only by gateways supporting "
+               "HTTPRouteRetryConnectionError/HTTPRouteRetryBackendTimeout"]
+    if "non_idempotent" in words:
+        caveats.append("non_idempotent: Gateway API cannot say whether POST/PATCH may be retried")
+    else:
+        caveats.append("nginx never retried POST, LOCK or PATCH; Gateway API retries do not look at the method")
+    if "invalid_header" in words:
+        caveats.append("invalid_header (an empty or invalid upstream response) has no retry condition")
+    if tries <= 1:
+        return  # one try: no retry at all
+    for rule in draft.rules:
+        rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin, caveat="; ".join(caveats)))
+
+
+@REGISTRY.annotation(
+    "proxy-next-upstream-tries", area="retries", status=Status.TRANSLATED,
+    maps_to="HTTPRoute rules[].retry.attempts = tries - 1 (experimental >= 1.2)",
+)
+def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    text = value.text.strip()
+    if not text.isdigit():
+        _invalid(value, report, f"expected a whole number of tries, got {value.text!r}; the controller kept 3")
+        return
+    tries = int(text)
+    if "off" in (sibling(value, ctx, "proxy-next-upstream") or "").split():
+        report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER,
+                   annotation=value.key, value=value.text, detail="proxy-next-upstream is off: there is no retry")
+        return
+    if tries == 0:
+        report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), obj=value.origin_ref, provider=PROVIDER,
+                   annotation=value.key, value=value.text,
+                   detail="0 means unlimited tries in nginx; Gateway API retry needs a number of attempts",
+                   remedy="Choose a number of attempts.")
+        return
+    if tries == 1:
+        report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
+                   provider=PROVIDER, annotation=value.key, value=value.text,
+                   detail="one try: no retry was emitted")
+        for rule in draft.rules:
+            rule.intents = [i for i in rule.intents if not isinstance(i, Retry)]
+        return
+    for rule in draft.rules:
+        earlier = [i for i in rule.intents if isinstance(i, Retry)]
+        codes = earlier[-1].codes if earlier else ()
+        rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin))
+
+
+@REGISTRY.annotation(
+    "proxy-next-upstream-timeout", area="retries", status=Status.POLICY,
+    maps_to="policy retry.budget",
+    caveat="Gateway API retry has no time budget (backoff is the wait between attempts).",
+    remediation="Set a per-try or total retry timeout in your gateway's traffic policy.",
+)
+def proxy_next_upstream_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    seconds = parse_seconds(value, report, allow_zero=True)
+    if seconds is None:
+        return
+    if seconds == 0:
+        report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
+                   provider=PROVIDER, annotation=value.key, value=value.text,
+                   detail="0 is the controller's default (no time budget for retries)")
+        return
+    for rule in draft.rules:
+        rule.add(PolicyIntent(family="retry", params=(("budget", duration(seconds)),), origin=value.origin))

@@ -1,0 +1,171 @@
+"""Raw NGINX snippets: reported as security findings, never translated into anything that runs code.
+
+https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations-risk/
+
+Every ``*-snippet`` annotation is rated Critical. Since v1.9 the controller refuses them unless the
+ConfigMap sets ``allow-snippet-annotations: "true"``, and since v1.12 the default ``annotations-risk-level:
+High`` refuses every Critical annotation as well — so a snippet in a manifest may never have run. The
+finding says which, from the ConfigMap (or the defaults), and names what the snippet does where the
+directive is recognisable, so a human can rebuild it with filters or policies. NGINX Gateway Fabric can
+carry snippets (SnippetsFilter / SnippetsPolicy) only when snippets are enabled on it (issue 7).
+"""
+
+from __future__ import annotations
+
+from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Status
+
+from ingress2gw_nginx.annotations._read import sibling
+from ingress2gw_nginx.config import snippets_refused
+from ingress2gw_nginx.registry import REGISTRY
+
+#: Where each snippet annotation is inserted.
+_WHERE = {
+    "configuration-snippet": "into every location of this Ingress",
+    "server-snippet": "into the server block of each of its hosts (every Ingress on the host)",
+    "stream-snippet": "into the stream {} block (TCP/UDP, outside HTTP)",
+    "auth-snippet": "into the auth_request location of auth-url",
+    "modsecurity-snippet": "as ModSecurity rules for this Ingress",
+}
+
+
+def _statements(text: str) -> list[list[str]]:
+    """NGINX statements as word lists: quotes respected, comments dropped, blocks flattened, Lua block bodies
+    skipped (conservative; the snippet is only read, never executed)."""
+    out: list[list[str]] = []
+    word, words, quote, i, n = "", [], "", 0, len(text)
+
+    def end_word():
+        nonlocal word
+        if word:
+            words.append(word)
+        word = ""
+
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == "\\" and i + 1 < n:
+                word += text[i + 1]
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+            else:
+                word += c
+        elif c in "\"'" and not word:
+            quote = c
+        elif c == "#" and not word:
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        elif c.isspace():
+            end_word()
+        elif c in ";{}":
+            end_word()
+            if words:
+                out.append(words)
+                if c == "{" and words[0].lower().endswith("_by_lua_block"):
+                    depth = 1  # skip the Lua body up to the matching brace
+                    while i + 1 < n and depth:
+                        i += 1
+                        depth += {"{": 1, "}": -1}.get(text[i], 0)
+            words = []
+        else:
+            word += c
+        i += 1
+    end_word()
+    if words:
+        out.append(words)
+    return out
+
+
+def _header(words: list[str]) -> str:
+    """The header name of ``more_set_headers "Name: value"`` or ``proxy_set_header Name value``."""
+    args = [w for w in words[1:] if not w.startswith("-")]
+    if not args:
+        return "?"
+    return args[0].split(":", 1)[0].strip() or "?"
+
+
+def describe(text: str) -> list[str]:
+    """What a snippet does, one phrase per recognised directive (order kept, duplicates dropped)."""
+    found: list[str] = []
+    other: list[str] = []
+    for words in _statements(text):
+        d = words[0].lower()
+        if d == "more_set_headers":
+            what = f"sets response header {_header(words)} (more_set_headers → ResponseHeaderModifier)"
+        elif d == "more_clear_headers":
+            what = f"removes response header {_header(words)} (more_clear_headers → ResponseHeaderModifier)"
+        elif d == "more_set_input_headers":
+            what = f"sets request header {_header(words)} (more_set_input_headers → RequestHeaderModifier)"
+        elif d == "more_clear_input_headers":
+            what = f"removes request header {_header(words)} (more_clear_input_headers → RequestHeaderModifier)"
+        elif d == "proxy_set_header":
+            what = f"sets request header {_header(words)} sent upstream (proxy_set_header → RequestHeaderModifier)"
+        elif d == "add_header":
+            what = (f"adds response header {_header(words)} (add_header, only on 2xx/3xx unless 'always' → "
+                    "ResponseHeaderModifier)")
+        elif d == "proxy_hide_header":
+            what = f"hides upstream response header {_header(words)} (proxy_hide_header → ResponseHeaderModifier)"
+        elif d == "return":
+            code = words[1] if len(words) > 1 else "?"
+            what = (f"answers {code} to {words[2]} (return → RequestRedirect)" if len(words) > 2 and code.startswith("30")
+                    else f"answers {code} itself (return; no Gateway API direct response)")
+        elif d == "rewrite":
+            what = "rewrites the URI (rewrite → URLRewrite or RequestRedirect)"
+        elif d in ("allow", "deny"):
+            what = f"{d}s clients {words[1] if len(words) > 1 else ''} ({d} → IP authorization policy)".replace("  ", " ")
+        elif "lua" in d:
+            what = f"runs Lua code ({d}; no equivalent, rewrite by hand)"
+        elif d == "if":
+            what = "has conditional logic (if; no equivalent)"
+        elif d == "set":
+            what = "sets NGINX variables (set)"
+        elif d == "location":
+            what = "defines extra locations (location → HTTPRoute rules)"
+        elif d in ("proxy_pass", "grpc_pass", "fastcgi_pass"):
+            what = f"proxies to another upstream ({d})"
+        elif d.startswith(("auth_basic", "auth_request")):
+            what = f"adds authentication ({d})"
+        elif d.startswith(("limit_req", "limit_conn", "limit_rate")):
+            what = f"limits requests ({d} → rate-limit policy)"
+        elif d.startswith("secrule") or d.startswith("modsecurity"):
+            what = f"configures ModSecurity ({words[0]})"
+        else:
+            if d not in other:
+                other.append(d)
+            continue
+        if what not in found:
+            found.append(what)
+    if other:
+        found.append("other directives: " + ", ".join(other))
+    return found
+
+
+def _snippet(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    parts = [f"{value.name} injects raw NGINX configuration {_WHERE[value.name]}"]
+    what = describe(value.text)
+    if what:
+        parts.append("it " + "; ".join(what))
+    if value.name == "auth-snippet" and sibling(value, ctx, "auth-url") is None:
+        parts.append("the controller ignores it without auth-url")
+    if value.name == "modsecurity-snippet" and not ctx.settings.get("enable-modsecurity") \
+            and (sibling(value, ctx, "enable-modsecurity") or "").strip() not in ("true", "True", "1"):
+        parts.append("ModSecurity is not enabled for this Ingress, so the rules did not apply")
+    refused = snippets_refused(ctx)
+    parts.append(refused or "the controller configuration allowed it, so it ran")
+    report.add(Code.ANNOTATION_SECURITY, location=value.origin.location, obj=value.origin_ref,
+               provider="ingress-nginx", annotation=value.key, value=value.text,
+               detail="; ".join(parts) + ". It was not translated.",
+               remedy="Rebuild each behaviour with the route filter or policy named above and review the rest by "
+                      "hand; NGINX Gateway Fabric can carry snippets only when snippets are enabled on it.")
+
+
+for _name, _area in (("configuration-snippet", "snippets"), ("server-snippet", "snippets"),
+                     ("stream-snippet", "snippets"), ("auth-snippet", "extauth"), ("modsecurity-snippet", "waf")):
+    REGISTRY.annotation(
+        _name, area=_area, status=Status.SECURITY,
+        maps_to="none (NGF SnippetsFilter/SnippetsPolicy only with snippets enabled)",
+        caveat=f"Raw NGINX configuration inserted {_WHERE[_name]}; never translated into anything that runs code.",
+        remediation="Rebuild the behaviour with route filters or implementation policies.",
+    )(_snippet)

@@ -1,0 +1,65 @@
+"""A hand-built Report over tests/report/data/manifests.yaml, so the format goldens depend only on the
+report package, not on what the providers currently say. Every status, severity and awkward character
+(pipes, newlines, HTML, commas and colons for GitHub properties) appears at least once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingress2gw.report import Code, ObjectRef, Report, Status
+from ingress2gw.source.location import Location
+
+HERE = Path(__file__).resolve().parent
+DATA = "data/manifests.yaml"  # relative: tests run the renderers with cwd = tests/report
+NGINX = "nginx.ingress.kubernetes.io/"
+SHOP = ObjectRef("Ingress", "shop", "storefront")
+PAY = ObjectRef("Ingress", "payments", "webhooks <b>&")
+OTHER = ObjectRef("Ingress", "legacy", "old")
+
+
+def build_report() -> Report:
+    r = Report()
+    r.ingresses[SHOP] = "converted"
+    r.ingresses[PAY] = "converted"
+    r.ingresses[OTHER] = "skipped"
+    r.assumptions["ingress-nginx"] = ["ssl-redirect=true"]
+    at = lambda line, col=5: Location(DATA, line, col)  # noqa: E731
+    r.add(Code.PROVIDER_DEFAULTS, location=at(11, 1), provider="ingress-nginx",
+          detail="ingress-nginx global configuration assumed: ssl-redirect=true")
+    r.add(Code.ANNOTATION_UNSUPPORTED, location=at(17), obj=SHOP, provider="ingress-nginx",
+          annotation=NGINX + "proxy-body-size", value="20m",
+          detail="proxy-body-size: needs an implementation policy (no Gateway API field).",
+          remedy="Set the body size limit | on the gateway, by hand.")
+    r.add(Code.ANNOTATION_SECURITY, location=at(18), obj=SHOP, provider="ingress-nginx",
+          annotation=NGINX + "configuration-snippet", value='more_set_headers "X-Frame-Options: DENY";\n',
+          detail="configuration-snippet injects raw NGINX configuration:\nreview what it did.")
+    r.add(Code.ANNOTATION_POLICY, location=at(20), obj=SHOP, provider="ingress-nginx",
+          annotation=NGINX + "enable-cors", value="true", detail="CORS needs an implementation policy, 100% sure.")
+    r.add(Code.ANNOTATION_UNKNOWN, location=at(21), obj=SHOP, provider="ingress-nginx",
+          annotation=NGINX + "made-up", value="1")
+    r.add(Code.PATH_CHARACTER_PREFIX, location=at(31, 15), obj=SHOP, provider="ingress-nginx",
+          detail="/app also matched /application, /apps, ...")
+    r.add(Code.ANNOTATION_TRANSLATED, location=at(41), obj=PAY, provider="ingress-nginx",
+          annotation=NGINX + "ssl-redirect", value="false")
+    r.add(Code.ANNOTATION_LOSSY, location=at(42, 49), obj=PAY, provider="ingress-nginx",
+          annotation=NGINX + "proxy-read-timeout", value="120",
+          detail="NGINX times the gap between reads; Gateway API bounds the whole request, <b>not</b> reads.")
+    r.add(Code.INGRESS_OTHER_CLASS, location=Location("other.yaml", 3, 3), obj=OTHER,
+          detail="class traefik was not selected")
+    r.add(Code.INPUT_DUPLICATE_KEY, location=Location("-", 2, 1), detail="duplicate key 'kind' (first at line 1)")
+    return r
+
+
+@pytest.fixture
+def in_report_dir():
+    """Run with the working directory at tests/report, so finding files are relative (as users give them)."""
+    old = os.getcwd()
+    os.chdir(HERE)
+    try:
+        yield HERE
+    finally:
+        os.chdir(old)
