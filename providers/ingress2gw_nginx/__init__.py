@@ -64,6 +64,7 @@ class IngressNginx(IngressProvider):
     def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         draft.ssl_redirect = bool(ctx.settings.get("ssl-redirect", True))
         draft.redirect_code = int(ctx.settings.get("http-redirect-code", 308))
+
         for rule in draft.rules:
             rule.ssl_redirect = draft.ssl_redirect
         hosts = set(draft.hosts)
@@ -79,6 +80,16 @@ class IngressNginx(IngressProvider):
                     report.add(Code.TLS_HOST_WITHOUT_RULE, location=ing.locate(tls.doc_path), obj=ing.ref,
                                provider=self.name, detail=f"TLS host {h} has no rule in this Ingress")
                 draft.tls.append(TLSCert(host=h, namespace=ing.namespace, secret=tls.secret))
+
+    def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
+        """no-tls-redirect-locations (default /.well-known/acme-challenge): a location whose path starts with
+        one of them is never redirected to HTTPS, whatever ssl-redirect/force-ssl-redirect say
+        (nginx.tmpl: force_no_ssl_redirect = isLocationInLocationList)."""
+        exempt = [p.strip() for p in str(ctx.settings.get("no-tls-redirect-locations", "/.well-known/acme-challenge")
+                                           or "").split(",") if p.strip()]
+        for rule in draft.rules:
+            if rule.source_path and any(rule.source_path.startswith(p) for p in exempt):
+                rule.ssl_redirect = rule.force_ssl_redirect = False
 
     def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
         """The controller's createServers: drafts come oldest first.

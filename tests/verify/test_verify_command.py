@@ -21,13 +21,12 @@ def call(paths, fmt="json", **kw):
     return code, out.getvalue(), err.getvalue()
 
 
-def test_json_is_stable_and_reports_the_known_acme_bug():
+def test_json_is_stable_and_every_difference_is_explained():
     code, out, _ = call([TLS])
     doc = json.loads(out)
     assert doc["schemaVersion"] == 1
-    assert code == 1  # the ACME exemption bug is unexplained
-    bad = [d for d in doc["differences"] if not d["expected"]]
-    assert bad and all("/.well-known/acme-challenge" in d["request"]["path"] for d in bad)
+    assert code == 0, [d for d in doc["differences"] if not d["expected"]]
+    assert doc["differences"] and all(d["expected"] for d in doc["differences"])
     assert call([TLS])[1] == out  # deterministic
 
 

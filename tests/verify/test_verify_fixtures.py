@@ -19,25 +19,20 @@ from ingress2gw.verify.command import verify
 
 CASES = sorted(p.parent for p in FIXTURES.glob("*/*/case.yaml"))
 
-#: case id → reason: cases that fail for a translator bug not covered by ``KNOWN_BUGS`` (none at the moment).
+#: case id → reason: cases that fail for a translator bug (none at the moment).
 TRANSLATOR_BUGS: dict[str, str] = {}
 
 
 def _acme_redirected(d) -> bool:
-    """Translator bug: ingress-nginx exempts /.well-known/acme-challenge from its HTTPS redirect (ConfigMap
-    no-tls-redirect-locations); the emitted HTTP route redirects it, and no finding says so (cert-manager HTTP-01
-    challenges then fail on the Gateway)."""
+    """Regression: ingress-nginx exempts /.well-known/acme-challenge from its HTTPS redirect (ConfigMap
+    no-tls-redirect-locations), so cert-manager HTTP-01 challenges reach the backend over plain HTTP."""
     return (d.request.scheme == "http" and d.request.path.startswith("/.well-known/acme-challenge")
             and d.source.kind != "redirect" and d.gateway.kind == "redirect"
             and (d.gateway.location or "").startswith("https://"))
 
 
-#: Translator bugs recognised per difference, so a case that shows one still checks every other request.
-KNOWN_BUGS = {"acme-challenge-redirected": _acme_redirected}
-
-
 def unexplained(result):
-    return [d for d in result.unexplained if not any(bug(d) for bug in KNOWN_BUGS.values())]
+    return list(result.unexplained)
 
 
 def options_for(case: Path) -> Options:
@@ -101,8 +96,6 @@ def test_fixture_has_no_unexplained_difference(case: Path):
     assert not lines, "\n".join(lines[:20])
 
 
-@pytest.mark.xfail(reason="translator bug: /.well-known/acme-challenge is redirected to HTTPS (ingress-nginx "
-                          "exempts it)", strict=True)
-def test_known_bug_acme_challenge_exempt_from_https_redirect():
+def test_acme_challenge_is_exempt_from_the_https_redirect():
     result = run_case(FIXTURES / "ingress-nginx" / "tls-redirect")
     assert not [d for d in result.unexplained if _acme_redirected(d)]

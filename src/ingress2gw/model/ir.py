@@ -256,6 +256,7 @@ class IngressDraft:
     redirect_code: int = 308
     #: Whether rules of this Ingress redirect plain HTTP to HTTPS when their host has TLS.
     ssl_redirect: bool = False
+
     #: The default backend of the Ingress (a catch-all), before passes place it.
     default_backend: ServiceBackend | None = None
     default_backend_origin: Origin | None = None

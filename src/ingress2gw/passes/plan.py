@@ -91,6 +91,11 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
         if rule.is_default_backend:
             continue  # the root location of the host is taken by an explicit rule
         if first.origin.key == rule.origin.key:
+            if rule.source_path is not None and first.source_path is not None and rule.source_path != first.source_path:
+                report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
+                           provider=provider.name,
+                           detail=f"paths {first.source_path!r} and {rule.source_path!r} of this Ingress are the same "
+                                  f"location ({rule.match.path.type} {rule.match.path.value}); the first one is kept")
             continue  # the same Ingress repeats a path; the controller keeps the first
         report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
                    provider=provider.name,

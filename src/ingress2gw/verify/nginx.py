@@ -21,7 +21,7 @@ This is an independent model of the controller (it shares no code with the trans
 - Per location, in the order nginx runs them: ``permanent-redirect``/``temporal-redirect`` (``return``),
   ``app-root`` (302 on ``/``), then the HTTPS redirect (ConfigMap ``ssl-redirect`` default true for hosts in some
   Ingress's ``spec.tls``; ``force-ssl-redirect`` for any host; code ``http-redirect-code`` default 308; the
-  trailing ``/`` of the URI is dropped unless ``preserve-trailing-slash``; ``/.well-known/acme-challenge`` exempt),
+  trailing ``/`` of the URI is dropped unless ``preserve-trailing-slash``; locations whose path starts with ``/.well-known/acme-challenge`` exempt),
   then the canary decision (header → cookie → weight), then ``rewrite-target`` (the whole URI becomes the target,
   ``$n`` from the path regex, the query is kept).
 - HTTPS to a host no ``spec.tls`` lists is answered with the controller's self-signed certificate, which clients
@@ -171,13 +171,15 @@ class NginxSimulator:
         elif path_type == "Exact":
             add("exact", path)
         elif path_type == "Prefix":
-            # ingress-nginx: a prefix location with a trailing "/" plus an exact location for the path as
-            # written. "/p" → "/p/" and "= /p"; "/p/" → "/p/" and "= /p/", so "/p" then gets nginx's 301.
-            # The exact twin is added after every Ingress path of the server: an explicit Exact path wins.
-            if path == "/":
-                add("prefix", "/")
+            # ingress-nginx (updateServerLocations): a Prefix path without a trailing "/" becomes a prefix
+            # location with the slash plus an exact location for the path as written ("/p" → "/p/" and
+            # "= /p"); a path that already ends in "/" stays one prefix location ("/p/"), so "/p" then gets
+            # nginx's 301. The exact twin is added after every Ingress path of the server: an explicit
+            # Exact path wins.
+            if path == "/" or path.endswith("/"):
+                add("prefix", path)
             else:
-                add("prefix", path if path.endswith("/") else path + "/")
+                add("prefix", path + "/")
                 self._deferred.append((server, Location("exact", path, ing, path, backend)))
         else:
             add("prefix", path)
@@ -267,7 +269,7 @@ class NginxSimulator:
         if app_root and req.path == "/":
             return Decision(REDIRECT, status=302, location=f"{req.scheme}://{req.host}{app_root}", via=via,
                             detail="app-root")
-        if req.scheme == "http" and self._ssl_redirect(ing, req):
+        if req.scheme == "http" and self._ssl_redirect(ing, req, loc):
             uri = req.uri
             if uri.endswith("/") and not self._flag(ing, "preserve-trailing-slash"):
                 uri = uri[:-1]
@@ -323,8 +325,11 @@ class NginxSimulator:
                 return codes[key], _expand(url, req)
         return None
 
-    def _ssl_redirect(self, ing: Ingress, req: Request) -> bool:
-        if any(req.path.startswith(p) for p in self.cfg.no_tls_redirect_locations):
+    def _ssl_redirect(self, ing: Ingress, req: Request, loc: Location) -> bool:
+        # force_no_ssl_redirect (nginx.tmpl isLocationInLocationList): a *location* whose path starts with
+        # one of no-tls-redirect-locations is never redirected; a request for such a path that another
+        # location (e.g. "/") serves is.
+        if any(loc.ingress_path.startswith(p) for p in self.cfg.no_tls_redirect_locations):
             return False
         if self._flag(ing, "force-ssl-redirect"):
             return True
