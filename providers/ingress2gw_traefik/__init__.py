@@ -44,12 +44,20 @@ class Traefik(IngressProvider):
                 eps[name.strip()] = proto.strip().upper() or "HTTP"
         ctx.settings["entrypoints"] = eps
         ctx.settings["strict_prefix"] = bool(ctx.options.get("traefik_strict_prefix_matching"))
+        ctx.settings["redirect_to_https"] = bool(ctx.options.get("traefik_redirect_to_https"))
+        ctx.settings["default_certificate"] = default_certificate(ctx)
         report.assumptions.setdefault(self.name, [
             "entry points: " + ", ".join(f"{k}={v}" for k, v in sorted(eps.items())),
             "routers without router.entrypoints listen on every entry point",
             "no global HTTP to HTTPS redirection on the web entry point",
-            "hosts without a certificate in spec.tls were served on TLS entry points with Traefik's "
-            "default certificate; they get no HTTPS listener",
+            ("hosts without a certificate in spec.tls get the default certificate "
+             f"{ctx.settings['default_certificate'][0]}/{ctx.settings['default_certificate'][1]} on HTTPS"
+             if ctx.settings["default_certificate"] else
+             "hosts without a certificate in spec.tls were served on TLS entry points with Traefik's "
+             "default certificate; they get no HTTPS listener (give --traefik-default-certificate or a "
+             "TLSStore named default)"),
+            "entryPoints.web.http.redirections to websecure: "
+            + ("on (plain HTTP is redirected with 301)" if ctx.settings["redirect_to_https"] else "off"),
             "strictPrefixMatching=" + str(ctx.settings["strict_prefix"]).lower(),
         ])
 
@@ -113,6 +121,12 @@ class Traefik(IngressProvider):
                 continue  # Traefik then uses its default certificate (reported with the provider defaults)
             for host in tls.hosts:
                 draft.tls.append(TLSCert(host=host.strip().lower(), namespace=ing.namespace, secret=tls.secret))
+        default = ctx.settings.get("default_certificate")
+        if default:
+            covered = {c.host for c in draft.tls}
+            for host in draft.hosts:
+                if host and host not in covered:
+                    draft.tls.append(TLSCert(host=host, namespace=default[0], secret=default[1]))
 
     def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         eps = ctx.settings["entrypoints"]
@@ -122,6 +136,8 @@ class Traefik(IngressProvider):
         serve_https = "HTTPS" in protocols or tls_only
         for rule in draft.rules:
             rule.serve_http, rule.serve_https = serve_http, serve_https
+            if ctx.settings.get("redirect_to_https") and serve_http:
+                rule.force_ssl_redirect = True  # the web entry point redirects every request to websecure
         draft.provider_state["serve"] = (serve_http, serve_https)
         apply_service_annotations(draft, ctx, report, self, PREFIX.lower())
         if tls_only:
@@ -170,6 +186,21 @@ class Traefik(IngressProvider):
                           backends=[owner.default_backend], origin=owner.default_backend_origin,
                           created=owner.created, is_default_backend=True, serve_http=serve_http,
                           serve_https=serve_https) for h in hosts]
+
+
+def default_certificate(ctx: Context) -> tuple[str, str] | None:
+    """--traefik-default-certificate NS/NAME, else the TLSStore named ``default`` in the input."""
+    given = ctx.options.get("traefik_default_certificate")
+    if given and "/" in given:
+        ns, _, name = given.partition("/")
+        return ns, name
+    for store in ctx.inventory.others.get("TLSStore", []):
+        if store.name == "default" and store.api_version.startswith(("traefik.io/", "traefik.containo.us/")):
+            spec = store.doc.obj.get("spec") or {}
+            secret = (spec.get("defaultCertificate") or {}).get("secretName")
+            if isinstance(secret, str) and secret:
+                return store.namespace, secret
+    return None
 
 
 provider = Traefik()

@@ -67,6 +67,12 @@ EntrypointOpt = typer.Option([], "--traefik-entrypoint",
                                   "websecure=HTTPS).")
 StrictPrefixOpt = typer.Option(False, "--traefik-strict-prefix-matching",
                                help="Traefik ran with providers.kubernetesIngress.strictPrefixMatching.")
+RedirectHttpsOpt = typer.Option(False, "--traefik-redirect-to-https",
+                                help="Traefik's web entry point redirected every request to websecure "
+                                     "(entryPoints.web.http.redirections).")
+DefaultCertOpt = typer.Option(None, "--traefik-default-certificate",
+                              help="NAMESPACE/SECRET of Traefik's default TLS certificate (else a TLSStore named "
+                                   "default from the input).")
 RegexModeOpt = typer.Option("faithful", "--regex-mode",
                             help="ingress-nginx regex paths: faithful (host-wide, case-insensitive regex as the "
                                  "controller did) or strict (keep Exact/Prefix matches, report the difference).")
@@ -83,7 +89,8 @@ NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is hon
 
 def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
              gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
-             traefik_strict_prefix_matching, regex_mode="faithful", controller_config=None):
+             traefik_strict_prefix_matching, regex_mode="faithful", controller_config=None,
+             traefik_redirect_to_https=False, traefik_default_certificate=None):
     from ingress2gw.gwapi import CHANNELS, Target, parse_version
     from ingress2gw.pipeline import Options
 
@@ -106,6 +113,8 @@ def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_ver
     for ep in traefik_entrypoint:
         if "=" not in ep or ep.split("=", 1)[1].upper() not in ("HTTP", "HTTPS"):
             _fail(f"--traefik-entrypoint takes NAME=HTTP or NAME=HTTPS, got {ep!r}")
+    if traefik_default_certificate is not None and traefik_default_certificate.count("/") != 1:
+        _fail("--traefik-default-certificate takes NAMESPACE/SECRET")
     if regex_mode not in ("faithful", "strict"):
         _fail("--regex-mode must be faithful or strict")
     if controller_config is not None and not controller_config.is_file():
@@ -124,6 +133,8 @@ def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_ver
             "traefik_entrypoints": list(traefik_entrypoint),
             "traefik_strict_prefix_matching": traefik_strict_prefix_matching,
             "regex_mode": regex_mode,
+            "traefik_redirect_to_https": traefik_redirect_to_https,
+            "traefik_default_certificate": traefik_default_certificate,
             "controller_config": str(controller_config) if controller_config else None,
         },
     )
@@ -239,6 +250,7 @@ def convert(
     gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
+    traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("never", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     report_file: Optional[Path] = ReportOpt,
@@ -252,7 +264,7 @@ def convert(
                     v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
                     v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
                     v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
-                    controller_config)
+                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"])
     _check_fail_on(fail_on)
     result = _run(opts)
     baseline_used = _suppress(result.report, cfg, None)
@@ -289,6 +301,7 @@ def check(
     gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
+    traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("unsupported", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     fmt: str = typer.Option("text", "--format", help="text, json, sarif, github, markdown or html."),
@@ -308,7 +321,7 @@ def check(
                     v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
                     v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
                     v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
-                    controller_config)
+                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"])
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     _check_fail_on(v["fail_on"])
@@ -370,13 +383,14 @@ def verify(
     gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
+    traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
 ) -> None:
     """Replay requests through the source controller's semantics and the generated routes; report differences."""
     opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
                     gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
                     annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
-                    controller_config)
+                    controller_config, traefik_redirect_to_https, traefik_default_certificate)
     from ingress2gw.verify.command import run_verify
 
     raise typer.Exit(run_verify(list(opts.paths), gateway_manifests=gateway_manifests, requests_file=requests_file,

@@ -44,6 +44,8 @@ OPTION_KEYS: dict[str, tuple[str, type]] = {
     "annotations-prefix": ("annotations_prefix", str),
     "traefik-entrypoints": ("traefik_entrypoint", list),
     "traefik-strict-prefix-matching": ("traefik_strict_prefix_matching", bool),
+    "traefik-redirect-to-https": ("traefik_redirect_to_https", bool),
+    "traefik-default-certificate": ("traefik_default_certificate", str),
     "regex-mode": ("regex_mode", str),
 }
 _OTHER_KEYS = ("baseline", "ignore", "version")

@@ -80,6 +80,9 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
             drafts.append(s.provider.translate(s.ingress, pctx, report, gateway, s.ingress_class))
         for ing in inventory.ingresses:
             report.ingresses.setdefault(ing.ref, "skipped")
+        # Cross-Ingress passes see the Ingresses in the controllers' order (oldest first, then
+        # namespace/name), never in input order: the output must not depend on how files were listed.
+        drafts.sort(key=lambda d: (d.created == "", d.created, d.origin.namespace, d.origin.name))
         for name, pctx in sorted(contexts.items()):
             providers[name].post_process([d for d in drafts if d.provider == name], pctx, report)
         if contexts:

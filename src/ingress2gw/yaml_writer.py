@@ -81,8 +81,8 @@ def _plain_ok(s: str) -> bool:
     if s.startswith("..."):
         return False
     c = first if first not in "-+" else (s[1] if len(s) > 1 else "")
-    if c in "0123456789." and (_NUMERIC.fullmatch(s) or _TIMESTAMP.fullmatch(s)):
-        return False
+    if c in "0123456789._" and (_NUMERIC.fullmatch(s) or _TIMESTAMP.fullmatch(s)):
+        return False  # "_" too: YAML 1.1 ints allow underscores anywhere ([-+]?[0-9_]+), so "-_" is an int
     if first in "-+." and s[1:] in _SPECIAL_WORDS:
         return False
     return True

@@ -65,6 +65,10 @@ def options_for(case: Path) -> Options:
             po["traefik_entrypoints"].append(next(it))
         elif a == "--traefik-strict-prefix-matching":
             po["traefik_strict_prefix_matching"] = True
+        elif a == "--traefik-redirect-to-https":
+            po["traefik_redirect_to_https"] = True
+        elif a == "--traefik-default-certificate":
+            po["traefik_default_certificate"] = next(it)
         else:
             raise AssertionError(f"{case}: argument {a} is not understood by this test")
     opts.target = Target(version, channel)

@@ -263,3 +263,25 @@ def custom_http_errors(value: AnnotationValue, draft: IngressDraft, ctx: Context
     codes = tuple(sorted({int(p) for p in parts}))
     for rule in draft.rules:
         rule.add(PolicyIntent(family="error-pages", params=(("codes", codes),), origin=value.origin))
+
+
+@REGISTRY.annotation(
+    "default-backend", area="backend", status=Status.UNSUPPORTED,
+    maps_to="(none: Gateway API has no fallback backend)",
+    caveat="Not spec.defaultBackend: this Service answers when the Ingress's Service has no ready endpoint, "
+           "and serves custom-http-errors.",
+)
+def default_backend(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    """The fallback Service when the Ingress's backends have no ready endpoints
+    (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#default-backend)."""
+    name = value.text.strip()
+    svc = ctx.service(draft.origin.namespace, name) if name else None
+    where = f"Service {draft.origin.namespace}/{name}" + ("" if svc is not None or not name else " (not in the input)")
+    with_errors = bool((value.sibling("custom-http-errors") or "").strip())
+    report.add(Code.ANNOTATION_UNSUPPORTED, location=value.origin.location, obj=value.origin_ref,
+               provider="ingress-nginx", annotation=value.key, value=value.text,
+               detail=f"{where} answered when the Ingress's Service had no ready endpoint"
+                      + (" and rendered its custom-http-errors pages" if with_errors else "")
+                      + "; Gateway API has no fallback backend, so those requests now get a 5xx from the gateway",
+               remedy="Keep a maintenance page another way (e.g. Envoy Gateway responseOverride for 503, or an "
+                      "always-ready Service), or accept the gateway's error responses.")

@@ -68,3 +68,28 @@ def custom_headers(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
     intent = HeaderModifier(direction="response", set=tuple(headers[:16]), origin=value.origin, caveat=caveat)
     for rule in draft.rules:
         rule.add(intent)
+
+
+@REGISTRY.annotation(
+    "connection-proxy-header", area="headers", status=Status.IGNORED,
+    maps_to="(none: the Connection header is hop-by-hop; data planes manage upstream connections)",
+    caveat="Gateway implementations manage upstream keep-alive and WebSocket upgrades themselves and strip a "
+           "Connection header set by a filter.",
+)
+def connection_proxy_header(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+    """nginx sends ``Connection: <value>`` upstream instead of ``$connection_upgrade``
+    (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#connection-proxy-header)."""
+    text = value.text.strip().lower()
+    common = dict(location=value.origin.location, obj=value.origin_ref, provider="ingress-nginx",
+                  annotation=value.key, value=value.text)
+    if text in ("keep-alive", "upgrade", "$connection_upgrade", ""):
+        report.add(Code.ANNOTATION_IGNORED, **common,
+                   detail=f"Connection: {value.text} is what gateways do by default (upstream keep-alive, "
+                          "WebSocket upgrades passed through); nothing to translate")
+    else:
+        report.add(Code.ANNOTATION_UNSUPPORTED, **common,
+                   detail=f"Connection: {value.text} changes upstream connection handling (e.g. close disables "
+                          "keep-alive); Gateway API has no field for it and data planes strip a Connection header "
+                          "set by a filter",
+                   remedy="Configure upstream connection reuse with your implementation's backend/connection "
+                          "policy, or check that the backend no longer needs it.")

@@ -127,18 +127,23 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
     # The controller's own root location on a TLS host redirects too (it answers 404 over HTTPS).
     for host, hp in gp.hosts.items():
         owner = owners.get(host)
-        if hp.cert is None or owner is None or not owner.ssl_redirect:
-            continue
-        covered = any(r.match.path == PathMatch(type="PathPrefix", value="/") and not r.match.headers
-                      for r in hp.http_rules)
-        if not covered:
-            root = RuleDraft(host=host, match=Match(path=PathMatch(type="PathPrefix", value="/")), backends=[],
-                             origin=owner.origin, created=owner.created, ssl_redirect=True)
-            hp.http_rules.append(_redirect_clone(root, owners, target, report, provider, reported))
-        report.add(Code.TLS_REDIRECT, location=owner.origin.location, obj=_ref(owner.origin),
-                   provider=provider.name,
-                   detail=f"plain HTTP requests for {host} are redirected to HTTPS "
-                          f"({_redirect_code(owner.redirect_code, target)})")
+        if hp.cert is not None and owner is not None and owner.ssl_redirect:
+            covered = any(r.match.path == PathMatch(type="PathPrefix", value="/") and not r.match.headers
+                          for r in hp.http_rules)
+            if not covered:
+                root = RuleDraft(host=host, match=Match(path=PathMatch(type="PathPrefix", value="/")), backends=[],
+                                 origin=owner.origin, created=owner.created, ssl_redirect=True)
+                hp.http_rules.append(_redirect_clone(root, owners, target, report, provider, reported))
+        redirected = [r for r in hp.http_rules
+                      if any(isinstance(i, RequestRedirect) and i.scheme == "https" for i in r.intents)]
+        if redirected:
+            first = redirected[0]
+            code = next(i.status_code for i in first.intents if isinstance(i, RequestRedirect))
+            report.add(Code.TLS_REDIRECT, location=first.origin.location, obj=_ref(first.origin),
+                       provider=provider.name,
+                       detail=f"plain HTTP requests for {host or '*'} are redirected to HTTPS ({code}); the Gateway "
+                              "keeps the path as requested, where the controller may also have dropped a trailing "
+                              "slash from it")
     # Hosts in spec.tls with certificates but no rule at all get nothing (reported by the provider).
     return gp
 

@@ -138,12 +138,12 @@ class Report:
     def has_input_errors(self) -> bool:
         return any(f.status is Status.INVALID and f.severity is Severity.ERROR for f in self.findings)
 
+    def ingress_outcomes(self) -> dict[ObjectRef, str]:
+        """``full``, ``partial`` or ``none`` for every Ingress, from its findings (one pass over them)."""
+        partial = {Status.UNSUPPORTED, Status.UNKNOWN, Status.SECURITY, Status.POLICY, Status.LOSSY}
+        hit = {f.obj for f in self.findings if f.obj is not None and f.status in partial}
+        return {ref: "none" if state in ("skipped", None) else "partial" if ref in hit else "full"
+                for ref, state in self.ingresses.items()}
+
     def ingress_outcome(self, ref: ObjectRef) -> str:
-        """``full``, ``partial`` or ``none`` for an Ingress, from its findings."""
-        state = self.ingresses.get(ref)
-        if state in ("skipped", None):
-            return "none"
-        worst = {f.status for f in self.findings if f.obj == ref}
-        if worst & {Status.UNSUPPORTED, Status.UNKNOWN, Status.SECURITY, Status.POLICY, Status.LOSSY}:
-            return "partial"
-        return "full"
+        return self.ingress_outcomes().get(ref, "none")

@@ -16,7 +16,7 @@ SCHEMA_VERSION = 1
 
 
 def summary(report: Report) -> dict:
-    outcomes = Counter(report.ingress_outcome(ref) for ref in report.ingresses)
+    outcomes = Counter(report.ingress_outcomes().values())
     statuses = Counter(f.status.value for f in report.findings if f.annotation)
     severities = Counter(f.severity.value for f in report.findings)
     return {

@@ -202,6 +202,7 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
             annotations=r.string_map(meta, ("metadata",), "annotations"),
             labels=r.string_map(meta, ("metadata",), "labels"),
         )
+        earlier = None
         if kind in ("Ingress", "Service", "IngressClass"):
             earlier = seen.get((kind, namespace, name))
             if earlier is not None:
@@ -211,7 +212,8 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
             seen[(kind, namespace, name)] = doc.locate(("metadata", "name"))
         if kind == "Ingress":
             ingress = _ingress(r, obj, meta, base)
-            inv.ingresses = [i for i in inv.ingresses if (i.namespace, i.name) != (namespace, name)]
+            if earlier is not None:  # kubectl apply: the later definition replaces the earlier one
+                inv.ingresses = [i for i in inv.ingresses if (i.namespace, i.name) != (namespace, name)]
             inv.ingresses.append(ingress)
         elif kind == "Service" and api_version == "v1":
             inv.services[(namespace, name)] = _service(r, obj, base)

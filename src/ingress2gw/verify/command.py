@@ -119,8 +119,13 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
             source = NginxSimulator(ingresses, inventory.services, _nginx_config(options, inventory))
             reqs = derive(ingresses, source.cfg.annotation_prefix)
         elif provider == "traefik":
+            po = options.provider_options
+            default_store = any(o.name == "default" and (o.doc.obj.get("spec") or {}).get("defaultCertificate")
+                                for o in inventory.others.get("TLSStore", []))
             source = TraefikSimulator(ingresses, inventory.services, entrypoints=_entrypoints(options),
-                                      strict_prefix=bool(options.provider_options.get("traefik_strict_prefix_matching")))
+                                      strict_prefix=bool(po.get("traefik_strict_prefix_matching")),
+                                      redirect_to_https=bool(po.get("traefik_redirect_to_https")),
+                                      default_certificate=bool(po.get("traefik_default_certificate")) or default_store)
             reqs = derive(ingresses)
         else:
             result.problems.append(f"no simulator for provider {provider}: its Ingresses were not verified")

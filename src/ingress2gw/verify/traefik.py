@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from ingress2gw.source.objects import Backend, Ingress
-from ingress2gw.verify.model import BACKEND, ERROR, NOT_FOUND, UNSERVED, Decision, Request, distribution
+from ingress2gw.verify.model import BACKEND, ERROR, NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, distribution
 
 PREFIX = "traefik.ingress.kubernetes.io/"
 MIN_PRIORITY = -(2 ** 31)
@@ -49,10 +49,14 @@ def _sort_key(ing: Ingress) -> tuple:
 
 class TraefikSimulator:
     def __init__(self, ingresses: list[Ingress], services: dict | None = None, *,
-                 entrypoints: dict[str, str] | None = None, strict_prefix: bool = False):
+                 entrypoints: dict[str, str] | None = None, strict_prefix: bool = False,
+                 redirect_to_https: bool = False, default_certificate: bool = False):
         self.services = services or {}
         self.entrypoints = entrypoints or {"web": "HTTP", "websecure": "HTTPS"}
         self.strict = strict_prefix
+        #: static configuration: entryPoints.web.http.redirections, and a default TLS store certificate
+        self.redirect_to_https = redirect_to_https
+        self.default_certificate = default_certificate
         self.tls_hosts = [h.lower() for i in ingresses for t in i.tls for h in t.hosts]
         self.routers: list[Router] = []
         for ing in sorted(ingresses, key=_sort_key):
@@ -121,7 +125,12 @@ class TraefikSimulator:
         eps = [name for name, p in sorted(self.entrypoints.items()) if p == proto]
         if not eps:
             return Decision(UNSERVED, detail=f"no {proto} entry point")
-        if req.scheme == "https" and not any(_host_match(h, req.host) for h in self.tls_hosts):
+        if req.scheme == "http" and self.redirect_to_https:
+            # The entry point redirects before any router is consulted (permanent: 301 for GET).
+            return Decision(REDIRECT, status=301, location=f"https://{req.host}{req.uri}",
+                            detail="entry point redirection to websecure")
+        if req.scheme == "https" and not self.default_certificate and not any(
+                _host_match(h, req.host) for h in self.tls_hosts):
             return Decision(UNSERVED, detail="only Traefik's self-signed default certificate")
         cands = [r for r in self.routers
                  if (r.entrypoints is None or any(e in r.entrypoints for e in eps))
