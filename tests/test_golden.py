@@ -83,7 +83,12 @@ def test_golden_output_is_valid(case: Path):
     args = [str(a) for a in spec.get("args", [])]
     version = args[args.index("--gateway-api-version") + 1] if "--gateway-api-version" in args else "1.6"
     channel = args[args.index("--channel") + 1] if "--channel" in args else "standard"
-    crds = crdset_for(version, channel)
+    extra: tuple[str, ...] = ()
+    if "--emitter" in args and args[args.index("--emitter") + 1] != "standard":
+        from ingress2gw.emitters import load_emitter
+
+        extra = (load_emitter(args[args.index("--emitter") + 1]).crd_bundle,)
+    crds = crdset_for(version, channel, extra)
     text = (case / "expected" / "resources.yaml").read_text()
     docs = [d for d in YAML(typ="safe", pure=True).load_all(text) if d]
     problems = []

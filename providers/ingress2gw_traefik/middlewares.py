@@ -8,15 +8,16 @@ composed in order into one URLRewrite per rule, because Gateway API allows one p
 https://doc.traefik.io/traefik/reference/routing-configuration/http/middlewares/overview/
 
 PolicyIntent families produced here (rendered by implementation emitters):
-- ``basic-auth``: secret (Secret name, same namespace as the Middleware), realm, header_field,
-  remove_header.
-- ``ip-allow``: cidrs (tuple), depth (X-Forwarded-For depth, 0 = socket peer), excluded_ips (tuple),
-  reject_status (default 403).
-- ``rate-limit``: average (requests per period; 0 = off), period (duration, default 1s), burst
-  (default 1), source ("client-ip" | "header:<name>" | "host"), scope "per-replica".
-- ``in-flight``: amount, source.
-- ``buffering``: max_request_body_bytes (0 = unlimited), mem_request_body_bytes,
-  max_response_body_bytes, mem_response_body_bytes.
+The families and their parameters are the canonical ones of ``ingress2gw.model.policies`` (also
+documented in docs/policy-families.md); Traefik's field names are mapped onto them here:
+- ``basic-auth``: secret (namespace/name), realm, header_field, remove_header, type basic,
+  secret_type users.
+- ``ip-allow``: cidrs, xff_depth (ipStrategy.depth, 0 = socket peer), excluded_ips, status
+  (rejectStatusCode, 403), client_ip.
+- ``rate-limit``: requests (average; 0 = off), period (default 1s), burst (default 1), key
+  ("client-ip" | "header:<name>" | "host"), scope "per-replica".
+- ``in-flight``: amount, key.
+- ``body-size``: max_bytes (buffering.maxRequestBodyBytes; 0 = unlimited).
 - ``compression``: encodings (tuple), min_response_body_bytes, excluded_content_types (tuple).
 - ``circuit-breaker``: expression, check_period, fallback_duration, recovery_duration, response_code.
 - ``error-pages``: status (tuple of codes/ranges), service, port, query.
@@ -269,16 +270,18 @@ def simple_policy(family: str, mapping: dict[str, str]):
 
 def ip_allow(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     strategy = mw.spec.get("ipStrategy") or {}
-    _policy("ip-allow", mw, rules, cidrs=mw.spec.get("sourceRange"), depth=strategy.get("depth", 0),
-            excluded_ips=strategy.get("excludedIPs"), reject_status=mw.spec.get("rejectStatusCode", 403))
+    depth = strategy.get("depth", 0) or 0
+    _policy("ip-allow", mw, rules, cidrs=mw.spec.get("sourceRange"), xff_depth=depth,
+            client_ip="x-forwarded-for" if depth else "tcp-peer",
+            excluded_ips=strategy.get("excludedIPs"), status=mw.spec.get("rejectStatusCode", 403))
 
 
 def rate_limit(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     crit = mw.spec.get("sourceCriterion") or {}
     source = ("header:" + crit["requestHeaderName"]) if crit.get("requestHeaderName") else \
         ("host" if crit.get("requestHost") else "client-ip")
-    _policy("rate-limit", mw, rules, average=mw.spec.get("average", 0), period=str(mw.spec.get("period", "1s")),
-            burst=mw.spec.get("burst", 1), source=source, scope="per-replica")
+    _policy("rate-limit", mw, rules, requests=mw.spec.get("average", 0), period=str(mw.spec.get("period", "1s")),
+            burst=mw.spec.get("burst", 1), key=source, scope="per-replica")
 
 
 def regex_rewrite(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
@@ -292,14 +295,14 @@ def regex_rewrite(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
 
 HANDLERS = {
     "headers": headers, "forwardAuth": forward_auth, "redirectScheme": redirect_scheme, "retry": retry,
-    "basicAuth": simple_policy("basic-auth", {"secret": "secret", "realm": "realm", "headerField": "header_field",
-                                               "removeHeader": "remove_header"}),
+    "basicAuth": lambda mw, rules, ctx, report, ref: _policy(
+        "basic-auth", mw, rules, type="basic", secret_type="users",
+        secret=f"{mw.obj.namespace}/{mw.spec['secret']}" if mw.spec.get("secret") else None,
+        realm=mw.spec.get("realm", "traefik"), header_field=mw.spec.get("headerField"),
+        remove_header=mw.spec.get("removeHeader")),
     "ipAllowList": ip_allow, "ipWhiteList": ip_allow, "rateLimit": rate_limit,
     "inFlightReq": simple_policy("in-flight", {"amount": "amount"}),
-    "buffering": simple_policy("buffering", {"maxRequestBodyBytes": "max_request_body_bytes",
-                                             "memRequestBodyBytes": "mem_request_body_bytes",
-                                             "maxResponseBodyBytes": "max_response_body_bytes",
-                                             "memResponseBodyBytes": "mem_response_body_bytes"}),
+    "buffering": simple_policy("body-size", {"maxRequestBodyBytes": "max_bytes"}),
     "compress": simple_policy("compression", {"encodings": "encodings",
                                               "minResponseBodyBytes": "min_response_body_bytes",
                                               "excludedContentTypes": "excluded_content_types"}),
@@ -307,7 +310,10 @@ HANDLERS = {
                                                         "fallbackDuration": "fallback_duration",
                                                         "recoveryDuration": "recovery_duration",
                                                         "responseCode": "response_code"}),
-    "errors": simple_policy("error-pages", {"status": "status", "query": "query"}),
+    "errors": lambda mw, rules, ctx, report, ref: _policy(
+        "error-pages", mw, rules, codes=mw.spec.get("status"), query=mw.spec.get("query"),
+        service=(f"{mw.obj.namespace}/{(mw.spec.get('service') or {}).get('name')}:"
+                 f"{(mw.spec.get('service') or {}).get('port', '')}") if mw.spec.get("service") else None),
     "passTLSClientCert": simple_policy("client-cert-forward", {"pem": "pem"}),
     "grpcWeb": simple_policy("grpc-web", {"allowOrigins": "allow_origins"}),
     "replacePathRegex": regex_rewrite, "stripPrefixRegex": regex_rewrite,

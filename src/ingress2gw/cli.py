@@ -100,8 +100,10 @@ def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_ver
         _fail(str(e))
     if channel not in CHANNELS:
         _fail(f"--channel must be one of {', '.join(CHANNELS)}")
-    if emitter != "standard":
-        _fail(f"emitter {emitter!r} is not available yet (available: standard)")
+    from ingress2gw.emitters import available
+
+    if emitter not in available():
+        _fail(f"unknown emitter {emitter!r} (available: {', '.join(available())})")
     if gateway_mode not in ("shared", "per-namespace"):
         _fail("--gateway-mode must be shared or per-namespace")
     existing = None

@@ -38,7 +38,8 @@ class Result:
 
 def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
     from ingress2gw.emitters.naming import dns_subdomain
-    from ingress2gw.emitters.standard import EmitOptions, StandardEmitter
+    from ingress2gw.emitters import load_emitter
+    from ingress2gw.emitters.standard import EmitOptions
     from ingress2gw.passes.outcome import report_annotation_outcomes
     from ingress2gw.passes.plan import plan
     from ingress2gw.passes.select import select
@@ -91,7 +92,7 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
         emit_opts = EmitOptions(target=opts.target, gateway_namespace=opts.gateway_namespace,
                                 gateway_mode=opts.gateway_mode, existing_gateway=opts.gateway,
                                 gateway_class=opts.gateway_class)
-        emitter = StandardEmitter(emit_opts, report)
+        emitter = load_emitter(opts.emitter)(emit_opts, report)
         objects = emitter.emit(plans)
         report_annotation_outcomes(drafts, emitter, report)
     finally:

@@ -13,7 +13,7 @@ alias ``limit-whitelist``) exempts CIDRs from all three. Non-numeric values are 
 PolicyIntent families (one intent per rule of the Ingress):
 
 ``rate-limit``
-    ``requests`` (int) per ``unit`` (``second`` | ``minute``); ``burst`` (int, extra requests accepted at
+    ``requests`` (int) per ``period`` (``1s`` | ``1m``), ``key`` client-ip; ``burst`` (int, extra requests accepted at
     once = requests × multiplier, served without delay); ``scope``: ``per-pod-per-client-ip`` (never a
     global limit); ``client_ip``: ``tcp-peer`` | ``x-forwarded-for`` | ``proxy-protocol``; ``status`` (int,
     503 unless the ConfigMap changed it — Envoy-based gateways answer 429); ``exempt``: tuple of CIDRs.
@@ -77,7 +77,9 @@ def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: 
         multiplier = int(text)
     status = ctx.settings.get("limit-req-status-code", 503)
     caveat = _SCOPE_CAVEAT.format(how=CLIENT_IP_TEXT[client_ip_source(ctx)], status=status)
-    params = (("requests", rate), ("unit", unit), ("burst", rate * multiplier), ("status", status))
+    period = {"second": "1s", "minute": "1m"}[unit]
+    params = (("requests", rate), ("period", period), ("burst", rate * multiplier), ("status", status),
+              ("key", "client-ip"))
     for rule in draft.rules:
         rule.add(PolicyIntent(family="rate-limit", origin=value.origin, caveat=caveat,
                               params=params + _common(value, ctx, report)))

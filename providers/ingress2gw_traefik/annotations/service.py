@@ -4,9 +4,9 @@ The provider's ``finish`` step finds them on the Services of each Ingress and ap
 that route to that Service; on an Ingress they are ignored (reported).
 https://doc.traefik.io/traefik/reference/routing-configuration/kubernetes/ingress/#on-service
 
-PolicyIntent families: ``native-lb`` (use the ClusterIP), ``servers-transport`` (name, namespace,
-insecure_skip_verify, dial_timeout, server_name), ``sticky-cookie-attributes`` (secure, httponly,
-samesite, path, domain).
+PolicyIntent families (canonical, ``ingress2gw.model.policies``): ``native-lb`` (use the ClusterIP),
+``servers-transport`` (name, namespace, insecure_skip_verify, dial_timeout), ``session-cookie``
+(secure, httpOnly, sameSite, path, domain).
 """
 
 from ingress2gw.plugin import (
@@ -89,14 +89,19 @@ def sticky_cookie(value: AnnotationValue, rules, ctx, report, svc) -> None:
     timeout, lifetime = None, None
     if maxage and maxage.strip().lstrip("-").isdigit() and int(maxage) > 0:
         timeout, lifetime = f"{int(maxage)}s", "Permanent"
-    attrs = {k: ann[prefix + k] for k in ("secure", "httponly", "samesite", "path", "domain") if prefix + k in ann}
+    names = {"secure": "secure", "httponly": "httpOnly", "samesite": "sameSite", "path": "path", "domain": "domain"}
+    attrs = {}
+    for key, canonical in names.items():
+        if prefix + key in ann:
+            text = ann[prefix + key]
+            attrs[canonical] = _bool(text) if key in ("secure", "httponly") and _bool(text) is not None else text
     sp = SessionPersistence(type="Cookie", session_name=name, absolute_timeout=timeout, lifetime=lifetime,
                             origin=value.origin,
                             caveat="the cookie value format changes at cut-over, so existing sessions re-balance once")
     for r in rules:
         r.add(sp)
         if attrs:
-            r.add(PolicyIntent(family="sticky-cookie-attributes", params=tuple(sorted(attrs.items())),
+            r.add(PolicyIntent(family="session-cookie", params=tuple(sorted(attrs.items())),
                                origin=value.origin))
 
 

@@ -218,26 +218,13 @@ class StandardEmitter:
                                listener_sources, http_too=bool(drafts))
             if not drafts:
                 continue
-            rules = self.rules(drafts, ns)
-            parts = self.chunk(rules)
-            if len(parts) > 1:
-                self.report.add(Code.ROUTE_TOO_LARGE, location=drafts[0].origin.location,
-                                detail=f"host {host or '*'} in {ns} has {len(rules)} rules; split over "
-                                       f"{len(parts)} HTTPRoutes")
-            sources = [r.origin.key for r in drafts]
-            for sec in sections:
-                listener_ns.setdefault(sec, set()).add(ns)
-                listener_sources.setdefault(sec, []).extend(sources)
-            for i, part in enumerate(parts):
-                name = base if i == 0 else f"{base}--{i + 1}"
-                spec: dict = {"parentRefs": self.parent_refs(sections, gateway_of, gw_ns, gw_name, ns)}
-                if host is not None:
-                    spec["hostnames"] = [host]
-                spec["rules"] = part
-                out.append({
-                    "apiVersion": f"{GROUP}/v1", "kind": "HTTPRoute",
-                    "metadata": _meta(fit(name), ns, sources), "spec": spec,
-                })
+            # Rules whose implementation policies differ never share a route, so a policy attached to a
+            # route is never wider than the Ingress setting it came from.
+            for suffix, group, pieces in self.split_by_policy(drafts):
+                names = self.emit_http_routes(out, ns, base + suffix, host, sections, group, gateway_of, gw_ns,
+                                              gw_name, listener_ns, listener_sources)
+                if pieces:
+                    self.attach_route_policies(out, ns, names, pieces, [r.origin.key for r in group])
 
         if existing:
             self.report.add(Code.GATEWAY_EXISTING, location=gp.sources[0].location,
@@ -259,7 +246,7 @@ class StandardEmitter:
             out.append({
                 "apiVersion": f"{GROUP}/v1", "kind": "Gateway",
                 "metadata": meta,
-                "spec": {"gatewayClassName": self.opts.gateway_class or dns_subdomain(gp.ingress_class),
+                "spec": {"gatewayClassName": self.opts.gateway_class or self.default_gateway_class(gp),
                          "listeners": chunk},
             })
         for (ns, secret), hosts in sorted(grants.items()):
@@ -273,6 +260,41 @@ class StandardEmitter:
                 },
             })
         return out
+
+    def emit_http_routes(self, out, ns, base, host, sections, drafts, gateway_of, gw_ns, gw_name, listener_ns,
+                         listener_sources) -> list[str]:
+        rules = self.rules(drafts, ns)
+        parts = self.chunk(rules)
+        if len(parts) > 1:
+            self.report.add(Code.ROUTE_TOO_LARGE, location=drafts[0].origin.location,
+                            detail=f"host {host or '*'} in {ns} has {len(rules)} rules; split over "
+                                   f"{len(parts)} HTTPRoutes")
+        sources = [r.origin.key for r in drafts]
+        for sec in sections:
+            listener_ns.setdefault(sec, set()).add(ns)
+            listener_sources.setdefault(sec, []).extend(sources)
+        names = []
+        for i, part in enumerate(parts):
+            name = fit(base if i == 0 else f"{base}--{i + 1}")
+            names.append(name)
+            spec: dict = {"parentRefs": self.parent_refs(sections, gateway_of, gw_ns, gw_name, ns)}
+            if host is not None:
+                spec["hostnames"] = [host]
+            spec["rules"] = part
+            out.append({
+                "apiVersion": f"{GROUP}/v1", "kind": "HTTPRoute",
+                "metadata": _meta(name, ns, sources), "spec": spec,
+            })
+        return names
+
+    # -- implementation policies (none in the standard emitter) -------------------------------------
+    def split_by_policy(self, drafts: list[RuleDraft]) -> list[tuple[str, list[RuleDraft], list]]:
+        """Groups of rules that share the same route-level policies: (name suffix, rules, pieces)."""
+        return [("", drafts, [])]
+
+    def attach_route_policies(self, out: list[dict], ns: str, route_names: list[str], pieces: list,
+                              sources: list[str]) -> None:
+        """Emit the policy objects for routes (implementation emitters)."""
 
     # -- gRPC and TLS passthrough ---------------------------------------------------------------
     def split_grpc(self, drafts: list[RuleDraft]) -> tuple[list[RuleDraft], list[RuleDraft]]:
@@ -334,6 +356,10 @@ class StandardEmitter:
             }
             routes.append((backend.namespace, f"{host_slug(host)}--tls", host, sec, body))
         return routes
+
+    def default_gateway_class(self, gp: GatewayPlan) -> str:
+        """gatewayClassName when --gateway-class is not given: the ingress class name for Gateway API only."""
+        return getattr(self, "gateway_class_name", "") or dns_subdomain(gp.ingress_class)
 
     def backend_tls_policies(self) -> list[dict]:
         """One BackendTLSPolicy per Service the gateway must reach over TLS."""

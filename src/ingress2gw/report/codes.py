@@ -222,6 +222,11 @@ class Code(Enum):
         "requests reach another backend.",
         "Make the paths not overlap, or check which backend should answer the sample request.",
     )
+    POLICY_CONFLICT = (
+        "policy.conflict", Severity.WARNING, Status.LOSSY,
+        "Two Ingresses set the same Service- or Gateway-wide policy field to different values; the oldest was kept.",
+        "Make the settings agree, or give the Ingresses separate Services.",
+    )
     ROUTE_GRPC_PATH = (
         "route.grpc-path", Severity.WARNING, Status.LOSSY,
         "A gRPC backend is routed by a path that is not a gRPC service or method, so it stays on an HTTPRoute.",
@@ -273,6 +278,11 @@ class Code(Enum):
         "annotation.policy", Severity.WARNING, Status.POLICY,
         "An annotation needs an implementation policy that the chosen emitter does not produce.",
         "Choose an --emitter that supports the policy, or configure it on your gateway by hand.",
+    )
+    ANNOTATION_POLICY_EMITTED = (
+        "annotation.policy-emitted", Severity.INFO, Status.TRANSLATED,
+        "An annotation was translated into a policy object of the chosen implementation.",
+        "Review the policy object; its fields are the implementation's own.",
     )
     ANNOTATION_UNSUPPORTED = (
         "annotation.unsupported", Severity.ERROR, Status.UNSUPPORTED,

@@ -1,0 +1,209 @@
+"""Base of the implementation emitters (kgateway, Envoy Gateway, NGINX Gateway Fabric, Istio, Traefik).
+
+They emit everything the standard emitter does, plus the implementation's own policy objects for the
+intents Gateway API cannot hold (or cannot hold in the targeted version/channel). A subclass maps an
+intent to ``Piece``s with ``render_policy``; this class decides where each piece attaches, at the
+narrowest scope that is exact:
+
+- ``route``: the piece came from one Ingress's annotation (or Middleware) and applies to its rules.
+  Rules with different route pieces never share an HTTPRoute (``split_by_policy``), so a policy that
+  targets the route covers exactly the rules whose source asked for it.
+- ``service``: the setting belongs to the backend Service (load balancing, backend TLS, circuit
+  breaking). Two Ingresses that set it differently for the same Service are reported, never merged.
+- ``gateway``: the setting was global in the source (client certificates of a host, access logs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from ingress2gw.emitters.naming import fit
+from ingress2gw.emitters.render import render_rule_intents
+from ingress2gw.emitters.standard import GROUP, StandardEmitter, _meta
+from ingress2gw.model.ir import Intent, RuleDraft
+from ingress2gw.report import Code, ObjectRef
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A fragment of one policy object's ``spec``."""
+
+    api_version: str
+    kind: str
+    scope: str  # route | service | gateway
+    spec: str  # JSON of the fragment (hashable, deterministic)
+    #: Name suffix for objects of this kind that must stay separate (rarely needed).
+    key: str = ""
+
+    @classmethod
+    def of(cls, api_version: str, kind: str, scope: str, spec: dict, key: str = "") -> "Piece":
+        return cls(api_version, kind, scope, json.dumps(spec, sort_keys=True), key)
+
+    @property
+    def fragment(self) -> dict:
+        return json.loads(self.spec)
+
+
+def deep_merge(base: dict, extra: dict) -> list[str]:
+    """Merge ``extra`` into ``base``; returns the dotted keys whose values disagreed (base kept)."""
+    clashes = []
+    for k, v in extra.items():
+        if k not in base:
+            base[k] = v
+        elif isinstance(base[k], dict) and isinstance(v, dict):
+            clashes += [f"{k}.{c}" for c in deep_merge(base[k], v)]
+        elif base[k] != v:
+            clashes.append(k)
+    return clashes
+
+
+class ImplementationEmitter(StandardEmitter):
+    name = ""
+    #: Default gatewayClassName of the implementation's installation.
+    gateway_class_name = ""
+    #: The implementation release whose CRDs the emitter targets (docs, tests).
+    implementation_version = ""
+    #: Folder of those CRDs in the shared bundle layout (``kgateway/v2.4.3``): tests validate against it.
+    crd_bundle = ""
+
+    def __init__(self, opts, report):
+        super().__init__(opts, report)
+        self._pieces: dict[int, tuple[list[Piece], set[int]]] = {}
+        self.policy_reasons: dict[int, str] = {}
+        #: id(intent) -> policy kinds it became (for the per-annotation findings).
+        self.policy_used: dict[int, list[str]] = {}
+        self.service_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
+        self.gateway_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
+        self._gateway: tuple[str, str] | None = None
+
+    # -- what subclasses provide -------------------------------------------------------------------
+    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
+        """Pieces for an intent the standard rendering left out, or the reason there are none."""
+        return f"{self.name} has no policy for {type(intent).__name__}"
+
+    def policy_object(self, piece_kind: str, api_version: str, name: str, namespace: str, target: dict,
+                      spec: dict, sources: list[str]) -> dict:
+        """One policy object; most implementations attach with ``spec.targetRefs``."""
+        return {"apiVersion": api_version, "kind": piece_kind, "metadata": _meta(name, namespace, sources),
+                "spec": {"targetRefs": [target], **spec}}
+
+    # -- mechanics ---------------------------------------------------------------------------------------
+    def pieces_for(self, rule: RuleDraft) -> tuple[list[Piece], set[int]]:
+        cached = self._pieces.get(id(rule))
+        if cached is None:
+            if rule.protocol == "grpc":
+                left = [(i, "") for i in rule.intents]
+            else:
+                left = render_rule_intents(rule.intents, self.t, rule.match.path.type).left
+            pieces: list[Piece] = []
+            used: set[int] = set()
+            for intent, _reason in left:
+                result = self.render_policy(intent, rule)
+                if isinstance(result, str):
+                    self.policy_reasons[id(intent)] = result
+                    continue
+                pieces += result
+                used.add(id(intent))
+                self.policy_used.setdefault(id(intent), [])
+                for p in result:
+                    if p.kind not in self.policy_used[id(intent)]:
+                        self.policy_used[id(intent)].append(p.kind)
+            cached = self._pieces[id(rule)] = (pieces, used)
+        return cached
+
+    def track(self, rule: RuleDraft, rendered) -> None:
+        super().track(rule, rendered)
+        pieces, used = self.pieces_for(rule)
+        for intent in rule.intents:
+            if id(intent) in used:
+                self.used.add(id(intent))
+            elif id(intent) in self.policy_reasons and id(intent) not in self.used:
+                base = self.reasons.get(id(intent), "")
+                extra = self.policy_reasons[id(intent)]
+                self.reasons[id(intent)] = f"{base}; {extra}" if base and extra not in base else (base or extra)
+        for p in pieces:
+            if p.scope == "service":
+                for b in rule.backends:
+                    self.service_pieces.setdefault((b.namespace, b.name, p.api_version, p.kind, p.key), []).append(
+                        (p, rule))
+            elif p.scope == "gateway" and self._gateway is not None:
+                self.gateway_pieces.setdefault((*self._gateway, p.api_version, p.kind, p.key), []).append((p, rule))
+
+    def split_by_policy(self, drafts: list[RuleDraft]) -> list[tuple[str, list[RuleDraft], list]]:
+        groups: dict[tuple, list[RuleDraft]] = {}
+        for r in drafts:
+            route_pieces = tuple(sorted({p for p in self.pieces_for(r)[0] if p.scope == "route"},
+                                        key=lambda p: (p.kind, p.spec)))
+            groups.setdefault(route_pieces, []).append(r)
+        out = []
+        for sig, rules in sorted(groups.items(), key=lambda kv: (len(kv[0]), repr(kv[0]))):
+            suffix = "" if not sig else "--p" + hashlib.sha256(repr(sig).encode()).hexdigest()[:6]
+            out.append((suffix, rules, list(sig)))
+        return out
+
+    def emit_gateway(self, gp):
+        self._gateway = self.gateway_ref(gp)
+        return super().emit_gateway(gp)
+
+    def attach_route_policies(self, out: list[dict], ns: str, route_names: list[str], pieces: list,
+                              sources: list[str]) -> None:
+        by_kind: dict[tuple, dict] = {}
+        for p in pieces:
+            spec = by_kind.setdefault((p.api_version, p.kind, p.key), {})
+            deep_merge(spec, p.fragment)
+        for name in route_names:
+            for (api, kind, key), spec in sorted(by_kind.items()):
+                target = {"group": GROUP, "kind": "HTTPRoute", "name": name}
+                obj_name = fit(f"{name}--{key}" if key else name)
+                out.append(self.policy_object(kind, api, obj_name, ns, target, json.loads(json.dumps(spec)),
+                                              list(sources)))
+
+    def emit(self, plans):
+        objects = super().emit(plans)
+        objects += self.service_policies() + self.gateway_policies()
+        from ingress2gw.emitters.standard import sort_key
+
+        objects.sort(key=sort_key)
+        return objects
+
+    def _merged(self, entries: list[tuple[Piece, RuleDraft]], what: str) -> tuple[dict, list[str]]:
+        """Merge the fragments for one target; fragments that disagree are reported, the oldest kept."""
+        entries = sorted(entries, key=lambda e: (e[1].created == "", e[1].created, e[1].origin.key))
+        spec: dict = {}
+        sources: list[str] = []
+        first_of: dict[str, str] = {}
+        for piece, rule in entries:
+            if rule.origin.key not in sources:
+                sources.append(rule.origin.key)
+            clashes = deep_merge(spec, piece.fragment)
+            for c in clashes:
+                self.report.add(Code.POLICY_CONFLICT, location=rule.origin.location,
+                                obj=ObjectRef("Ingress", rule.origin.namespace, rule.origin.name),
+                                detail=f"{piece.kind} for {what}: {c} differs from the value set by Ingress "
+                                       f"{first_of.get(c, sources[0])}, which was kept; the setting applies to "
+                                       "every route of the target, so it cannot differ per Ingress")
+            for k in piece.fragment:
+                first_of.setdefault(k, rule.origin.key)
+        return spec, sources
+
+    def service_policies(self) -> list[dict]:
+        out = []
+        for (ns, svc, api, kind, key), entries in sorted(self.service_pieces.items()):
+            spec, sources = self._merged(entries, f"Service {ns}/{svc}")
+            target = {"group": "", "kind": "Service", "name": svc}
+            out.append(self.policy_object(kind, api, fit(f"{svc}--{key}" if key else svc), ns, target, spec,
+                                          sources))
+        return out
+
+    def gateway_policies(self) -> list[dict]:
+        out = []
+        for (gw_ns, gw_name, api, kind, key), entries in sorted(self.gateway_pieces.items()):
+            spec, sources = self._merged(entries, f"Gateway {gw_ns}/{gw_name}")
+            target = {"group": GROUP, "kind": "Gateway", "name": gw_name}
+            out.append(self.policy_object(kind, api, fit(f"{gw_name}--{key}" if key else gw_name), gw_ns, target,
+                                          spec, sources))
+        return out
+
+
