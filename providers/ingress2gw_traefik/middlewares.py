@@ -336,6 +336,19 @@ _STATUS = {
 }
 
 
+#: What each kind's translation attaches (the annotation × emitter matrix is computed from it).
+_PRODUCES = {
+    "addPrefix": ("URLRewrite",), "stripPrefix": ("URLRewrite", "HeaderModifier"), "replacePath": ("URLRewrite",),
+    "headers": ("HeaderModifier", "CORS"), "forwardAuth": ("ExternalAuth", "ext-auth"), "retry": ("Retry",),
+    "basicAuth": ("basic-auth",), "ipAllowList": ("ip-allow",), "ipWhiteList": ("ip-allow",),
+    "rateLimit": ("rate-limit",), "inFlightReq": ("in-flight",), "buffering": ("body-size",),
+    "compress": ("compression",), "circuitBreaker": ("circuit-breaker",), "errors": ("error-pages",),
+    "passTLSClientCert": ("client-cert-forward",), "grpcWeb": ("grpc-web",),
+    "replacePathRegex": ("regex-rewrite",), "stripPrefixRegex": ("regex-rewrite",),
+    "encodedCharacters": ("encoded-characters",),
+}
+
+
 def declare_kinds() -> None:
     kinds = sorted(set(HANDLERS) | set(PATH_KINDS) | set(_STATUS) | {"encodedCharacters"})
     for kind in kinds:
@@ -351,7 +364,7 @@ def declare_kinds() -> None:
             "replacePath": "The original path is not kept in X-Replaced-Path.",
         }.get(kind, "")
         REGISTRY.declare(MW + kind, area="middleware", status=status, kind="middleware", prefixed=False,
-                         maps_to=maps_to, reason=reason)
+                         maps_to=maps_to, reason=reason, produces=_PRODUCES.get(kind, ()))
 
 
 declare_kinds()

@@ -7,18 +7,69 @@ import json
 from ingress2gw.report.codes import Status
 
 
-#: Emitters whose status column the catalog can show (issue 7 adds the policy-CRD emitters).
-CATALOG_EMITTERS = ("standard",)
+
+#: What the standard emitter renders at its default target (Gateway API 1.6, standard channel).
+_STANDARD_INTENTS = frozenset({"RequestRedirect", "URLRewrite", "HeaderModifier", "Timeouts", "CORS",
+                               "RequestMirror", "BackendTLS"})
+_CAPABILITIES: dict[str, frozenset[str]] = {}
+
+
+def emitter_capabilities(emitter: str) -> frozenset[str]:
+    """Intent class names and policy families ``emitter`` turns into objects, at the default target.
+
+    Computed, not declared: each canonical family's example (``ingress2gw.model.policies``) and a sample of
+    each Gateway API intent the standard channel cannot hold are offered to the emitter's ``render_policy``.
+    """
+    if emitter in _CAPABILITIES:
+        return _CAPABILITIES[emitter]
+    caps = set(_STANDARD_INTENTS)
+    if emitter != "standard":
+        from ingress2gw.emitters import load_emitter
+        from ingress2gw.emitters.standard import EmitOptions
+        from ingress2gw.model.ir import (
+            ExternalAuth, Match, Origin, PathMatch, PolicyIntent, Retry, RuleDraft, ServiceBackend,
+            SessionPersistence,
+        )
+        from ingress2gw.model.policies import FAMILIES
+        from ingress2gw.report import Report
+        from ingress2gw.source.location import Location
+
+        em = load_emitter(emitter)(EmitOptions(), Report())
+        svc = ServiceBackend(namespace="app", name="svc", port=80)
+        origin = Origin(namespace="app", name="ing", location=Location("-"), annotation="probe")
+        samples = {name: PolicyIntent(family=name, params=tuple(sorted(f.example.items())), origin=origin)
+                   for name, f in FAMILIES.items()}
+        samples.update({"Retry": Retry(attempts=2, origin=origin),
+                        "SessionPersistence": SessionPersistence(session_name="s", origin=origin),
+                        "ExternalAuth": ExternalAuth(backend=svc, path="/auth", origin=origin)})
+        for name, intent in samples.items():
+            rule = RuleDraft(host="a.example.com", match=Match(path=PathMatch(type="PathPrefix", value="/")),
+                             backends=[svc], origin=origin, intents=[intent])
+            result = em.render_policy(intent, rule)
+            if not isinstance(result, str) and result:
+                caps.add(name)
+    _CAPABILITIES[emitter] = frozenset(caps)
+    return _CAPABILITIES[emitter]
 
 
 def annotation_status(spec, emitter: str = "standard") -> Status:
     """What ``emitter`` does with an annotation: the one place the catalog's status column comes from.
 
-    Only the ``standard`` emitter exists, and its status is the registry's declaration; an emitter with policy
-    CRDs will turn some ``policy``/``unsupported`` entries into ``translated`` here.
+    The standard emitter's status is the registry's declaration. For an implementation emitter, an
+    annotation whose products (``AnnotationSpec.produces``) the emitter can all hold, some of them only
+    through its own policy objects, is ``policy``; otherwise the declaration stands.
     """
-    if emitter not in CATALOG_EMITTERS:
-        raise ValueError(f"emitter {emitter!r} is not available yet (available: {', '.join(CATALOG_EMITTERS)})")
+    from ingress2gw.emitters import available
+
+    if emitter not in available():
+        raise ValueError(f"unknown emitter {emitter!r} (available: {', '.join(available())})")
+    if emitter == "standard" or spec.status in (Status.IGNORED, Status.SECURITY):
+        return spec.status
+    caps = emitter_capabilities(emitter)
+    if all(p in caps for p in spec.produces) and any(p not in _STANDARD_INTENTS for p in spec.produces):
+        return Status.POLICY
+    if spec.status is Status.POLICY:
+        return Status.UNSUPPORTED  # it needs a policy this implementation does not have
     return spec.status
 
 
@@ -26,8 +77,10 @@ def catalog_rows(providers: list[str] | None = None, statuses: list[str] | None 
                  emitter: str = "standard") -> list[dict]:
     from ingress2gw.plugin import load_providers
 
-    if emitter not in CATALOG_EMITTERS:
-        raise ValueError(f"emitter {emitter!r} is not available yet (available: {', '.join(CATALOG_EMITTERS)})")
+    from ingress2gw.emitters import available
+
+    if emitter not in available():
+        raise ValueError(f"unknown emitter {emitter!r} (available: {', '.join(available())})")
 
     found = load_providers()
     unknown = [p for p in providers or [] if p not in found]

@@ -85,6 +85,9 @@ class AnnotationSpec:
     lifecycle: str = "current"
     #: Regex for keys with an index placeholder (``router.tls.domains.n.main``), matched case-insensitively.
     pattern: str = ""
+    #: What the handler attaches: intent class names (``CORS``, ``Retry``) and PolicyIntent families
+    #: (``rate-limit``). The annotation × emitter matrix is computed from it.
+    produces: tuple[str, ...] = ()
 
     def to_dict(self, prefix: str) -> dict:
         return {
@@ -97,6 +100,7 @@ class AnnotationSpec:
             "caveat": self.caveat or None,
             "remediation": self.remediation or None,
             "aliases": [(prefix + a) if self.prefixed else a for a in self.aliases],
+            "produces": list(self.produces),
         }
 
 
@@ -123,24 +127,37 @@ class AnnotationRegistry:
     def annotation(self, name: str, *, area: str, status: Status = Status.TRANSLATED, maps_to: str = "",
                    caveat: str = "", remediation: str = "", aliases: Iterable[str] = (),
                    prefixed: bool = True, kind: str = "annotation", lifecycle: str = "current",
-                   pattern: str = ""):
+                   pattern: str = "", produces: Iterable[str] = ()):
         """Decorator: declare an annotation and register its handler."""
 
         def register(fn: Handler) -> Handler:
             self._register(AnnotationSpec(
                 name, area, status, maps_to, caveat, remediation, tuple(aliases), fn, prefixed, kind,
-                lifecycle, pattern))
+                lifecycle, pattern, tuple(produces)))
             return fn
 
         return register
 
     def declare(self, name: str, *, area: str, status: Status, reason: str = "", remediation: str = "",
                 maps_to: str = "", aliases: Iterable[str] = (), prefixed: bool = True,
-                kind: str = "annotation", lifecycle: str = "current", pattern: str = "") -> None:
-        """Declare an annotation that has no handler (unsupported, ignored, policy...)."""
+                kind: str = "annotation", lifecycle: str = "current", pattern: str = "",
+                produces: Iterable[str] = ()) -> None:
+        """Declare an annotation that has no handler of its own (unsupported, ignored, read with another key...)."""
         self._register(AnnotationSpec(
             name, area, status, maps_to, reason, remediation, tuple(aliases), None, prefixed, kind,
-            lifecycle, pattern))
+            lifecycle, pattern, tuple(produces)))
+
+    def set_produces(self, names: Iterable[str], *produces: str) -> None:
+        """Say what keys declared in a loop (companions read with a main key) produce."""
+        from dataclasses import replace
+
+        for name in names:
+            old = self._specs[name]
+            new = replace(old, produces=tuple(produces))
+            self._specs[name] = new
+            for alias in (name, *old.aliases):
+                self._by_name[alias.lower()] = new
+            self._patterns = [(rx, new if sp is old else sp) for rx, sp in self._patterns]
 
     def lookup(self, name: str) -> AnnotationSpec | None:
         spec = self._by_name.get(name.lower())

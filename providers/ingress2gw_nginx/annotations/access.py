@@ -50,7 +50,7 @@ def _ip_list(family: str, value: AnnotationValue, draft: IngressDraft, ctx: Cont
 
 
 @REGISTRY.annotation(
-    "allowlist-source-range", aliases=("whitelist-source-range",), area="access", status=Status.POLICY,
+    "allowlist-source-range", produces=('ip-allow',), aliases=("whitelist-source-range",), area="access", status=Status.POLICY,
     maps_to="policy ip-allow: Envoy Gateway SecurityPolicy.authorization (defaultAction Deny, clientCIDRs); "
             "kgateway TrafficPolicy rbac/acl; Istio AuthorizationPolicy ipBlocks; Traefik ipAllowList",
     caveat="Gateway API has no IP allow-list; requests from outside the list were answered 403.",
@@ -65,7 +65,7 @@ def allowlist_source_range(value: AnnotationValue, draft: IngressDraft, ctx: Con
 
 
 @REGISTRY.annotation(
-    "denylist-source-range", area="access", status=Status.POLICY,
+    "denylist-source-range", produces=('ip-deny',), area="access", status=Status.POLICY,
     maps_to="policy ip-deny: Envoy Gateway SecurityPolicy.authorization (Deny rule, clientCIDRs); kgateway "
             "TrafficPolicy rbac/acl; Istio AuthorizationPolicy DENY",
     caveat="Gateway API has no IP deny-list; requests from the listed addresses were answered 403.",

@@ -46,7 +46,7 @@ def _enabled(value: AnnotationValue, ctx: Context) -> bool:
 
 
 @REGISTRY.annotation(
-    "affinity", area="affinity", status=Status.LOSSY,
+    "affinity", produces=('SessionPersistence',), area="affinity", status=Status.LOSSY,
     maps_to="HTTPRoute rules[].sessionPersistence{type: Cookie} (experimental)", caveat=CAVEAT,
     remediation="On the standard channel, configure cookie affinity in your gateway's backend policy.",
 )
@@ -83,11 +83,11 @@ def _part(field: str):
     return handler
 
 
-REGISTRY.annotation("session-cookie-name", area="affinity", status=Status.TRANSLATED,
+REGISTRY.annotation("session-cookie-name", produces=('SessionPersistence',), area="affinity", status=Status.TRANSLATED,
                     maps_to="HTTPRoute rules[].sessionPersistence.sessionName")(_part("sessionName"))
-REGISTRY.annotation("session-cookie-max-age", area="affinity", status=Status.TRANSLATED,
+REGISTRY.annotation("session-cookie-max-age", produces=('SessionPersistence',), area="affinity", status=Status.TRANSLATED,
                     maps_to="HTTPRoute rules[].sessionPersistence.absoluteTimeout")(_part("absoluteTimeout"))
-REGISTRY.annotation("session-cookie-expires", area="affinity", status=Status.TRANSLATED,
+REGISTRY.annotation("session-cookie-expires", produces=('SessionPersistence',), area="affinity", status=Status.TRANSLATED,
                     maps_to="HTTPRoute rules[].sessionPersistence.absoluteTimeout (max-age wins)")(
     _part("absoluteTimeout"))
 
@@ -132,3 +132,7 @@ def affinity_mode(value: AnnotationValue, draft: IngressDraft, ctx: Context, rep
     else:
         _report(Code.ANNOTATION_UNSUPPORTED, value, report, "persistent affinity (sessions never move to new "
                 "endpoints) has no Gateway API equivalent")
+
+# What the keys read together with a main key produce (annotation × emitter matrix).
+REGISTRY.set_produces(('session-cookie-path', 'session-cookie-domain', 'session-cookie-samesite', 'session-cookie-secure'), *('session-cookie',))
+REGISTRY.set_produces(('affinity-mode',), *('SessionPersistence',))

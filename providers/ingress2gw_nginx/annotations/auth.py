@@ -83,7 +83,7 @@ def _csv(text: str | None) -> tuple[str, ...]:
 
 
 @REGISTRY.annotation(
-    "auth-url", area="extauth", status=Status.POLICY,
+    "auth-url", produces=('ExternalAuth', 'ext-auth'), area="extauth", status=Status.POLICY,
     maps_to="HTTPRoute filter ExternalAuth (experimental >= 1.4) for a cluster Service; policy ext-auth",
     caveat="Every request is first checked by an external auth service.",
     remediation="Check the auth service receives the headers and path it needs (ExternalAuth forwards few headers "
@@ -199,7 +199,7 @@ for _k in ("auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout"
 
 
 @REGISTRY.annotation(
-    "auth-type", area="basicauth", status=Status.POLICY,
+    "auth-type", produces=('basic-auth',), area="basicauth", status=Status.POLICY,
     maps_to="policy basic-auth: Envoy Gateway SecurityPolicy.basicAuth; kgateway TrafficPolicy.basicAuth; NGF "
             "AuthenticationFilter (Basic); Traefik basicAuth/digestAuth",
     caveat="Gateway API has no HTTP basic/digest authentication.",
@@ -245,7 +245,7 @@ _companion("auth-realm", "auth-type", "basicauth", Status.POLICY,
 
 
 @REGISTRY.annotation(
-    "auth-tls-secret", area="mtls", status=Status.POLICY,
+    "auth-tls-secret", produces=('client-cert',), area="mtls", status=Status.POLICY,
     maps_to="Gateway.spec.tls.frontend (std >= 1.5, per Gateway/port); policy client-cert (Envoy Gateway "
             "ClientTrafficPolicy.tls.clientValidation per listener)",
     caveat="Client certificates were required for the whole host.",
@@ -327,7 +327,7 @@ def satisfy(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: R
 
 
 @REGISTRY.annotation(
-    "enable-global-auth", area="extauth", status=Status.POLICY,
+    "enable-global-auth", produces=('global-auth-opt-out',), area="extauth", status=Status.POLICY,
     maps_to="policy global-auth-opt-out (route-level ext-auth disable over a Gateway-level ext-auth policy)",
     caveat="Opts this Ingress out of the ConfigMap global-auth-url.",
 )
@@ -343,3 +343,9 @@ def enable_global_auth(value: AnnotationValue, draft: IngressDraft, ctx: Context
         return
     for rule in draft.rules:
         rule.add(PolicyIntent(family="global-auth-opt-out", origin=value.origin, params=(("disabled", True),)))
+
+# What the keys read together with a main key produce (annotation × emitter matrix).
+REGISTRY.set_produces(('auth-response-headers',), *('ExternalAuth', 'ext-auth'))
+REGISTRY.set_produces(('auth-signin', 'auth-proxy-set-headers'), *('ext-auth',))
+REGISTRY.set_produces(('auth-secret', 'auth-realm', 'auth-secret-type'), *('basic-auth',))
+REGISTRY.set_produces(('auth-tls-verify-client', 'auth-tls-pass-certificate-to-upstream'), *('client-cert',))

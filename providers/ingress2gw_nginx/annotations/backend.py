@@ -53,7 +53,7 @@ def _on(text: str | None) -> bool:
 
 
 @REGISTRY.annotation(
-    "backend-protocol", area="backend", status=Status.TRANSLATED,
+    "backend-protocol", produces=('BackendTLS',), area="backend", status=Status.TRANSLATED,
     maps_to="GRPCRoute (GRPC, GRPCS); BackendTLSPolicy (HTTPS, GRPCS)",
     remediation="Make sure the backend's certificate is valid for the hostname and trusted, or configure "
                 "the gateway to skip verification with an implementation policy.",
@@ -107,7 +107,7 @@ def _needs_tls(value: AnnotationValue, ctx: Context, report: Report) -> bool:
 
 
 @REGISTRY.annotation(
-    "proxy-ssl-verify", area="backend", status=Status.TRANSLATED,
+    "proxy-ssl-verify", produces=('backend-tls',), area="backend", status=Status.TRANSLATED,
     maps_to="BackendTLSPolicy (always verifies); policy backend-tls.verify",
 )
 def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -126,7 +126,7 @@ def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
 
 
 @REGISTRY.annotation(
-    "proxy-ssl-name", area="backend", status=Status.TRANSLATED,
+    "proxy-ssl-name", produces=('BackendTLS',), area="backend", status=Status.TRANSLATED,
     maps_to="BackendTLSPolicy.spec.validation.hostname (also the SNI)",
 )
 def proxy_ssl_name(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -149,7 +149,7 @@ def proxy_ssl_server_name(value: AnnotationValue, draft: IngressDraft, ctx: Cont
 
 
 @REGISTRY.annotation(
-    "proxy-ssl-secret", area="backend", status=Status.POLICY, maps_to="policy backend-tls.clientSecret",
+    "proxy-ssl-secret", produces=('backend-tls',), area="backend", status=Status.POLICY, maps_to="policy backend-tls.clientSecret",
     caveat="Per-backend client certificates need an implementation policy (Gateway API has one per Gateway, "
            "spec.tls.backend.clientCertificateRef, >= 1.5).",
     remediation="Put ca.crt in a ConfigMap referenced by the BackendTLSPolicy, and the client certificate in "
@@ -176,15 +176,15 @@ def _tls_param(param: str):
     return handler
 
 
-REGISTRY.annotation("proxy-ssl-ciphers", area="backend", status=Status.POLICY, maps_to="policy backend-tls.ciphers",
+REGISTRY.annotation("proxy-ssl-ciphers", produces=('backend-tls',), area="backend", status=Status.POLICY, maps_to="policy backend-tls.ciphers",
                     caveat="Cipher choice towards backends has no Gateway API field.")(_tls_param("ciphers"))
-REGISTRY.annotation("proxy-ssl-protocols", area="backend", status=Status.POLICY,
+REGISTRY.annotation("proxy-ssl-protocols", produces=('backend-tls',), area="backend", status=Status.POLICY,
                     maps_to="policy backend-tls.protocols",
                     caveat="TLS versions towards backends have no Gateway API field.")(_tls_param("protocols"))
 
 
 @REGISTRY.annotation(
-    "upstream-vhost", area="backend", status=Status.TRANSLATED, maps_to="HTTPRoute rules[].filters[].urlRewrite.hostname",
+    "upstream-vhost", produces=('URLRewrite',), area="backend", status=Status.TRANSLATED, maps_to="HTTPRoute rules[].filters[].urlRewrite.hostname",
 )
 def upstream_vhost(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     host = value.text.strip().lower()
@@ -249,7 +249,7 @@ for _key, _param, _kind, _why in (
 
 
 @REGISTRY.annotation(
-    "custom-http-errors", area="errors", status=Status.POLICY, maps_to="policy error-pages.codes",
+    "custom-http-errors", produces=('error-pages',), area="errors", status=Status.POLICY, maps_to="policy error-pages.codes",
     caveat="Replacing upstream error responses needs an implementation policy.",
     remediation="Configure error pages in your gateway (Envoy Gateway responseOverride, Traefik errors "
                 "middleware); backends reading X-Code headers from the error service need a redesign.",
@@ -285,3 +285,6 @@ def default_backend(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
                       + "; Gateway API has no fallback backend, so those requests now get a 5xx from the gateway",
                remedy="Keep a maintenance page another way (e.g. Envoy Gateway responseOverride for 503, or an "
                       "always-ready Service), or accept the gateway's error responses.")
+
+# What the keys read together with a main key produce (annotation × emitter matrix).
+REGISTRY.set_produces(('proxy-buffer-size', 'proxy-buffering', 'proxy-buffers-number', 'proxy-busy-buffers-size', 'proxy-request-buffering'), *('proxy-buffering',))

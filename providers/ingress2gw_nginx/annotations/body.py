@@ -44,7 +44,7 @@ def _add(draft: IngressDraft, value: AnnotationValue, family: str, params: tuple
 
 
 @REGISTRY.annotation(
-    "proxy-body-size", area="buffers", status=Status.POLICY,
+    "proxy-body-size", produces=('body-size',), area="buffers", status=Status.POLICY,
     maps_to="policy body-size: NGF ClientSettingsPolicy.body.maxSize; kgateway TrafficPolicy.buffer.maxRequestSize; "
             "Envoy Gateway BackendTrafficPolicy.requestBuffer.limit; Traefik buffering.maxRequestBodyBytes",
     caveat="Gateway API has no request body limit; Envoy-based gateways accept any size unless a policy sets one.",
@@ -59,7 +59,7 @@ def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
 
 
 @REGISTRY.annotation(
-    "client-body-buffer-size", area="buffers", status=Status.POLICY,
+    "client-body-buffer-size", produces=('client-body-buffer',), area="buffers", status=Status.POLICY,
     maps_to="policy client-body-buffer: NGF ClientSettingsPolicy.body.bufferSize",
     caveat="Memory buffer for request bodies; Envoy-based gateways have no equivalent setting.",
     remediation="Set it on NGF, or drop it (it changes memory use, not routing).",

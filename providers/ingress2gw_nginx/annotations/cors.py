@@ -119,7 +119,7 @@ for _name, _field in (("cors-allow-origin", "allowOrigins"), ("cors-allow-method
 
 
 @REGISTRY.annotation(
-    "enable-cors", area="cors", status=Status.TRANSLATED,
+    "enable-cors", produces=('CORS',), area="cors", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].cors (standard >= 1.5, experimental >= 1.3)",
     remediation="Before Gateway API 1.5, configure CORS in your gateway's policy (Envoy Gateway SecurityPolicy, "
                 "kgateway TrafficPolicy).",
@@ -150,3 +150,6 @@ def enable_cors(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
     )
     for rule in draft.rules:
         rule.add(intent)
+
+# What the keys read together with a main key produce (annotation × emitter matrix).
+REGISTRY.set_produces(('cors-allow-origin', 'cors-allow-methods', 'cors-allow-headers', 'cors-expose-headers', 'cors-allow-credentials', 'cors-max-age'), *('CORS',))

@@ -30,7 +30,7 @@ def config_map(ctx: Context, namespace: str, name: str):
 
 
 @REGISTRY.annotation(
-    "custom-headers", area="headers", status=Status.TRANSLATED,
+    "custom-headers", produces=('HeaderModifier',), area="headers", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].responseHeaderModifier.set",
     remediation="Add the ConfigMap to the input (kubectl get configmap -o yaml), or add the headers by hand.",
 )

@@ -44,7 +44,7 @@ def _counterpart(host: str) -> str:
 
 
 @REGISTRY.annotation(
-    "from-to-www-redirect", area="redirect", status=Status.TRANSLATED,
+    "from-to-www-redirect", produces=('RequestRedirect',), area="redirect", status=Status.TRANSLATED,
     maps_to="HTTPRoute for the www./bare counterpart host: requestRedirect{hostname: <host>, statusCode: "
             "<http-redirect-code>}",
     remediation="Make sure the certificate of the host also covers its counterpart.",

@@ -47,7 +47,7 @@ def hash_kind(expr: str) -> tuple[str, str]:
 
 
 @REGISTRY.annotation(
-    "load-balance", area="lb", status=Status.POLICY, maps_to="policy load-balancer.algorithm",
+    "load-balance", produces=('load-balancer',), area="lb", status=Status.POLICY, maps_to="policy load-balancer.algorithm",
     caveat="The balancing algorithm has no Gateway API field; each gateway has its own default.",
     remediation="Set the algorithm in your gateway's backend policy if it matters (EWMA ≈ least request).",
 )
@@ -64,7 +64,7 @@ def load_balance(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
 
 
 @REGISTRY.annotation(
-    "upstream-hash-by", area="lb", status=Status.POLICY, maps_to="policy load-balancer.hashBy",
+    "upstream-hash-by", produces=('load-balancer',), area="lb", status=Status.POLICY, maps_to="policy load-balancer.hashBy",
     caveat="Consistent hashing has no Gateway API field.",
     remediation="Configure consistent hashing in your gateway's backend policy; composite NGINX expressions "
                 "have no Envoy equivalent.",
@@ -100,7 +100,7 @@ REGISTRY.annotation("upstream-hash-by-subset-size", area="lb", status=Status.UNS
 
 
 @REGISTRY.annotation(
-    "service-upstream", area="lb", status=Status.POLICY, maps_to="policy service-upstream.enabled",
+    "service-upstream", produces=('service-upstream',), area="lb", status=Status.POLICY, maps_to="policy service-upstream.enabled",
     caveat="Gateway API backendRefs leave endpoint selection to the gateway.",
     remediation="Use your gateway's ClusterIP option (NGF UpstreamSettingsPolicy.useClusterIP) if needed.",
 )

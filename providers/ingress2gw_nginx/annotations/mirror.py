@@ -40,7 +40,7 @@ def service_of(host: str, namespace: str) -> tuple[str, str] | None:
 
 
 @REGISTRY.annotation(
-    "mirror-target", area="mirror", status=Status.LOSSY, maps_to="HTTPRoute rules[].filters[].requestMirror",
+    "mirror-target", produces=('RequestMirror',), area="mirror", status=Status.LOSSY, maps_to="HTTPRoute rules[].filters[].requestMirror",
     caveat=MIRROR_CAVEAT,
     remediation="For a target outside the cluster, reference an implementation Backend (Envoy Gateway Backend, "
                 "kgateway Backend) in the RequestMirror filter by hand.",

@@ -32,7 +32,7 @@ def _add(draft: IngressDraft, value: AnnotationValue, family: str, params: tuple
 
 
 @REGISTRY.annotation(
-    "enable-access-log", area="observability", status=Status.POLICY,
+    "enable-access-log", produces=('access-log',), area="observability", status=Status.POLICY,
     maps_to="policy access-log (Gateway-level in every implementation)",
     caveat="No effect on routing; access logging is configured per gateway, not per route.",
     remediation="Exclude these routes in the gateway's access-log configuration if the noise matters.",
@@ -48,7 +48,7 @@ def enable_access_log(value: AnnotationValue, draft: IngressDraft, ctx: Context,
 
 
 @REGISTRY.annotation(
-    "enable-opentelemetry", area="observability", status=Status.POLICY,
+    "enable-opentelemetry", produces=('tracing',), area="observability", status=Status.POLICY,
     maps_to="policy tracing: kgateway TrafficPolicy.tracing; Envoy Gateway BackendTrafficPolicy.telemetry.tracing; "
             "NGF ObservabilityPolicy.tracing",
     caveat="No effect on routing; tracing needs the gateway's own collector configuration.",
@@ -75,7 +75,7 @@ REGISTRY.declare(
 
 
 @REGISTRY.annotation(
-    "enable-modsecurity", area="waf", status=Status.POLICY,
+    "enable-modsecurity", produces=('waf',), area="waf", status=Status.POLICY,
     maps_to="policy waf: NGF WAFPolicy (F5 WAF); Envoy Gateway / kgateway ext_proc or Wasm WAF (e.g. Coraza)",
     caveat="No Gateway API WAF: requests ModSecurity blocked now reach the backend.",
     remediation="Treat as a security re-design: deploy a WAF for the gateway and port the rules.",
@@ -101,7 +101,7 @@ def _waf_companion(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
 
 
 REGISTRY.annotation(
-    "enable-owasp-core-rules", area="waf", status=Status.POLICY,
+    "enable-owasp-core-rules", produces=('waf',), area="waf", status=Status.POLICY,
     caveat="Read with enable-modsecurity into the waf policy: the OWASP Core Rule Set must be provided by the "
            "gateway's WAF.",
     remediation="Load an equivalent rule set (e.g. Coraza with CRS) in the gateway's WAF.")(_waf_companion)

@@ -97,7 +97,7 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
 
 
 @REGISTRY.annotation(
-    "rewrite-target", area="paths", status=Status.TRANSLATED,
+    "rewrite-target", produces=('URLRewrite', 'regex-rewrite'), area="paths", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].urlRewrite.path{replaceFullPath | replacePrefixMatch}; regex captures "
             "need an implementation policy",
     caveat="Puts the whole host in regex mode, as use-regex does.",
@@ -147,7 +147,7 @@ def rewrite_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
 
 
 @REGISTRY.annotation(
-    "x-forwarded-prefix", area="paths", status=Status.TRANSLATED,
+    "x-forwarded-prefix", produces=('HeaderModifier',), area="paths", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].requestHeaderModifier.set[X-Forwarded-Prefix] (rules that rewrite)",
 )
 def x_forwarded_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:

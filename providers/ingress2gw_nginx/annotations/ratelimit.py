@@ -85,21 +85,21 @@ def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: 
                               params=params + _common(value, ctx, report)))
 
 
-@REGISTRY.annotation("limit-rps", area="ratelimit", status=Status.POLICY,
+@REGISTRY.annotation("limit-rps", produces=('rate-limit',), area="ratelimit", status=Status.POLICY,
                      maps_to="policy rate-limit (unit second)",
                      caveat="Gateway API has no rate limiting.", remediation=_REMEDY)
 def limit_rps(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     _request_limit("second", value, draft, ctx, report)
 
 
-@REGISTRY.annotation("limit-rpm", area="ratelimit", status=Status.POLICY,
+@REGISTRY.annotation("limit-rpm", produces=('rate-limit',), area="ratelimit", status=Status.POLICY,
                      maps_to="policy rate-limit (unit minute)",
                      caveat="Gateway API has no rate limiting.", remediation=_REMEDY)
 def limit_rpm(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     _request_limit("minute", value, draft, ctx, report)
 
 
-@REGISTRY.annotation("limit-connections", area="ratelimit", status=Status.POLICY,
+@REGISTRY.annotation("limit-connections", produces=('connection-limit',), area="ratelimit", status=Status.POLICY,
                      maps_to="policy connection-limit (Traefik inFlightReq per IP; Envoy Gateway "
                              "ClientTrafficPolicy.connection.connectionLimit is listener-wide, not per IP)",
                      caveat="Gateway API has no connection limits.",
@@ -128,7 +128,7 @@ def _companion(value: AnnotationValue, ctx: Context, report: Report) -> bool:
     return True
 
 
-@REGISTRY.annotation("limit-burst-multiplier", area="ratelimit", status=Status.POLICY,
+@REGISTRY.annotation("limit-burst-multiplier", produces=('rate-limit',), area="ratelimit", status=Status.POLICY,
                      maps_to="burst param of policy rate-limit (NGF rules[].burst, kgateway tokenBucket.maxTokens, "
                              "Traefik rateLimit.burst; Envoy Gateway local limits have no burst)",
                      caveat="Read with limit-rps / limit-rpm: burst = rate × multiplier (default 5).",
@@ -140,7 +140,7 @@ def limit_burst_multiplier(value: AnnotationValue, draft: IngressDraft, ctx: Con
         invalid(value, report, f"expected a positive whole number, got {value.text!r}; the controller used 5")
 
 
-@REGISTRY.annotation("limit-allowlist", aliases=("limit-whitelist",), area="ratelimit", status=Status.POLICY,
+@REGISTRY.annotation("limit-allowlist", produces=('rate-limit',), aliases=("limit-whitelist",), area="ratelimit", status=Status.POLICY,
                      maps_to="exempt param of policy rate-limit / connection-limit (Envoy Gateway sourceCIDR "
                              "with invert: true)",
                      caveat="Read with limit-rps / limit-rpm / limit-connections: these client CIDRs are not limited.",
@@ -152,7 +152,7 @@ def limit_allowlist(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
         invalid(value, report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; no client was exempt")
 
 
-@REGISTRY.annotation("limit-rate", area="ratelimit", status=Status.POLICY,
+@REGISTRY.annotation("limit-rate", produces=('bandwidth-limit',), area="ratelimit", status=Status.POLICY,
                      maps_to="policy bandwidth-limit: Envoy Gateway BackendTrafficPolicy.bandwidthLimit.response",
                      caveat="Response bandwidth per connection (KB/s); no Gateway API field.",
                      remediation="Configure a response bandwidth limit on the gateway, or drop it.")

@@ -168,7 +168,7 @@ _REDIRECT_CAVEAT = ("Gateway API implementations usually append the request's qu
 
 
 @REGISTRY.annotation(
-    "permanent-redirect", area="redirect", status=Status.TRANSLATED,
+    "permanent-redirect", produces=('RequestRedirect',), area="redirect", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].requestRedirect{scheme, hostname, port, path.replaceFullPath, statusCode}",
     caveat=_REDIRECT_CAVEAT,
     remediation="Check clients that depend on the query string being dropped.",
@@ -178,7 +178,7 @@ def permanent_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context
 
 
 @REGISTRY.annotation(
-    "temporal-redirect", area="redirect", status=Status.TRANSLATED,
+    "temporal-redirect", produces=('RequestRedirect',), area="redirect", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].requestRedirect{scheme, hostname, port, path.replaceFullPath, statusCode}",
     caveat=_REDIRECT_CAVEAT,
     remediation="Check clients that depend on the query string being dropped.",
@@ -224,7 +224,7 @@ def temporal_redirect_code(value: AnnotationValue, draft: IngressDraft, ctx: Con
 
 
 @REGISTRY.annotation(
-    "app-root", area="paths", status=Status.TRANSLATED,
+    "app-root", produces=('RequestRedirect',), area="paths", status=Status.TRANSLATED,
     maps_to="HTTPRoute rule matches[].path{Exact /} with requestRedirect{path.replaceFullPath, statusCode: 302}",
     caveat=_REDIRECT_CAVEAT,
 )

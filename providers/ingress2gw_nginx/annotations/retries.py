@@ -36,7 +36,7 @@ def _invalid(value: AnnotationValue, report: Report, detail: str) -> None:
 
 
 @REGISTRY.annotation(
-    "proxy-next-upstream", area="retries", status=Status.LOSSY,
+    "proxy-next-upstream", produces=('Retry',), area="retries", status=Status.LOSSY,
     maps_to="HTTPRoute rules[].retry{attempts, codes} (experimental >= 1.2)",
     remediation="On the standard channel, configure retries in your gateway's traffic policy.",
 )
@@ -70,7 +70,7 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
 
 
 @REGISTRY.annotation(
-    "proxy-next-upstream-tries", area="retries", status=Status.TRANSLATED,
+    "proxy-next-upstream-tries", produces=('Retry',), area="retries", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].retry.attempts = tries - 1 (experimental >= 1.2)",
 )
 def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -103,7 +103,7 @@ def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: 
 
 
 @REGISTRY.annotation(
-    "proxy-next-upstream-timeout", area="retries", status=Status.POLICY,
+    "proxy-next-upstream-timeout", produces=('retry',), area="retries", status=Status.POLICY,
     maps_to="policy retry.budget",
     caveat="Gateway API retry has no time budget (backoff is the wait between attempts).",
     remediation="Set a per-try or total retry timeout in your gateway's traffic policy.",

@@ -62,7 +62,7 @@ def setting_seconds(ctx: Context, key: str, default: int) -> int:
 
 
 @REGISTRY.annotation(
-    "proxy-connect-timeout", area="timeouts", status=Status.POLICY,
+    "proxy-connect-timeout", produces=('upstream-timeouts',), area="timeouts", status=Status.POLICY,
     maps_to="policy upstream-timeouts.connect",
     caveat="Gateway API has no connect timeout; an implementation policy holds it.",
     remediation="Set the connect timeout in your gateway's backend policy (nginx default: 5s).",
@@ -77,7 +77,7 @@ def proxy_connect_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Cont
 
 
 @REGISTRY.annotation(
-    "proxy-read-timeout", area="timeouts", status=Status.LOSSY,
+    "proxy-read-timeout", produces=('Timeouts',), area="timeouts", status=Status.LOSSY,
     maps_to="HTTPRoute rules[].timeouts{request: 0s, backendRequest}",
     caveat=READ_CAVEAT,
     remediation="For streaming or long-polling endpoints use an implementation idle timeout instead.",
@@ -91,7 +91,7 @@ def proxy_read_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context
 
 
 @REGISTRY.annotation(
-    "proxy-send-timeout", area="timeouts", status=Status.POLICY,
+    "proxy-send-timeout", produces=('upstream-timeouts',), area="timeouts", status=Status.POLICY,
     maps_to="policy upstream-timeouts.send",
     caveat="An idle timeout between writes to the backend has no Gateway API field.",
     remediation="Set a stream idle timeout in your gateway's policy if uploads are slow (nginx default: 60s).",

@@ -47,7 +47,7 @@ def tls(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Repor
 
 
 @REGISTRY.annotation(
-    "router.middlewares", area="middlewares", status=Status.TRANSLATED,
+    "router.middlewares", area="middlewares", produces=("Middleware.spec.*",), status=Status.TRANSLATED,
     maps_to="HTTPRoute filters / implementation policies, per Middleware kind (see Middleware.spec.*)",
     caveat="Each Middleware is reported on its own (Middleware.spec.<kind>).",
 )

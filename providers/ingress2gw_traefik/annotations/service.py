@@ -32,7 +32,7 @@ def _bool(text: str) -> bool | None:
     return True if t in ("true", "1", "t") else False if t in ("false", "0", "f") else None
 
 
-@service_annotation("service.serversscheme", area="backend", status=Status.TRANSLATED,
+@service_annotation("service.serversscheme", produces=("BackendTLS",), area="backend", status=Status.TRANSLATED,
                     maps_to="BackendTLSPolicy (https); Service appProtocol kubernetes.io/h2c (h2c)")
 def servers_scheme(value: AnnotationValue, rules: list[RuleDraft], ctx: Context, report: Report, svc) -> None:
     scheme = value.text.strip().lower()
@@ -56,7 +56,7 @@ def servers_scheme(value: AnnotationValue, rules: list[RuleDraft], ctx: Context,
                    annotation=value.key, value=value.text, detail=f"expected http, https or h2c, got {value.text!r}")
 
 
-@service_annotation("service.passhostheader", area="backend", status=Status.LOSSY,
+@service_annotation("service.passhostheader", produces=("URLRewrite",), area="backend", status=Status.LOSSY,
                     maps_to="URLRewrite hostname = the Service's DNS name",
                     reason="Traefik sends the server address (a pod IP) as Host; the rewrite uses the "
                            "Service's DNS name.")
@@ -77,7 +77,7 @@ def pass_host_header(value: AnnotationValue, rules, ctx, report, svc) -> None:
         r.add(rw)
 
 
-@service_annotation("service.sticky.cookie", area="affinity", status=Status.TRANSLATED,
+@service_annotation("service.sticky.cookie", produces=("SessionPersistence", "session-cookie"), area="affinity", status=Status.TRANSLATED,
                     maps_to="HTTPRoute rules[].sessionPersistence (experimental)")
 def sticky_cookie(value: AnnotationValue, rules, ctx, report, svc) -> None:
     if not _bool(value.text):
@@ -111,7 +111,7 @@ for _attr in ("name", "maxage", "secure", "httponly", "samesite", "path", "domai
                      reason="Read together with service.sticky.cookie.")
 
 
-@service_annotation("service.nativelb", area="backend", status=Status.POLICY,
+@service_annotation("service.nativelb", produces=("native-lb",), area="backend", status=Status.POLICY,
                     reason="Load-balancing to the ClusterIP needs an implementation policy.")
 def native_lb(value: AnnotationValue, rules, ctx, report, svc) -> None:
     if _bool(value.text):
@@ -120,7 +120,7 @@ def native_lb(value: AnnotationValue, rules, ctx, report, svc) -> None:
             r.add(intent)
 
 
-@service_annotation("service.serverstransport", area="backend", status=Status.LOSSY,
+@service_annotation("service.serverstransport", produces=("BackendTLS", "Timeouts", "servers-transport"), area="backend", status=Status.LOSSY,
                     maps_to="BackendTLSPolicy (serverName, rootCAs), timeouts.backendRequest "
                             "(responseHeaderTimeout), policy (insecureSkipVerify, dialTimeout)")
 def servers_transport(value: AnnotationValue, rules, ctx, report, svc) -> None:

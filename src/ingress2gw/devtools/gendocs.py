@@ -38,10 +38,42 @@ def render_diagnostics() -> str:
     return "".join(out)
 
 
+def render_matrix() -> str:
+    """Annotation × emitter: what each emitter does with every annotation, and the coverage share."""
+    from ingress2gw.catalog import annotation_status
+    from ingress2gw.emitters import available
+    from ingress2gw.plugin import load_providers
+
+    emitters = available()
+    out = [HEADER, "# Annotation × emitter matrix\n\n",
+           "What each `--emitter` does with each annotation (`ingress2gw annotations --emitter X` prints one "
+           "column). `policy` means the emitter holds the setting in its own policy objects; for `standard` it "
+           "means an implementation policy is needed. Computed from each annotation's declared products and "
+           "each emitter's rendering of the canonical policy families.\n\n"]
+    for name, provider in sorted(load_providers().items()):
+        specs = [s for s in provider.registry.specs() if s.kind in ("annotation", "service-annotation", "middleware")
+                 and s.lifecycle != "removed"]
+        out.append(f"## {name}\n\n")
+        out.append("| emitter | translated or lossy | policy | translated, lossy or policy | of |\n|---|---|---|---|---|\n")
+        for em in emitters:
+            statuses = [annotation_status(s, em).value for s in specs]
+            tl = sum(st in ("translated", "lossy") for st in statuses)
+            pol = statuses.count("policy")
+            share = (tl + pol) * 100 // max(len(specs), 1) if em != "standard" else tl * 100 // max(len(specs), 1)
+            out.append(f"| {em} | {tl} | {pol if em != 'standard' else '—'} | {share}% | {len(specs)} |\n")
+        out.append("\n| annotation | " + " | ".join(emitters) + " |\n|---|" + "---|" * len(emitters) + "\n")
+        for s in specs:
+            key = (provider.registry.prefix + s.name) if s.prefixed else s.name
+            out.append(f"| `{key}` | " + " | ".join(annotation_status(s, em).value for em in emitters) + " |\n")
+        out.append("\n")
+    return "".join(out)
+
+
 def outputs(root: Path) -> dict[Path, str]:
     from ingress2gw.plugin import load_providers
 
-    files = {root / "docs" / "diagnostics.md": render_diagnostics()}
+    files = {root / "docs" / "diagnostics.md": render_diagnostics(),
+             root / "docs" / "annotations" / "matrix.md": render_matrix()}
     for name in sorted(load_providers()):
         files[root / "docs" / "annotations" / f"{name}.md"] = render_provider(name)
     return files
