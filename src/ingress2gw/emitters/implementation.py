@@ -72,6 +72,8 @@ class ImplementationEmitter(StandardEmitter):
         super().__init__(opts, report)
         self._pieces: dict[int, tuple[list[Piece], set[int]]] = {}
         self.policy_reasons: dict[int, str] = {}
+        #: id(intent) -> what the implementation's policy does differently (appended to its finding).
+        self.policy_caveats: dict[int, str] = {}
         #: id(intent) -> policy kinds it became (for the per-annotation findings).
         self.policy_used: dict[int, list[str]] = {}
         self.service_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}

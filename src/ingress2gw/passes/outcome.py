@@ -26,7 +26,9 @@ def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Repo
             left = [(i, emitter.reasons.get(id(i), "")) for i in offered if id(i) not in emitter.used]
             as_policy = sorted({k for i in offered for k in getattr(emitter, "policy_used", {}).get(id(i), [])})
             if not left and as_policy:
-                caveats = sorted({i.caveat for i in offered if i.caveat})
+                policy_caveats = getattr(emitter, "policy_caveats", {})
+                caveats = sorted({i.caveat for i in offered if i.caveat}
+                                 | {policy_caveats[id(i)] for i in offered if id(i) in policy_caveats})
                 report.add(Code.ANNOTATION_POLICY_EMITTED, **common,
                            detail=f"translated to {emitter.name} {', '.join(as_policy)}"
                                   + (f"; {'; '.join(caveats)}" if caveats else ""),
