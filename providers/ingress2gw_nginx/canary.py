@@ -63,7 +63,7 @@ def header_regex(pattern: str) -> str:
 
 def merge_canaries(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
     canaries = sorted((d for d in drafts if keys.STATE in d.provider_state), key=_age)
-    mains = sorted((d for d in drafts if not _is_canary(d)), key=_age)
+    mains = _main_index(sorted((d for d in drafts if not _is_canary(d)), key=_age))
     taken: dict[tuple, IngressDraft] = {}
     for d in canaries:
         if not _is_canary(d):
@@ -130,7 +130,7 @@ def _decisions(d: IngressDraft, report: Report) -> tuple[list, list, list, list,
     return to_canary_h, to_main_h, to_canary_c, to_main_c, weight, total, caveats
 
 
-def _merge(d: IngressDraft, mains: list[IngressDraft], taken: dict, report: Report) -> list[str]:
+def _merge(d: IngressDraft, mains: dict, taken: dict, report: Report) -> list[str]:
     """Attach each canary rule to its main rule; returns the host+path pairs merged."""
     canary_value = _values(d)["canary"][1]
     ch, mh, cc, mc, weight, total, _ = _decisions(d, report)
@@ -168,12 +168,20 @@ def _merge(d: IngressDraft, mains: list[IngressDraft], taken: dict, report: Repo
     return merged
 
 
-def _find_main(rule: RuleDraft, mains: list[IngressDraft]) -> tuple[IngressDraft, RuleDraft] | None:
-    for m in mains:  # oldest first: the Ingress whose location the controller kept
+def _main_index(mains: list[IngressDraft]) -> dict:
+    """(host, match) → (main Ingress, its rule); the oldest main wins, as the controller keeps its location."""
+    index: dict = {}
+    for m in mains:
+        if not m.gateway:
+            continue
         for r in m.rules:
-            if r.host == rule.host and r.match == rule.match and not r.is_default_backend and m.gateway:
-                return m, r
-    return None
+            if not r.is_default_backend:
+                index.setdefault((r.host, r.match.sort_key()), (m, r))
+    return index
+
+
+def _find_main(rule: RuleDraft, mains: dict) -> tuple[IngressDraft, RuleDraft] | None:
+    return mains.get((rule.host, rule.match.sort_key()))
 
 
 def _split(owner: IngressDraft, main: RuleDraft, canary: RuleDraft, ch, mh, cc, mc, weight: int, total: int) -> None:

@@ -191,8 +191,11 @@ def apply_regex_mode(drafts: list[IngressDraft], ctx: Context, report: Report) -
 
 def _regex_hosts(drafts, triggers, mode, ctx, report) -> None:
     order: dict[tuple, list[tuple[str, RuleDraft]]] = {}
+    hosts_of: dict[str, set] = {}
+    for gw, h in triggers:
+        hosts_of.setdefault(gw, set()).add(h)
     for d in drafts:
-        on = {h for (gw, h) in triggers if gw == d.gateway}
+        on = hosts_of.get(d.gateway, set())
         if not on or not any(r.host in on for r in d.rules):
             continue
         prefix_idiom = d.provider_state.get(PREFIX, {})

@@ -44,10 +44,7 @@ def int_text(text: str | None) -> int | None:
 
 def sibling(value: AnnotationValue, ing: Ingress | None, name: str) -> str | None:
     """Another annotation of the same Ingress, with the same prefix as ``value``."""
-    if ing is None:
-        return None
-    prefix = value.key[: len(value.key) - len(value.name)]
-    return ing.annotations.get(prefix + name)
+    return value.sibling(name)
 
 
 def source_ingress(draft: IngressDraft, ctx: Context | None = None) -> Ingress | None:

@@ -357,14 +357,11 @@ class IngressProvider:
 
     def dispatch(self, spec: AnnotationSpec, value: AnnotationValue, draft: IngressDraft, ctx: Context,
                  report: Report, ref: ObjectRef) -> None:
-        def own() -> int:
-            return sum(1 for f in report.findings if f.annotation == value.key and f.location == value.origin.location
-                       or f.annotation == value.key and f.location == value.value_location)
-
-        before = own()
+        before = report.serial
         if spec.handler is not None and spec.handler(value, draft, ctx, report) is REPORT_LATER:
             return
-        if own() > before:
+        added = report.serial - before
+        if added and any(f.annotation == value.key for f in report.findings[-added:]):
             return  # the handler reported on this annotation itself
         if spec.handler is not None and any(
                 i.origin is not None and i.origin.annotation == value.key for r in draft.rules for i in r.intents):

@@ -8,30 +8,20 @@ from __future__ import annotations
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, Report
 
-_INDEX: dict[int, tuple[object, dict]] = {}
 
 
-def annotations_of(value: AnnotationValue, ctx: Context) -> dict[str, str]:
-    """The annotations of the Ingress ``value`` belongs to, keyed by name without the prefix."""
-    inv = ctx.inventory
-    cached = _INDEX.get(id(inv))
-    if cached is None or cached[0] is not inv:
-        _INDEX.clear()
-        cached = (inv, {(i.namespace, i.name): i for i in inv.ingresses})
-        _INDEX[id(inv)] = cached
-    ing = cached[1].get((value.origin.namespace, value.origin.name))
-    if ing is None:
-        return {}
+def annotations_of(value: AnnotationValue, ctx: Context | None = None) -> dict[str, str]:
+    """The annotations of the object ``value`` belongs to, keyed by name without the prefix."""
     prefix = value.key[: len(value.key) - len(value.name)]
-    return {k[len(prefix):]: v for k, v in ing.annotations.items() if prefix and k.startswith(prefix)}
+    return {k[len(prefix):]: v for k, v in value.siblings.items() if prefix and k.startswith(prefix)}
 
 
-def sibling(value: AnnotationValue, ctx: Context, *names: str) -> str | None:
+def sibling(value: AnnotationValue, ctx: Context | None, *names: str) -> str | None:
     """The first of ``names`` the Ingress sets (canonical name first, then its deprecated alias)."""
-    anns = annotations_of(value, ctx)
     for name in names:
-        if name in anns:
-            return anns[name]
+        text = value.sibling(name)
+        if text is not None:
+            return text
     return None
 
 

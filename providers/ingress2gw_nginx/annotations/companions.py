@@ -39,21 +39,15 @@ def _finding(code: Code, value: AnnotationValue, report: Report, detail: str, re
                annotation=value.key, value=value.text, detail=detail, remedy=remedy)
 
 
-def _ingress_tls(value: AnnotationValue, ctx: Context) -> bool:
-    for ing in ctx.inventory.ingresses:
-        if (ing.namespace, ing.name) == (value.origin.namespace, value.origin.name):
-            return any(t.secret for t in ing.tls)
-    return False
+def _ingress_tls(draft: IngressDraft) -> bool:
+    return draft.source is not None and any(t.secret for t in draft.source.tls)
 
 
 def _carry(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> bool:
     """Put the key on the Gateway; report when another Ingress of the same Gateway set another value."""
-    state = _CARRIED.get(id(ctx.inventory))
-    if state is None or state[0] is not ctx.inventory:
-        _CARRIED.clear()
-        state = _CARRIED[id(ctx.inventory)] = (ctx.inventory, {})
+    carried = ctx.settings.setdefault("companions_carried", {})  # per run: (gateway, key) -> first value
     draft.gateway_annotations[value.key] = value.text
-    seen = state[1].setdefault((draft.gateway, value.key), (value.text, value.origin.key))
+    seen = carried.setdefault((draft.gateway, value.key), (value.text, value.origin.key))
     if seen[0] != value.text:
         _finding(Code.ANNOTATION_LOSSY, value, report,
                  f"{value.key} is carried to the shared Gateway, where Ingress {seen[1]} set {seen[0]!r}; a Gateway "
@@ -63,12 +57,10 @@ def _carry(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Re
     return True
 
 
-#: Values carried per Gateway in the current run (keyed by the inventory, like _read's index).
-_CARRIED: dict[int, tuple[object, dict]] = {}
 
 
 def cert_manager(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    if not _ingress_tls(value, ctx):
+    if not _ingress_tls(draft):
         _finding(Code.ANNOTATION_IGNORED, value, report,
                  f"{value.key}: the Ingress has no spec.tls with a secretName, so cert-manager issued nothing for it")
         return

@@ -35,11 +35,7 @@ TRUE = ("1", "t", "T", "TRUE", "true", "True")
 
 def sibling(value: AnnotationValue, ctx: Context, name: str) -> str | None:
     """The text of another annotation of the same Ingress (same prefix), or None."""
-    prefix = value.key[: len(value.key) - len(value.name)]
-    for ing in ctx.inventory.ingresses:
-        if ing.namespace == value.origin.namespace and ing.name == value.origin.name:
-            return ing.annotations.get(prefix + name)
-    return None
+    return value.sibling(name)
 
 
 def _split(text: str) -> list[str]:

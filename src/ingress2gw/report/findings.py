@@ -108,6 +108,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     #: Ingresses considered, by ObjectRef, for the fully/partly/not translated summary.
     ingresses: dict[ObjectRef, str] = field(default_factory=dict)
+    #: How many findings were ever added (never decreases, even if a finding is later taken back).
+    serial: int = 0
     #: Global defaults the translation assumed (provider -> list of "key=value").
     assumptions: dict[str, list[str]] = field(default_factory=dict)
 
@@ -130,6 +132,7 @@ class Report:
             status_override=status,
         )
         self.findings.append(finding)
+        self.serial += 1
         return finding
 
     def sorted(self) -> list[Finding]:
