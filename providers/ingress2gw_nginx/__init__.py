@@ -97,7 +97,13 @@ class IngressNginx(IngressProvider):
         - The catch-all server takes the default backend of the first Ingress that has one and no rules.
         - Each host's root location takes the default backend of the first Ingress that names the host,
           if that Ingress has one (otherwise the controller's own default backend answers 404).
+        - In regex mode the root location is a regex too (``~* ^/``, the shortest, tried last), so the
+          catch-all is a regex that yields to every other regex path and to an explicit ``/`` path.
         """
+        regex_hosts = {(d.gateway, r.host) for d in drafts for r in d.rules
+                       if r.match.path.type == "RegularExpression"}
+        explicit_root = {(d.gateway, r.host) for d in drafts for r in d.rules
+                         if r.source_path == "/" and r.source_path_type != "Exact" and not r.is_default_backend}
         out: list[RuleDraft] = []
         catch_all_taken = False
         host_owner: dict[str | None, IngressDraft] = {}
@@ -109,12 +115,13 @@ class IngressNginx(IngressProvider):
                                detail="another Ingress already provides the catch-all default backend")
                     continue
                 catch_all_taken = True
-                out.append(_catch_all(d, None))
+                out.append(_catch_all(d, None, (d.gateway, None) in regex_hosts))
             for host in d.hosts:
                 host_owner.setdefault(host, d)
         for host, d in host_owner.items():
-            if d.default_backend is not None and host is not None:
-                out.append(_catch_all(d, host))
+            key = (d.gateway, host)
+            if d.default_backend is not None and host is not None and key not in explicit_root:
+                out.append(_catch_all(d, host, key in regex_hosts))
         return out
 
 
@@ -123,9 +130,10 @@ def _ref(d: IngressDraft):
     return ObjectRef("Ingress", d.origin.namespace, d.origin.name)
 
 
-def _catch_all(d: IngressDraft, host: str | None) -> RuleDraft:
+def _catch_all(d: IngressDraft, host: str | None, regex: bool = False) -> RuleDraft:
     origin: Origin = d.default_backend_origin
-    return RuleDraft(host=host, match=Match(path=PathMatch(type="PathPrefix", value="/")),
+    path = PathMatch(type="RegularExpression", value="(?i)^/.*") if regex else PathMatch(type="PathPrefix", value="/")
+    return RuleDraft(host=host, match=Match(path=path),
                      backends=[d.default_backend], origin=origin, created=d.created, is_default_backend=True,
                      ssl_redirect=d.ssl_redirect)
 

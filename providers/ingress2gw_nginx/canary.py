@@ -194,6 +194,8 @@ def _split(owner: IngressDraft, main: RuleDraft, canary: RuleDraft, ch, mh, cc, 
             backends=list(backends), origin=canary.origin, created=main.created, intents=list(main.intents),
             serve_http=main.serve_http, serve_https=main.serve_https, ssl_redirect=main.ssl_redirect,
             force_ssl_redirect=main.force_ssl_redirect, protocol=main.protocol,
+            # The canary shares the main location: regex mode must convert its path the same way.
+            source_path=main.source_path, source_path_type=main.source_path_type,
         )
 
     new = [copy([h], canary_backends) for h in ch] + [copy([h], main_backends) for h in mh]

@@ -25,24 +25,40 @@ documented in docs/policy-families.md); Traefik's field names are mapped onto th
 - ``client-cert-forward``: pem (bool), info (bool).
 - ``grpc-web``: allow_origins (tuple).
 - ``encoded-characters``: allowed (tuple of the allowEncoded* flags that are true).
-- ``ext-auth``: address (URL outside the cluster), trust_forward_header, response_headers (tuple).
+- ``ext-auth``: url (the address, outside the cluster), trust_forward_header, response_headers (tuple).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ingress2gw.plugin import (
     CORS, AnnotationValue, Code, Context, ExternalAuth, HeaderModifier, IngressDraft, KubeObject, Origin,
-    PolicyIntent, Report, Retry, RuleDraft, ServiceBackend, Status, URLRewrite,
+    PolicyIntent, Report, RequestRedirect, Retry, RuleDraft, ServiceBackend, Status, Unmapped, URLRewrite,
 )
 
 from ingress2gw_traefik.registry import REGISTRY
 
 GROUPS = ("traefik.io/", "traefik.containo.us/")
 MW = "Middleware.spec."
+
+
+class MiddlewareUse(Unmapped):
+    """This rule runs the Traefik Middleware ``origin`` here; ``rule.unmapped`` keeps the chain order.
+
+    The IR holds only a translation of a Middleware (the intents whose origin is the Middleware), so the
+    object itself is recorded for emitters that target Traefik, which keep it verbatim with an
+    ExtensionRef filter (or copy it, for another namespace or the legacy API group). It is already
+    reported through its ``Middleware.spec.<kind>`` finding: never report it a second time.
+    """
+
+    api_version: str
+    kind: str
+    #: JSON of ``{kind: settings}``, the Middleware's spec as written.
+    spec: str
 
 
 @dataclass
@@ -208,7 +224,7 @@ def forward_auth(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
         for r in rules:
             r.add(ea)
     else:
-        _policy("ext-auth", mw, rules, address=address, trust_forward_header=mw.spec.get("trustForwardHeader"),
+        _policy("ext-auth", mw, rules, url=address, trust_forward_header=mw.spec.get("trustForwardHeader"),
                 response_headers=mw.spec.get("authResponseHeaders"))
 
 
@@ -240,6 +256,39 @@ def redirect_scheme(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
                detail="HTTP requests are redirected to HTTPS on the HTTP listener with one status code; Traefik "
                       "answers " + ("301/308" if mw.spec.get("permanent") else "302/307")
                       + " depending on the method")
+
+
+# ``^https?://<host or [^/]+>/(.*)`` → ``http(s)://<host>/${1}``: a scheme/host change that keeps the path
+# (www → apex) is a RequestRedirect; any other regex needs review.
+_REDIRECT_FROM = re.compile(r"\^https\?://(?P<host>(?:[A-Za-z0-9-]|\\\.)+|\[\^/\]\+)/\(\.\*\)\$?")
+_REDIRECT_TO = re.compile(r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+)/\$\{?1\}?")
+
+
+def redirect_regex(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    regex, replacement = str(mw.spec.get("regex", "")), str(mw.spec.get("replacement", ""))
+    source, target = _REDIRECT_FROM.fullmatch(regex), _REDIRECT_TO.fullmatch(replacement)
+    common = dict(location=mw.origin.location, obj=ref, provider="traefik", annotation=MW + "redirectRegex",
+                  value=f"{mw.obj.namespace}/{mw.obj.name}")
+    if not source or not target:
+        report.add(Code.ANNOTATION_UNSUPPORTED, **common,
+                   detail=f"redirectRegex {regex!r} → {replacement!r} is not a scheme/host change that keeps the path "
+                          "(^https?://host/(.*) → https://new-host/${1}); general regex redirects need review")
+        return
+    host = source.group("host").replace("\\.", ".").lower()
+    permanent = bool(mw.spec.get("permanent"))
+    intent = RequestRedirect(scheme=target.group("scheme"), hostname=target.group("host").lower(),
+                             status_code=301 if permanent else 302, origin=mw.origin,
+                             caveat="Traefik answers " + ("301/308" if permanent else "302/307")
+                                    + " depending on the method; Gateway API uses one status code")
+    hit = [r for r in rules if host == "[^/]+" or r.host == host]
+    for r in hit:
+        # The redirect answers before any rewrite: the path middlewares' URLRewrite, composed earlier, must
+        # not take its place (Gateway API allows one of them per rule).
+        r.intents.insert(0, intent)
+    if not hit:
+        report.add(Code.ANNOTATION_IGNORED, **common,
+                   detail=f"redirectRegex only matches host {host}, which none of the rules serves: Traefik never "
+                          "redirected")
 
 
 def retry(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
@@ -295,6 +344,7 @@ def regex_rewrite(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
 
 HANDLERS = {
     "headers": headers, "forwardAuth": forward_auth, "redirectScheme": redirect_scheme, "retry": retry,
+    "redirectRegex": redirect_regex,
     "basicAuth": lambda mw, rules, ctx, report, ref: _policy(
         "basic-auth", mw, rules, type="basic", secret_type="users",
         secret=f"{mw.obj.namespace}/{mw.spec['secret']}" if mw.spec.get("secret") else None,
@@ -317,6 +367,8 @@ HANDLERS = {
     "passTLSClientCert": simple_policy("client-cert-forward", {"pem": "pem"}),
     "grpcWeb": simple_policy("grpc-web", {"allowOrigins": "allow_origins"}),
     "replacePathRegex": regex_rewrite, "stripPrefixRegex": regex_rewrite,
+    "encodedCharacters": lambda mw, rules, ctx, report, ref: _policy(
+        "encoded-characters", mw, rules, allowed=tuple(sorted(k for k, v in mw.spec.items() if v is True))),
 }
 PATH_KINDS = ("stripPrefix", "addPrefix", "replacePath")
 
@@ -326,7 +378,7 @@ _STATUS = {
     "replacePath": (Status.LOSSY, "URLRewrite ReplaceFullPath"),
     "headers": (Status.TRANSLATED, "Request/ResponseHeaderModifier, CORS filter"),
     "redirectScheme": (Status.LOSSY, "HTTP listener RequestRedirect to https"),
-    "redirectRegex": (Status.UNSUPPORTED, "RequestRedirect only for host/prefix-shaped regexes"),
+    "redirectRegex": (Status.LOSSY, "RequestRedirect for scheme/host changes that keep the path"),
     "forwardAuth": (Status.TRANSLATED, "ExternalAuth filter (experimental >= 1.4) / ext-auth policy"),
     "retry": (Status.TRANSLATED, "HTTPRoute rules[].retry (experimental >= 1.2)"),
     "chain": (Status.TRANSLATED, "expanded in order"),
@@ -345,6 +397,7 @@ _PRODUCES = {
     "compress": ("compression",), "circuitBreaker": ("circuit-breaker",), "errors": ("error-pages",),
     "passTLSClientCert": ("client-cert-forward",), "grpcWeb": ("grpc-web",),
     "replacePathRegex": ("regex-rewrite",), "stripPrefixRegex": ("regex-rewrite",),
+    "redirectRegex": ("RequestRedirect",),
     "encodedCharacters": ("encoded-characters",),
 }
 
@@ -357,7 +410,8 @@ def declare_kinds() -> None:
             "digestAuth": "Digest authentication has no equivalent; replace it (basic auth over TLS, OIDC).",
             "contentType": "Content-Type sniffing has no equivalent (gateways do not sniff bodies).",
             "plugin": "Plugins have no equivalent; re-implement (e.g. an Envoy extension).",
-            "redirectRegex": "General regex redirects need review; only host/prefix changes are expressible.",
+            "redirectRegex": "Only ^https?://host/(.*) → https://new-host/${1} redirects are translated; "
+                             "general regex redirects need review.",
             "encodedCharacters": "Needs an implementation policy (path normalisation options).",
             "stripPrefix": "Traefik strips character prefixes (prefix /api turns /apiv2 into /v2); Gateway API "
                            "replaces whole path segments of the rule's PathPrefix match.",
@@ -429,6 +483,12 @@ def apply(refs: list[str], value: AnnotationValue, draft: IngressDraft, rules: l
                        remedy="Add the Middleware to the input, or recreate its behaviour on the gateway.")
             continue
         mws += expand(obj, idx, report, ref)
+    for mw in mws:
+        use = MiddlewareUse(origin=mw.origin, reason=f"Traefik Middleware {mw.obj.namespace}/{mw.obj.name}",
+                            api_version=mw.obj.api_version, kind=mw.kind,
+                            spec=json.dumps({mw.kind: mw.spec}, sort_keys=True, default=str))
+        for r in rules:
+            r.unmapped.append(use)
     last_path = compose_paths(mws, rules, report, ref)
     for mw in mws:
         spec = REGISTRY.lookup(MW + mw.kind)

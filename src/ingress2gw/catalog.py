@@ -46,7 +46,8 @@ def emitter_capabilities(emitter: str) -> frozenset[str]:
             rule = RuleDraft(host="a.example.com", match=Match(path=PathMatch(type="PathPrefix", value="/")),
                              backends=[svc], origin=origin, intents=[intent])
             result = em.render_policy(intent, rule)
-            if not isinstance(result, str) and result:
+            # [] is a handled intent that needs no object (the implementation's default already does it).
+            if not isinstance(result, str):
                 caps.add(name)
     _CAPABILITIES[emitter] = frozenset(caps)
     return _CAPABILITIES[emitter]

@@ -30,7 +30,7 @@ def rule(host, *paths):
 
 def sim(*objs, **kw):
     inv = inventory(list(objs))
-    return TraefikSimulator(inv.ingresses, inv.services, **kw)
+    return TraefikSimulator(inv.ingresses, inv.services, middlewares=inv.others.get("Middleware", []), **kw)
 
 
 def backend(d):
@@ -80,3 +80,71 @@ def test_strict_prefix_option():
     s = sim(ing("a", [rule("a.com", ("/api", "Prefix", "api"))]), strict_prefix=True)
     assert s.decide(Request("a.com", "/apix")).kind == "not-found"
     assert backend(s.decide(Request("a.com", "/api/x"))) == "d/api:80"
+
+
+# -- middlewares ------------------------------------------------------------------------------------------------
+
+
+def mw(name, spec, ns="d", group="traefik.io"):
+    return {"apiVersion": f"{group}/v1alpha1", "kind": "Middleware", "metadata": {"name": name, "namespace": ns},
+            "spec": spec}
+
+
+def msim(middlewares: str, *objs, path=("/api", "Prefix", "api"), tls=None):
+    return sim(ing("a", [rule("a.com", path)], {T + "router.middlewares": middlewares}, tls=tls), *objs)
+
+
+def test_strip_prefix_is_a_character_prefix_and_sets_x_forwarded_prefix():
+    s = msim("d-strip@kubernetescrd", mw("strip", {"stripPrefix": {"prefixes": ["/api"]}}))
+    d = s.decide(Request("a.com", "/api/v1", query="q=1"))
+    assert (d.path, d.headers) == ("/v1?q=1", (("set", "x-forwarded-prefix", "/api"),))
+    assert s.decide(Request("a.com", "/apix")).path == "/x"  # character prefix: /apix → /x
+    assert s.decide(Request("a.com", "/api")).path == "/"  # empty path, sent as /
+
+
+def test_chain_of_both_groups_applies_in_order():
+    s = msim("d-chain@kubernetescrd",
+             mw("chain", {"chain": {"middlewares": [{"name": "strip"}, {"name": "add"}]}}),
+             mw("strip", {"stripPrefix": {"prefixes": ["/api"]}}),
+             mw("add", {"addPrefix": {"prefix": "/v2"}}, group="traefik.containo.us"))
+    assert s.decide(Request("a.com", "/api/users")).path == "/v2/users"
+    assert s.decide(Request("a.com", "/api")).path == "/v2"
+
+
+def test_replace_path_keeps_the_old_path_in_x_replaced_path():
+    d = msim("d-rp@kubernetescrd", mw("rp", {"replacePath": {"path": "/new"}})).decide(Request("a.com", "/api/x"))
+    assert (d.path, d.headers) == ("/new", (("set", "x-replaced-path", "/api/x"),))
+
+
+def test_redirect_scheme_only_when_the_scheme_differs():
+    s = msim("d-https@kubernetescrd", mw("https", {"redirectScheme": {"scheme": "https", "permanent": True}}),
+             tls=[{"hosts": ["a.com"]}])
+    d = s.decide(Request("a.com", "/api/x", query="a=1"))
+    assert (d.kind, d.status, d.location) == ("redirect", 301, "https://a.com/api/x?a=1")
+    assert s.decide(Request("a.com", "/api/x", method="POST")).status == 308
+    assert backend(s.decide(Request("a.com", "/api/x", "https"))) == "d/api:80"
+    t = msim("d-tmp@kubernetescrd", mw("tmp", {"redirectScheme": {"scheme": "https"}}))
+    assert t.decide(Request("a.com", "/api")).status == 302
+
+
+def test_headers_request_and_response():
+    s = msim("d-h@kubernetescrd", mw("h", {"headers": {
+        "customRequestHeaders": {"X-Team": "shop", "X-Debug": ""},
+        "customResponseHeaders": {"X-Served-By": "gw"}, "frameDeny": True}}))
+    d = s.decide(Request("a.com", "/api"))
+    assert d.headers == (("remove", "x-debug", ""), ("set", "x-team", "shop"))
+    assert d.response_headers == (("set", "x-frame-options", "DENY"), ("set", "x-served-by", "gw"))
+
+
+def test_unresolved_middleware_leaves_the_router_out():
+    # missing, another provider, no provider: the router is not built (404 here, as no other router matches)
+    for ref in ("d-missing@kubernetescrd", "compress@file", "plain"):
+        assert msim(ref).decide(Request("a.com", "/api")).kind == "not-found", ref
+    # ambiguous: d-a-b is both d/a-b and d-a/b
+    amb = msim("d-a-b@kubernetescrd", mw("a-b", {"addPrefix": {"prefix": "/1"}}),
+               mw("b", {"addPrefix": {"prefix": "/2"}}, ns="d-a"))
+    assert amb.decide(Request("a.com", "/api")).kind == "not-found"
+    # another router that matches still serves the request
+    s = sim(ing("a", [rule("a.com", ("/api", "Prefix", "api"))], {T + "router.middlewares": "d-missing@kubernetescrd"}),
+            ing("b", [rule("a.com", ("/", "Prefix", "root"))]))
+    assert backend(s.decide(Request("a.com", "/api"))) == "d/root:80"

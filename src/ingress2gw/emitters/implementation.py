@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.emitters.standard import GROUP, StandardEmitter, _meta
-from ingress2gw.model.ir import Intent, RuleDraft
+from ingress2gw.model.ir import Intent, PolicyIntent, RuleDraft
 from ingress2gw.report import Code, ObjectRef
 
 
@@ -46,14 +46,19 @@ class Piece:
         return json.loads(self.spec)
 
 
-def deep_merge(base: dict, extra: dict) -> list[str]:
-    """Merge ``extra`` into ``base``; returns the dotted keys whose values disagreed (base kept)."""
+def deep_merge(base: dict, extra: dict, atomic: frozenset[str] = frozenset()) -> list[str]:
+    """Merge ``extra`` into ``base``; returns the dotted keys whose values disagreed (base kept).
+
+    Mappings under a key in ``atomic`` are compared whole, never merged field by field: a policy field
+    whose sub-fields are mutually exclusive (one of ``insecureSkipVerify`` / ``secretRef``, one load-balancer
+    type) must come from one source, or the merged object would break the CRD's one-of rules.
+    """
     clashes = []
     for k, v in extra.items():
         if k not in base:
             base[k] = v
-        elif isinstance(base[k], dict) and isinstance(v, dict):
-            clashes += [f"{k}.{c}" for c in deep_merge(base[k], v)]
+        elif isinstance(base[k], dict) and isinstance(v, dict) and k not in atomic:
+            clashes += [f"{k}.{c}" for c in deep_merge(base[k], v, atomic)]
         elif base[k] != v:
             clashes.append(k)
     return clashes
@@ -67,6 +72,8 @@ class ImplementationEmitter(StandardEmitter):
     implementation_version = ""
     #: Folder of those CRDs in the shared bundle layout (``kgateway/v2.4.3``): tests validate against it.
     crd_bundle = ""
+    #: Policy fields merged whole, never field by field (see ``deep_merge``).
+    atomic_fields: frozenset[str] = frozenset()
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
@@ -124,6 +131,8 @@ class ImplementationEmitter(StandardEmitter):
             elif id(intent) in self.policy_reasons and id(intent) not in self.used:
                 base = self.reasons.get(id(intent), "")
                 extra = self.policy_reasons[id(intent)]
+                if isinstance(intent, PolicyIntent):
+                    base = ""  # the standard rendering's reason ("needs an implementation policy") is moot here
                 self.reasons[id(intent)] = f"{base}; {extra}" if base and extra not in base else (base or extra)
         for p in pieces:
             if p.scope == "service":
@@ -154,7 +163,7 @@ class ImplementationEmitter(StandardEmitter):
         by_kind: dict[tuple, dict] = {}
         for p in pieces:
             spec = by_kind.setdefault((p.api_version, p.kind, p.key), {})
-            deep_merge(spec, p.fragment)
+            deep_merge(spec, p.fragment, self.atomic_fields)
         for name in route_names:
             for (api, kind, key), spec in sorted(by_kind.items()):
                 target = {"group": GROUP, "kind": "HTTPRoute", "name": name}
@@ -179,7 +188,7 @@ class ImplementationEmitter(StandardEmitter):
         for piece, rule in entries:
             if rule.origin.key not in sources:
                 sources.append(rule.origin.key)
-            clashes = deep_merge(spec, piece.fragment)
+            clashes = deep_merge(spec, piece.fragment, self.atomic_fields)
             for c in clashes:
                 self.report.add(Code.POLICY_CONFLICT, location=rule.origin.location,
                                 obj=ObjectRef("Ingress", rule.origin.namespace, rule.origin.name),

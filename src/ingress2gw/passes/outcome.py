@@ -35,7 +35,11 @@ def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Repo
                            remedy=spec.remediation)
                 continue
             if not left:
-                caveats = sorted({i.caveat for i in offered if i.caveat})
+                # An implementation emitter may also have handled an intent without an object (the target's
+                # default already behaves so); its caveats say what differs.
+                policy_caveats = getattr(emitter, "policy_caveats", {})
+                caveats = sorted({i.caveat for i in offered if i.caveat}
+                                 | {policy_caveats[id(i)] for i in offered if id(i) in policy_caveats})
                 if caveats or spec.status is Status.LOSSY:
                     report.add(Code.ANNOTATION_LOSSY, **common,
                                detail="; ".join(caveats) or spec.caveat or Code.ANNOTATION_LOSSY.info.title,

@@ -128,10 +128,15 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
     for host, hp in gp.hosts.items():
         owner = owners.get(host)
         if hp.cert is not None and owner is not None and owner.ssl_redirect:
-            covered = any(r.match.path == PathMatch(type="PathPrefix", value="/") and not r.match.headers
-                          for r in hp.http_rules)
+            # Where the host's paths are regexes, the root is the shortest regex (tried last), never a
+            # PathPrefix "/" that Gateway API precedence would rank above every regex.
+            regex_host = any(r.match.path.type == "RegularExpression" for r in hp.http_rules + hp.https_rules)
+            root_path = (PathMatch(type="RegularExpression", value="/.*") if regex_host
+                         else PathMatch(type="PathPrefix", value="/"))
+            covered = any(r.match.path in (root_path, PathMatch(type="PathPrefix", value="/"))
+                          and not r.match.headers for r in hp.http_rules)
             if not covered:
-                root = RuleDraft(host=host, match=Match(path=PathMatch(type="PathPrefix", value="/")), backends=[],
+                root = RuleDraft(host=host, match=Match(path=root_path), backends=[],
                                  origin=owner.origin, created=owner.created, ssl_redirect=True)
                 hp.http_rules.append(_redirect_clone(root, owners, target, report, provider, reported))
         redirected = [r for r in hp.http_rules

@@ -125,7 +125,8 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
             source = TraefikSimulator(ingresses, inventory.services, entrypoints=_entrypoints(options),
                                       strict_prefix=bool(po.get("traefik_strict_prefix_matching")),
                                       redirect_to_https=bool(po.get("traefik_redirect_to_https")),
-                                      default_certificate=bool(po.get("traefik_default_certificate")) or default_store)
+                                      default_certificate=bool(po.get("traefik_default_certificate")) or default_store,
+                                      middlewares=inventory.others.get("Middleware", []))
             reqs = derive(ingresses)
         else:
             result.problems.append(f"no simulator for provider {provider}: its Ingresses were not verified")

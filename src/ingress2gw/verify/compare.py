@@ -3,7 +3,8 @@
 Two decisions are the same when they agree on: the outcome class (``unserved`` and ``not-found`` are one class,
 "nothing serves it": nginx answers an unknown host from its catch-all server, a Gateway has no listener), the
 backend distribution, the upstream path (with query) and host, the request header changes, and for redirects
-the status and Location (an empty Location path equals ``/``).
+the status and Location (an empty Location path equals ``/``). Response header changes are compared when both
+simulators model them (the Traefik and Gateway API simulators do; the ingress-nginx one does not).
 
 Two redirects that differ but lead, once followed through each side's own simulator (up to 5 hops), to the
 same final decision are not reported (e.g. nginx's ``/p`` → ``/p/`` 301 before its HTTPS redirect, where the
@@ -123,6 +124,9 @@ def same(a: Decision, b: Decision) -> bool:
         return True
     if a.kind == REDIRECT:
         return a.status == b.status and _norm_location(a.location) == _norm_location(b.location)
+    if (a.response_headers is not None and b.response_headers is not None
+            and a.response_headers != b.response_headers):
+        return False
     return (a.backends, a.path, a.host, a.headers, a.status) == (b.backends, b.path, b.host, b.headers, b.status)
 
 

@@ -19,7 +19,8 @@ Follows the Gateway API spec (v1.x) — https://gateway-api.sigs.k8s.io/referenc
    every prefix match, longer pattern first.
 5. Filters: ``RequestRedirect`` (scheme, hostname, port, path; status 302 by default; the port follows the new
    scheme, else the listener port; well-known ports are left out of Location), ``URLRewrite``
-   (``ReplaceFullPath``, ``ReplacePrefixMatch`` element-wise), ``RequestHeaderModifier``.
+   (``ReplaceFullPath``, ``ReplacePrefixMatch`` element-wise), ``RequestHeaderModifier``,
+   ``ResponseHeaderModifier`` (on the backend's answer).
 6. Backends: ``weight`` (default 1; 0 never chosen); a Service in another namespace needs a ReferenceGrant;
    a rule without a usable backend answers 500.
 """
@@ -140,6 +141,7 @@ class GatewaySimulator:
         via = (_ref(win.route),)
         path, host = req.path, None
         headers: dict[tuple[str, str], str] = {}
+        response: dict[tuple[str, str], str] = {}
         for f in rule.get("filters") or []:
             t = f.get("type")
             if t == "RequestRedirect":
@@ -157,6 +159,13 @@ class GatewaySimulator:
                         headers[(op, h["name"].lower())] = h.get("value", "")
                 for name in mod.get("remove") or []:
                     headers[("remove", name.lower())] = ""
+            if t == "ResponseHeaderModifier":
+                mod = f.get("responseHeaderModifier") or {}
+                for op in ("set", "add"):
+                    for h in mod.get(op) or []:
+                        response[(op, h["name"].lower())] = h.get("value", "")
+                for name in mod.get("remove") or []:
+                    response[("remove", name.lower())] = ""
         refs = rule.get("backendRefs") or []
         if not refs:
             return Decision(ERROR, status=500, detail="rule has no backendRefs", via=via)
@@ -174,7 +183,8 @@ class GatewaySimulator:
             return Decision(ERROR, status=500, detail="no usable backend", via=via)
         uri = path + (f"?{req.query}" if req.query else "")
         changes = tuple(sorted((op, n, v) for (op, n), v in headers.items()))
-        return Decision(BACKEND, backends=dist, path=uri, host=host, headers=changes, via=via)
+        resp = tuple(sorted((op, n, v) for (op, n), v in response.items()))
+        return Decision(BACKEND, backends=dist, path=uri, host=host, headers=changes, response_headers=resp, via=via)
 
     def _redirect(self, rr: dict, match: dict, lst: Listener, req: Request, via) -> Decision:
         scheme = rr.get("scheme") or req.scheme

@@ -118,6 +118,9 @@ class Decision:
     host: str | None = None
     #: Request header changes, sorted: ("set"|"add"|"remove", name lower-case, value).
     headers: tuple[tuple[str, str, str], ...] = ()
+    #: Response header changes on the backend's answer, as ``headers``; None: the simulator does not model them
+    #: (ingress-nginx), and then they are not compared.
+    response_headers: tuple[tuple[str, str, str], ...] | None = None
     via: tuple[str, ...] = field(default=(), compare=False)
     detail: str = field(default="", compare=False)
 
@@ -136,6 +139,8 @@ class Decision:
                     text += f" host {self.host}"
                 for op, name, value in self.headers:
                     text += f" {op} {name}" + (f": {value}" if op != "remove" else "")
+                for op, name, value in self.response_headers or ():
+                    text += f" response {op} {name}" + (f": {value}" if op != "remove" else "")
             return text
         if self.kind == NOT_FOUND:
             return "404" + (f" ({self.detail})" if self.detail else "")
@@ -157,6 +162,8 @@ class Decision:
             d["host"] = self.host
         if self.headers:
             d["headerChanges"] = [{"op": op, "name": n, "value": v} for op, n, v in self.headers]
+        if self.response_headers:
+            d["responseHeaderChanges"] = [{"op": op, "name": n, "value": v} for op, n, v in self.response_headers]
         if self.detail:
             d["detail"] = self.detail
         if self.via:

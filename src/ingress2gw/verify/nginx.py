@@ -9,17 +9,22 @@ This is an independent model of the controller (it shares no code with the trans
   ``location = /p``; ``Prefix /p`` → ``location /p/`` + ``location = /p`` (element-wise); ImplementationSpecific
   → ``location /p`` (a character prefix). nginx picks the exact location, else the longest prefix. A request
   ``/p`` that only a ``location /p/`` would serve is answered ``301 /p/`` (nginx's auto-redirect).
-- Regex mode: ``use-regex`` or ``rewrite-target`` on ANY Ingress of the host turns every path of the host into
-  ``location ~* "^<path>"`` (case-insensitive, start-anchored), tried longest first; the first match wins.
+- Regex mode: ``use-regex``, or a ``rewrite-target`` that differs from the path, on ANY location of the host
+  (nginx.tmpl ``enforceRegexModifier``/``needsRewrite``) turns every path of the host into
+  ``location ~* "^<path>"`` (case-insensitive, start-anchored), tried longest first (ties: path descending);
+  the first match wins.
 - Every server has a root location: the Ingress's own ``/`` path, else the ``spec.defaultBackend`` of the Ingress
   that first defined the host, else the controller's default backend (404). The catch-all server's root is the
   ``spec.defaultBackend`` of the oldest Ingress without rules. The root location the controller makes for a host
   carries the annotations of the Ingress that defined the host (``locationApplyAnnotations``): its redirects
-  (HTTPS, permanent/temporal, app-root) apply, not its rewrite or canary; the catch-all's root does no redirect.
+  (HTTPS, permanent/temporal, app-root), its rewrite-target and upstream-vhost apply (a canary attaches only by
+  path); the catch-all's root does no redirect and no rewrite (createServers restores them: "Redirect and
+  rewrite can affect the catch all behavior, skip for now").
 - Conflicts: Ingresses are processed oldest first (creationTimestamp, then namespace/name); the first definition
   of a host+path wins.
+- ``app-root`` is a server-level ``if ($uri = /)`` (302): it runs before any location is chosen.
 - Per location, in the order nginx runs them: ``permanent-redirect``/``temporal-redirect`` (``return``),
-  ``app-root`` (302 on ``/``), then the HTTPS redirect (ConfigMap ``ssl-redirect`` default true for hosts in some
+  then the HTTPS redirect (ConfigMap ``ssl-redirect`` default true for hosts in some
   Ingress's ``spec.tls``; ``force-ssl-redirect`` for any host; code ``http-redirect-code`` default 308; the
   trailing ``/`` of the URI is dropped unless ``preserve-trailing-slash``; locations whose path starts with ``/.well-known/acme-challenge`` exempt),
   then the canary decision (header → cookie → weight), then ``rewrite-target`` (the whole URI becomes the target,
@@ -72,6 +77,7 @@ class Location:
     backend: str | None  # namespace/service:port; None: the controller's 404
     default: bool = False  # a root location the controller made (no annotations apply)
     canary: Canary | None = None
+    path_type: str = "Prefix"  # the Ingress path's pathType (the exact twin of a Prefix path keeps "Prefix")
 
 
 @dataclass
@@ -134,8 +140,18 @@ class NginxSimulator:
                     self.servers[host] = Server(host, root_backend=self.backend_ref(ing, ing.default_backend)
                                                 if ing.default_backend else None, root_ingress=ing)
         for host, server in self.servers.items():
-            server.regex = any(self._flag(i, "use-regex") or self.ann(i, "rewrite-target")
-                               for i in self.main for r in i.rules if (r.host or "_").lower() == host)
+            # nginx.tmpl enforceRegexModifier: regex mode when some location of the server has use-regex, or
+            # needsRewrite (a rewrite-target that is not empty and differs from the location's path). The root
+            # location the controller made carries the annotations of the Ingress that defined the host
+            # (controller.go createServers: locationApplyAnnotations(loc, anns)) with the path "/".
+            paths = [(i, p.path or "/") for i in self.main for r in i.rules if (r.host or "_").lower() == host
+                     for p in r.paths]
+            if host != "_" and server.root_ingress is not None and not any(
+                    path == "/" and pt != "Exact" for i in self.main for r in i.rules
+                    if (r.host or "_").lower() == host for pt, path in ((p.path_type, p.path or "/")
+                                                                        for p in r.paths)):
+                paths.append((server.root_ingress, "/"))
+            server.regex = any(self._flag(i, "use-regex") or self._needs_rewrite(i, path) for i, path in paths)
         seen: set[tuple[str, str, str]] = set()
         self._deferred: list[tuple[Server, Location]] = []
         for ing in self.main:
@@ -160,11 +176,15 @@ class NginxSimulator:
         for ing in self.canaries:
             self._attach_canary(ing)
 
+    def _needs_rewrite(self, ing: Ingress | None, path: str) -> bool:
+        target = self.ann(ing, "rewrite-target")
+        return bool(target) and target != path
+
     def _add_locations(self, server: Server, ing: Ingress, path: str, path_type: str, backend: str | None) -> None:
         def add(kind: str, loc_path: str) -> None:
             if any(loc.kind == kind and loc.path == loc_path for loc in server.locations):
                 return  # nginx refuses duplicate locations; ingress-nginx keeps the first
-            server.locations.append(Location(kind, loc_path, ing, path, backend))
+            server.locations.append(Location(kind, loc_path, ing, path, backend, path_type=path_type))
 
         if server.regex:
             add("regex", path)
@@ -180,7 +200,7 @@ class NginxSimulator:
                 add("prefix", path)
             else:
                 add("prefix", path + "/")
-                self._deferred.append((server, Location("exact", path, ing, path, backend)))
+                self._deferred.append((server, Location("exact", path, ing, path, backend, path_type=path_type)))
         else:
             add("prefix", path)
 
@@ -200,8 +220,11 @@ class NginxSimulator:
                 c = Canary(ing, self.backend_ref(ing, p.backend), self.ann(ing, "canary-by-header"),
                            self.ann(ing, "canary-by-header-value"), self.ann(ing, "canary-by-header-pattern"),
                            self.ann(ing, "canary-by-cookie"), weight, total)
+                # mergeAlternativeBackends: a canary path merges into the location with the same path AND the same
+                # pathType ("loc.Path == path.Path && *loc.PathType == *path.PathType").
                 for loc in server.locations:
-                    if not loc.default and loc.ingress_path == (p.path or "/") and loc.canary is None:
+                    if (not loc.default and loc.ingress_path == (p.path or "/") and loc.path_type == p.path_type
+                            and loc.canary is None):
                         loc.canary = c
 
     # -- one request -------------------------------------------------------------------------------------------
@@ -220,8 +243,10 @@ class NginxSimulator:
     def select_location(self, server: Server, path: str) -> Location | str | None:
         """The location nginx picks, or ``"auto-redirect"`` for nginx's ``/p`` → ``/p/`` 301."""
         if server.regex:
-            regexes = sorted((loc for loc in server.locations if loc.kind == "regex"),
-                             key=lambda loc: -len(loc.path))  # stable: input order among equal lengths
+            # controller.go (getBackendServers) sorts a server's locations by path, descending, then (stably) by
+            # path length, longest first; nginx tries regex locations in that order and the first match wins.
+            regexes = sorted(sorted((loc for loc in server.locations if loc.kind == "regex"),
+                                    key=lambda loc: loc.path, reverse=True), key=lambda loc: -len(loc.path))
             for loc in regexes:
                 try:
                     if re.match("^" + loc.path, path, re.IGNORECASE):
@@ -249,6 +274,9 @@ class NginxSimulator:
                     else Decision(UNSERVED, detail="ssl-passthrough without backend", via=via))
         if req.scheme == "https" and not self.has_tls(req.host):
             return Decision(UNSERVED, detail="only the controller's self-signed default certificate")
+        app_root = self._app_root(server, req)
+        if app_root is not None:
+            return app_root
         loc = self.select_location(server, req.path)
         if loc == "auto-redirect":
             return Decision(REDIRECT, status=301, location=f"{req.scheme}://{req.host}{req.path}/"
@@ -265,19 +293,17 @@ class NginxSimulator:
         redirect = self._explicit_redirect(ing, req)
         if redirect is not None:
             return Decision(REDIRECT, status=redirect[0], location=redirect[1], via=via)
-        app_root = self.ann(ing, "app-root")
-        if app_root and req.path == "/":
-            return Decision(REDIRECT, status=302, location=f"{req.scheme}://{req.host}{app_root}", via=via,
-                            detail="app-root")
         if req.scheme == "http" and self._ssl_redirect(ing, req, loc):
             uri = req.uri
             if uri.endswith("/") and not self._flag(ing, "preserve-trailing-slash"):
                 uri = uri[:-1]
             return Decision(REDIRECT, status=self.cfg.http_redirect_code, location=f"https://{req.host}{uri}",
                             via=via, detail="ssl-redirect")
-        if loc.default:
+        if loc.default and loc.backend is None:
             return self._default(loc, req, via)
-        weighted = self._canary(loc, req)
+        # The root location of a host carries every annotation of the Ingress that defined the host
+        # (createServers: locationApplyAnnotations), its rewrite-target and upstream-vhost included.
+        weighted = self._canary(loc, req) if not loc.default else [(loc.backend, 1)]
         if not weighted or all(ref is None for ref, _ in weighted):
             return Decision(ERROR, status=503, detail="backend is not a Service", via=via)
         path, headers = req.path, ()
@@ -296,6 +322,27 @@ class NginxSimulator:
         uri = path + (f"?{req.query}" if req.query else "")
         return Decision(BACKEND, backends=distribution([(ref or "!not-a-service", w) for ref, w in weighted]),
                         path=uri, host=self.ann(ing, "upstream-vhost"), headers=headers, via=via)
+
+    def _app_root(self, server: Server, req: Request) -> Decision | None:
+        """nginx.tmpl writes ``if ($uri = /) { return 302 $scheme://$http_host<app-root>; }`` in the *server*
+        block, once per location that has app-root, in the order of the server's locations (longest path first,
+        then path descending): it runs in the server rewrite phase, before any location is chosen, so before
+        the location's redirects, its HTTPS redirect and nginx's trailing-slash 301. The root location of a host
+        carries its defining Ingress's app-root; the catch-all server's root does not (createServers keeps the
+        original Rewrite there)."""
+        if req.path != "/":
+            return None
+        locs = sorted(sorted(server.locations, key=lambda loc: loc.path, reverse=True),
+                      key=lambda loc: -len(loc.path))
+        for loc in locs:
+            if loc.default and server.name == "_":
+                continue
+            root = self.ann(loc.ingress, "app-root")
+            if root and root.startswith("/") and not root.startswith("//"):
+                via = (f"Ingress {loc.ingress.namespace}/{loc.ingress.name}",)
+                return Decision(REDIRECT, status=302, location=f"{req.scheme}://{req.host}{root}", via=via,
+                                detail="app-root")
+        return None
 
     def _default(self, loc: Location, req: Request, via: tuple) -> Decision:
         if loc.backend is None:

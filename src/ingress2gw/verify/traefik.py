@@ -14,7 +14,25 @@ https://doc.traefik.io/traefik/routing/providers/kubernetes-ingress/ and /routin
   certificate: not served for us.
 - The default backend (``spec.defaultBackend``) is a ``PathPrefix(`/`)`` router of the lowest priority for every
   host; the first Ingress (oldest, then namespace/name) that has one provides it.
-- Middlewares (``router.middlewares``) are not simulated: the findings about them explain the differences.
+- Middlewares (``router.middlewares``, ``<ns>-<name>@kubernetescrd``) resolve against the Middleware objects of
+  the input (``traefik.io`` and ``traefik.containo.us``); ``chain`` expands in place. A reference that does not
+  resolve (missing, ambiguous ``a-b-c``, another provider such as ``@file``, or no provider: the Ingress provider
+  would look for ``<name>@kubernetes``) is a build error of the router, and Traefik's router manager then leaves
+  the router out (``buildEntryPointHandler``: ``buildRouterHandler`` fails → ``continue``): the request goes to the
+  next router that matches, or gets 404. Applied in order (Traefik v3 semantics):
+
+  - ``stripPrefix``: the first of ``prefixes`` that is a *character* prefix of the path is cut
+    (``ensureLeadingSlash``, an empty path stays empty and is sent as ``/``); it adds ``X-Forwarded-Prefix``.
+  - ``addPrefix``: ``ensureLeadingSlash(prefix + path)``.
+  - ``replacePath``: the path becomes ``path``; the old path goes into ``X-Replaced-Path``.
+  - ``redirectScheme``: ``scheme://host[:port]`` + the URI, only when it differs from the request's URL (same
+    scheme: no redirect); 301 (``permanent``) or 302 for GET, 308/307 for other methods.
+  - ``headers``: ``customRequestHeaders`` (an empty value removes the header), ``customResponseHeaders`` and the
+    security headers ``frameDeny``/``customFrameOptionsValue``, ``contentTypeNosniff``, ``browserXssFilter``,
+    ``referrerPolicy``, ``contentSecurityPolicy``, ``permissionsPolicy`` (response headers of the backend
+    answer). CORS and HSTS are not simulated.
+  - Every other middleware (auth, rate limits, retry, buffering, errors, plugins...) passes the request through
+    unchanged: their findings explain the differences they cause.
 """
 
 from __future__ import annotations
@@ -22,11 +40,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingress2gw.source.objects import Backend, Ingress
+from ingress2gw.source.objects import Backend, Ingress, KubeObject
 from ingress2gw.verify.model import BACKEND, ERROR, NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, distribution
 
 PREFIX = "traefik.ingress.kubernetes.io/"
 MIN_PRIORITY = -(2 ** 31)
+MIDDLEWARE_GROUPS = ("traefik.io", "traefik.containo.us")
+SECURITY_HEADERS = (("contentTypeNosniff", "x-content-type-options", "nosniff"),
+                    ("browserXssFilter", "x-xss-protection", "1; mode=block"))
 
 
 @dataclass
@@ -41,6 +62,8 @@ class Router:
     tls: bool
     backend: str | None
     order: int
+    #: resolved Middleware specs in order (namespace, name, spec); None: a reference did not resolve
+    middlewares: list[tuple[str, str, dict]] | None = None
 
 
 def _sort_key(ing: Ingress) -> tuple:
@@ -50,8 +73,14 @@ def _sort_key(ing: Ingress) -> tuple:
 class TraefikSimulator:
     def __init__(self, ingresses: list[Ingress], services: dict | None = None, *,
                  entrypoints: dict[str, str] | None = None, strict_prefix: bool = False,
-                 redirect_to_https: bool = False, default_certificate: bool = False):
+                 redirect_to_https: bool = False, default_certificate: bool = False,
+                 middlewares: list[KubeObject] | None = None):
         self.services = services or {}
+        self.middleware_objects: dict[tuple[str, str], dict] = {}
+        for m in middlewares or []:
+            group = str(m.api_version or "").split("/", 1)[0]
+            if m.kind == "Middleware" and group in MIDDLEWARE_GROUPS and isinstance(m.doc.obj, dict):
+                self.middleware_objects[(m.namespace or "default", m.name)] = m.doc.obj.get("spec") or {}
         self.entrypoints = entrypoints or {"web": "HTTP", "websecure": "HTTPS"}
         self.strict = strict_prefix
         #: static configuration: entryPoints.web.http.redirections, and a default TLS store certificate
@@ -65,7 +94,7 @@ class TraefikSimulator:
         if defaults:
             ing = defaults[0]
             self.routers.append(Router(ing, None, "PathPrefix", "/", "PathPrefix(`/`)", MIN_PRIORITY, None, False,
-                                       self.backend_ref(ing, ing.default_backend), len(self.routers)))
+                                       self.backend_ref(ing, ing.default_backend), len(self.routers), []))
 
     def ann(self, ing: Ingress, key: str) -> str | None:
         for k, v in ing.annotations.items():
@@ -89,6 +118,8 @@ class TraefikSimulator:
         tls = (self.ann(ing, "router.tls") or "").lower() == "true"
         prio = self.ann(ing, "router.priority")
         pathmatcher = self.ann(ing, "router.pathmatcher") or "PathPrefix"
+        refs = [r.strip() for r in (self.ann(ing, "router.middlewares") or "").split(",") if r.strip()]
+        chain = self.resolve(refs)
         for rule in ing.rules:
             for p in rule.paths:
                 matcher = ("Path" if p.path_type == "Exact" else
@@ -101,7 +132,112 @@ class TraefikSimulator:
                 text = " && ".join(parts)
                 priority = int(prio) if prio and prio.lstrip("-").isdigit() else len(text)
                 self.routers.append(Router(ing, rule.host, matcher, p.path, text, priority, entrypoints, tls,
-                                           self.backend_ref(ing, p.backend), len(self.routers)))
+                                           self.backend_ref(ing, p.backend), len(self.routers), chain))
+
+    # -- middlewares -------------------------------------------------------------------------------------------
+    def _lookup(self, ref: str) -> tuple[str, str, dict] | None:
+        """``<ns>-<name>@kubernetescrd`` → the one Middleware whose ``<ns>-<name>`` is that key."""
+        key, at, provider = ref.partition("@")
+        if not at or provider != "kubernetescrd":
+            return None  # no provider (→ "<ref>@kubernetes", which has no middlewares) or another provider
+        found = [(ns, name, spec) for (ns, name), spec in self.middleware_objects.items() if f"{ns}-{name}" == key]
+        return found[0] if len(found) == 1 else None
+
+    def resolve(self, refs: list[str], namespace: str | None = None, depth: int = 0) -> list | None:
+        """The middlewares in order, ``chain`` expanded; None when one of them does not resolve."""
+        out: list[tuple[str, str, dict]] = []
+        for ref in refs:
+            if isinstance(ref, dict):  # a chain entry: {name, namespace} (the chain's namespace by default)
+                ns = ref.get("namespace") or namespace
+                found = self.middleware_objects.get((ns, ref.get("name")))
+                item = (ns, ref.get("name"), found) if found is not None else None
+                if item is None and "@" in str(ref.get("name")):
+                    item = self._lookup(str(ref.get("name")))
+            else:
+                item = self._lookup(ref)
+            if item is None or depth > 10:
+                return None
+            ns, name, spec = item
+            chain = spec.get("chain")
+            if isinstance(chain, dict):
+                inner = self.resolve(list(chain.get("middlewares") or []), ns, depth + 1)
+                if inner is None:
+                    return None
+                out += inner
+            else:
+                out.append(item)
+        return out
+
+    def _apply(self, win: Router, req: Request, via: tuple) -> Decision:
+        path = req.path
+        headers: dict[tuple[str, str], str] = {}
+        response: dict[str, str] = {}
+        for _ns, _name, spec in win.middlewares or []:
+            if isinstance(spec.get("stripPrefix"), dict):
+                for prefix in spec["stripPrefix"].get("prefixes") or []:
+                    prefix = str(prefix)
+                    if path.startswith(prefix):
+                        rest = path[len(prefix):]
+                        path = rest if rest == "" or rest.startswith("/") else "/" + rest
+                        # X-Forwarded-Prefix is added; the client request carries none, so add == set.
+                        headers[("set", "x-forwarded-prefix")] = prefix.strip()
+                        break
+            elif isinstance(spec.get("addPrefix"), dict):
+                new = str(spec["addPrefix"].get("prefix") or "") + path
+                path = new if new == "" or new.startswith("/") else "/" + new
+            elif isinstance(spec.get("replacePath"), dict):
+                headers[("set", "x-replaced-path")] = path or "/"
+                path = str(spec["replacePath"].get("path") or "")
+            elif isinstance(spec.get("redirectScheme"), dict):
+                rs = spec["redirectScheme"]
+                scheme = str(rs.get("scheme") or "")
+                if not scheme:
+                    continue
+                port = str(rs.get("port") or "")
+                if port and not ((scheme == "http" and port == "80") or (scheme == "https" and port == "443")):
+                    netloc = f"{req.host}:{port}"
+                else:
+                    netloc = req.host
+                uri = (path or "/") + (f"?{req.query}" if req.query else "")
+                new_url = f"{scheme}://{netloc}{uri}"
+                old_url = f"{req.scheme}://{req.host}{uri}"
+                if new_url != old_url:
+                    permanent = bool(rs.get("permanent"))
+                    get = req.method == "GET"
+                    status = (301 if get else 308) if permanent else (302 if get else 307)
+                    return Decision(REDIRECT, status=status, location=new_url, via=via,
+                                    detail="redirectScheme middleware")
+            elif isinstance(spec.get("headers"), dict):
+                h = spec["headers"]
+                for name, value in (h.get("customRequestHeaders") or {}).items():
+                    name = str(name).lower()
+                    headers.pop(("set", name), None)
+                    headers.pop(("remove", name), None)
+                    if value == "" or value is None:
+                        headers[("remove", name)] = ""
+                    else:
+                        headers[("set", name)] = str(value)
+                for name, value in (h.get("customResponseHeaders") or {}).items():
+                    response[str(name).lower()] = "" if value is None else str(value)
+                if h.get("customFrameOptionsValue"):
+                    response["x-frame-options"] = str(h["customFrameOptionsValue"])
+                elif h.get("frameDeny"):
+                    response["x-frame-options"] = "DENY"
+                for key, name, value in SECURITY_HEADERS:
+                    if h.get(key):
+                        response[name] = value
+                for key, name in (("referrerPolicy", "referrer-policy"),
+                                  ("contentSecurityPolicy", "content-security-policy"),
+                                  ("permissionsPolicy", "permissions-policy")):
+                    if h.get(key):
+                        response[name] = str(h[key])
+        if win.backend is None:
+            return Decision(ERROR, status=500, detail="backend is not a Service", via=via)
+        uri = (path or "/") + (f"?{req.query}" if req.query else "")
+        changes = tuple(sorted((op, n, v) for (op, n), v in headers.items()))
+        resp = tuple(sorted(("remove", n, "") if v == "" else ("set", n, v) for n, v in response.items()))
+        return Decision(BACKEND, backends=distribution([(win.backend, 1)]), path=uri, headers=changes,
+                        response_headers=resp, via=via, detail=f"router {win.rule} (priority {win.priority})")
 
     def _matches(self, r: Router, req: Request) -> bool:
         if r.host and not _host_match(r.host, req.host):
@@ -132,17 +268,15 @@ class TraefikSimulator:
         if req.scheme == "https" and not self.default_certificate and not any(
                 _host_match(h, req.host) for h in self.tls_hosts):
             return Decision(UNSERVED, detail="only Traefik's self-signed default certificate")
-        cands = [r for r in self.routers
-                 if (r.entrypoints is None or any(e in r.entrypoints for e in eps))
+        # A router whose middlewares do not resolve was never built (see the module docstring).
+        cands = [r for r in self.routers if r.middlewares is not None
+                 and (r.entrypoints is None or any(e in r.entrypoints for e in eps))
                  and (not r.tls or req.scheme == "https") and self._matches(r, req)]
         if not cands:
             return Decision(NOT_FOUND, detail="no router")
         win = max(cands, key=lambda r: (r.priority, len(r.rule), -r.order))
         via = (f"Ingress {win.ingress.namespace}/{win.ingress.name}",)
-        if win.backend is None:
-            return Decision(ERROR, status=500, detail="backend is not a Service", via=via)
-        return Decision(BACKEND, backends=distribution([(win.backend, 1)]), path=req.uri, via=via,
-                        detail=f"router {win.rule} (priority {win.priority})")
+        return self._apply(win, req, via)
 
 
 def _host_rule(host: str) -> str:

@@ -1,0 +1,366 @@
+"""Istio (1.30.3): Gateway API plus ``security.istio.io`` and ``networking.istio.io`` objects.
+
+- ``ip-allow`` / ``ip-deny`` → AuthorizationPolicy (``security.istio.io/v1``) attached to the Gateway with
+  ``targetRefs`` and action **DENY**, one rule per route rule, scoped with ``to[].operation`` (hosts,
+  paths, notPaths) and ``when`` (header matches) to exactly the requests that rule receives. An
+  allow-list is a DENY of every address *outside* the list (``notIpBlocks``): an ALLOW policy on the
+  Gateway would deny every request it does not match, on every host of the Gateway.
+- Backend settings → DestinationRule (``networking.istio.io/v1``) for ``<svc>.<ns>.svc.cluster.local``
+  in the Gateway's namespace, with a ``workloadSelector`` on the Gateway's pods, so that traffic of
+  the mesh's sidecars to the Service is not affected: load balancing and consistent hashing,
+  session cookies (``SessionPersistence`` when the target has no route field), backend TLS without
+  verification or with a client certificate, connect timeouts, outlier detection.
+- RequestAuthentication: no source setting validates JWTs, so none is written.
+
+A DestinationRule is per Service; settings that the source made per Ingress (connect timeout, sticky
+sessions) are only written when every route of the Gateway to that Service carries the same setting,
+and refused otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
+from ingress2gw.emitters.istio_authz import AuthorizationScoping
+from ingress2gw.emitters.istio_destination import PER_ROUTE, DestinationRules
+from ingress2gw.emitters.nginx_gateway_fabric_values import duration_ms
+from ingress2gw.emitters.render import needs
+from ingress2gw.model.ir import (
+    BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
+)
+
+SECURITY = "security.istio.io/v1"
+NETWORKING = "networking.istio.io/v1"
+DEFAULT_COOKIE = "ingress2gw-sticky"
+_RATIO = re.compile(r"^\s*(NetworkErrorRatio\(\)|ResponseCodeRatio\(\s*500\s*,\s*600\s*,\s*0\s*,\s*600\s*\))\s*>=?\s*"
+                    r"(0?\.[0-9]+|[01](\.0*)?)\s*$")
+
+SIMPLE_LB = {
+    "round_robin": ("ROUND_ROBIN", ""),
+    "ewma": ("LEAST_REQUEST", "ingress-nginx's EWMA picks the endpoint with the lowest recent latency; Istio's "
+                              "LEAST_REQUEST (fewest active requests) is the closest"),
+    "least_request": ("LEAST_REQUEST", ""), "least_conn": ("LEAST_REQUEST", ""), "random": ("RANDOM", ""),
+}
+_PER_CLIENT = ("DestinationRule connectionPool caps the gateway's connections/requests to each backend endpoint, "
+               "summed over every client and every route to the Service; the source limited each client")
+REFUSED = {
+    "body-size": "Istio has no request body limit (only an EnvoyFilter, which ingress2gw does not write)",
+    "client-body-buffer": "Istio has no request body buffer setting",
+    "proxy-buffering": "Istio has no buffering setting (Envoy streams requests and responses)",
+    "rate-limit": "Istio has no rate-limit API (only an EnvoyFilter with Envoy's local_ratelimit, which "
+                  "ingress2gw does not write)",
+    "connection-limit": _PER_CLIENT + " IP: that would be wider than the source",
+    "in-flight": _PER_CLIENT + ": that would be wider than the source",
+    "bandwidth-limit": "Istio has no bandwidth limit",
+    "basic-auth": "Istio has no HTTP basic authentication (only an external authorizer, AuthorizationPolicy "
+                  "action CUSTOM)",
+    "ext-auth": "Istio external authorization (AuthorizationPolicy action CUSTOM) needs an extensionProviders "
+                "entry in the mesh config, which ingress2gw does not write",
+    "service-upstream": "Istio always balances over the Service's endpoints; it has no ClusterIP mode",
+    "native-lb": "Istio always balances over the Service's endpoints; it has no ClusterIP mode",
+    "regex-rewrite": "Istio's HTTPRoute support has no regex rewrite",
+    "error-pages": "Istio has no error-page replacement",
+    "compression": "Istio has no response compression setting (only an EnvoyFilter)",
+    "retry": "Istio's DestinationRule retryBudget is a share of active requests, not a time budget",
+    "client-cert": "Istio verifies client certificates per Gateway listener (TLS mode MUTUAL), not per host policy",
+    "client-cert-forward": "Istio forwards client certificate details only in X-Forwarded-Client-Cert, set for "
+                           "the whole gateway",
+    "access-log": "Istio switches access logs with the Telemetry API, which this emitter does not write",
+    "tracing": "Istio configures tracing with the Telemetry API, which this emitter does not write",
+    "waf": "Istio has no web application firewall",
+    "grpc-web": "Istio has no per-route gRPC-Web setting",
+    "encoded-characters": "Istio normalises paths mesh-wide (meshConfig pathNormalization), not per route",
+    "global-auth-opt-out": "Istio has no controller-wide external auth to opt out of",
+}
+
+
+def istio_duration(ms: int) -> str:
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:6]
+
+
+class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter):
+    name = "istio"
+    gateway_class_name = "istio"
+    implementation_version = "1.30.3"
+    crd_bundle = "istio/1.30.3"
+
+    def __init__(self, opts, report):
+        super().__init__(opts, report)
+        #: id(intent) -> the caveat that replaces the intent's own, where Istio does what the source did.
+        self.caveat_overrides: dict[int, str] = {}
+        self._plans: dict[tuple[str, str], object] = {}
+        self._gateway_names: dict[tuple[str, str], list[str]] = {}
+        self._rule_gw: dict[int, tuple[str, str]] = {}
+        self._piece_intents: dict[tuple[int, Piece], list[Intent]] = {}
+
+    # -- intents → pieces ------------------------------------------------------------------------
+    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
+        result = self._render(intent, rule)
+        if not isinstance(result, str):
+            for p in result:
+                self._piece_intents.setdefault((id(rule), p), []).append(intent)
+        return result
+
+    def _render(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
+        if isinstance(intent, PolicyIntent):
+            handler = getattr(self, "_" + intent.family.replace("-", "_"), None)
+            if handler is not None:
+                return handler(intent, rule)
+            return REFUSED.get(intent.family, f"istio has no policy for {intent.family}")
+        if isinstance(intent, SessionPersistence):
+            return self._session_persistence(intent, rule)
+        if isinstance(intent, Retry):
+            return "Istio retries are HTTPRoute retry (experimental channel); no Istio policy holds them here"
+        if isinstance(intent, ExternalAuth):
+            return ("Istio external authorization needs an extensionProviders entry in the mesh config "
+                    "(AuthorizationPolicy action CUSTOM), which ingress2gw does not write")
+        if isinstance(intent, BackendTLS):
+            return self._backend_tls_intent(intent, rule)
+        return f"istio has no policy for {type(intent).__name__}"
+
+    def _caveat(self, intent: Intent, texts) -> None:
+        # An intent shared by several rules is rendered once per rule: each text is kept once.
+        old = self.policy_caveats.get(id(intent), "")
+        texts = [t for t in texts if t and t not in old]
+        if texts:
+            self.policy_caveats[id(intent)] = "; ".join(([old] if old else []) + list(dict.fromkeys(texts)))
+
+    # AuthorizationPolicy --------------------------------------------------------------------------
+    def _ip_list(self, intent: PolicyIntent, rule: RuleDraft):
+        cidrs = list(intent.param("cidrs") or ())
+        if not cidrs:
+            return "an IP list without addresses"
+        if rule.match.path.type == "RegularExpression":
+            return (f"Istio authorization matches paths exactly or by prefix, never by regular expression: the "
+                    f"rule's path {rule.match.path.value} cannot be scoped")
+        if "*" in rule.match.path.value:
+            return f"the path {rule.match.path.value} contains '*', a wildcard in Istio authorization paths"
+        allow = intent.family == "ip-allow"
+        client = intent.param("client_ip") or "tcp-peer"
+        field = "ipBlocks" if client == "tcp-peer" else "remoteIpBlocks"
+        field = "not" + field[0].upper() + field[1:] if allow else field
+        source = {field: cidrs}
+        status = intent.param("status")
+        self._caveat(intent, [
+            "" if client == "tcp-peer" else
+            f"the source read the client address from {client}: Istio's remoteIpBlocks sees it only when the "
+            "gateway trusts that many proxies (meshConfig gatewayTopology.numTrustedProxies, or the "
+            "proxy.istio.io/config annotation on the Gateway) or accepts the PROXY protocol",
+            "" if not intent.param("xff_depth") else
+            f"Traefik took the address at X-Forwarded-For depth {intent.param('xff_depth')}: set numTrustedProxies "
+            "so Istio picks the same one",
+            "" if not intent.param("excluded_ips") else
+            f"Traefik skipped the proxies {', '.join(intent.param('excluded_ips'))} in X-Forwarded-For; Istio counts "
+            "hops instead",
+            "" if status in (None, 403) else f"Istio answers 403, the source answered {status}",
+        ])
+        key = f"{intent.family}-{_digest(source)}"
+        return [Piece.of(SECURITY, "AuthorizationPolicy", "gateway", {"action": "DENY", "source": source}, key=key)]
+
+    _ip_allow = _ip_deny = _ip_list
+
+    # DestinationRule ---------------------------------------------------------------------------------
+    @staticmethod
+    def _dr(traffic_policy: dict, key: str = "") -> list[Piece]:
+        return [Piece.of(NETWORKING, "DestinationRule", "service", {"trafficPolicy": traffic_policy}, key=key)]
+
+    def _load_balancer(self, intent: PolicyIntent, rule: RuleDraft):
+        if intent.param("hashBy"):
+            kind, name = intent.param("hashKind"), intent.param("hashName")
+            ch = {"sourceIP": {"useSourceIp": True}, "header": {"httpHeaderName": name},
+                  "cookie": {"httpCookie": {"name": name}}, "query": {"httpQueryParameterName": name}}.get(kind)
+            if ch is None or (kind != "sourceIP" and not name):
+                return (f"Istio hashes on the source address, a header, a cookie or a query parameter; "
+                        f"{intent.param('hashBy')!r} is none of them")
+            self._caveat(intent, ["hashing to a subset of endpoints has no Istio equivalent: every endpoint is in "
+                                  "the ring" if intent.param("subset") else ""])
+            return self._dr({"loadBalancer": {"consistentHash": ch}})
+        algo = str(intent.param("algorithm") or "")
+        if algo not in SIMPLE_LB:
+            return f"Istio has no load-balancing algorithm for {algo!r}"
+        simple, caveat = SIMPLE_LB[algo]
+        self._caveat(intent, [caveat])
+        return self._dr({"loadBalancer": {"simple": simple}})
+
+    def _cookie_name(self, sp: SessionPersistence) -> str:
+        return sp.session_name or DEFAULT_COOKIE
+
+    def _session_persistence(self, intent: SessionPersistence, rule: RuleDraft):
+        if intent.type != "Cookie":
+            return "Istio's consistent hashing reads a header the client sends; it cannot issue a session header"
+        cookie: dict = {"name": self._cookie_name(intent)}
+        ms = duration_ms(intent.absolute_timeout) if intent.absolute_timeout else None
+        cookie["ttl"] = istio_duration(ms) if ms else "0s"  # Envoy: a zero TTL issues a session cookie
+        self._caveat(intent, [
+            "" if intent.session_name else f"the source named no cookie; Istio's is called {DEFAULT_COOKIE}",
+            "" if ms or intent.lifetime != "Permanent" else "a permanent cookie without a lifetime becomes a "
+                                                            "session cookie",
+            "Istio pins clients by hashing the cookie onto a ring of endpoints (consistent hashing), not to one "
+            "recorded endpoint",
+        ])
+        return self._dr({"loadBalancer": {"consistentHash": {"httpCookie": cookie}}}, key=PER_ROUTE)
+
+    def _session_cookie(self, intent: PolicyIntent, rule: RuleDraft):
+        sp = next((i for i in rule.intents if isinstance(i, SessionPersistence)), None)
+        if sp is None:
+            return "cookie attributes without a sticky-session cookie on the rule"
+        if needs(self.t, None, "1.2") is None:
+            return ("the route's sessionPersistence holds the cookie on this target and has no field for its "
+                    "attributes; a DestinationRule cookie would compete with it")
+        cookie: dict = {"name": self._cookie_name(sp)}
+        attributes = []
+        if intent.param("path"):
+            cookie["path"] = str(intent.param("path"))
+        if intent.param("domain"):
+            attributes.append({"name": "Domain", "value": str(intent.param("domain"))})
+        if intent.param("sameSite"):
+            attributes.append({"name": "SameSite", "value": str(intent.param("sameSite"))})
+        if intent.param("secure") is True:
+            attributes.append({"name": "Secure"})
+        if intent.param("httpOnly") is True:
+            attributes.append({"name": "HttpOnly"})
+        if attributes:
+            cookie["attributes"] = attributes
+        if len(cookie) == 1:
+            return "no cookie attribute Istio sets (Secure/HttpOnly false are Envoy's defaults)"
+        return self._dr({"loadBalancer": {"consistentHash": {"httpCookie": cookie}}}, key=PER_ROUTE)
+
+    def _upstream_timeouts(self, intent: PolicyIntent, rule: RuleDraft):
+        if intent.param("connect") is None:
+            return "Istio has no idle timeout between two writes to the backend (proxy-send-timeout)"
+        ms = duration_ms(intent.param("connect"))
+        if not ms:
+            return f"connect timeout {intent.param('connect')!r} is not a duration Istio accepts (>= 1ms)"
+        self._caveat(intent, ["Istio has no idle timeout between two writes to the backend: the send timeout "
+                              "was dropped" if intent.param("send") else ""])
+        return self._dr({"connectionPool": {"tcp": {"connectTimeout": istio_duration(ms)}}}, key=PER_ROUTE)
+
+    def _tls_of(self, rule: RuleDraft) -> BackendTLS | None:
+        return next((i for i in rule.intents if isinstance(i, BackendTLS)), None)
+
+    def _tls_settings(self, rule: RuleDraft, client: bool = True) -> dict | str:
+        """The DestinationRule TLS of a rule's backend, from its BackendTLS intent (hostname) and its
+        backend-tls params; every intent of the rule renders the same block, so the pieces merge."""
+        tls_intent = self._tls_of(rule)
+        params: dict = {}
+        for other in rule.intents:
+            if isinstance(other, PolicyIntent) and other.family == "backend-tls":
+                params.update(dict(other.params))
+        tls: dict = {"mode": "SIMPLE"}
+        if tls_intent is not None:
+            tls["sni"] = tls_intent.hostname
+        if client and params.get("clientSecret"):
+            ns, _, name = str(params["clientSecret"]).rpartition("/")
+            gw_ns = self._gateway[0] if self._gateway else ns
+            if ns != gw_ns:
+                return (f"Istio reads the client certificate (credentialName) from the gateway's namespace {gw_ns}; "
+                        f"Secret {ns}/{name} would have to be copied there")
+            tls.update({"mode": "MUTUAL", "credentialName": name})
+        if params.get("verify") is False:
+            tls["insecureSkipVerify"] = True
+        elif tls_intent is not None:
+            tls["subjectAltNames"] = [tls_intent.hostname]  # what BackendTLSPolicy validation.hostname checks
+        return tls
+
+    def _backend_tls(self, intent: PolicyIntent, rule: RuleDraft):
+        # The provider writes backend-tls only next to TLS towards the backend (its BackendTLS intent).
+        own = dict(intent.params)
+        if set(own) <= {"ciphers", "protocols"}:
+            return "Istio's DestinationRule TLS has no cipher or protocol-version setting towards backends"
+        if own.get("verify") is not False and not own.get("clientSecret"):
+            return "the backend certificate is verified already (BackendTLSPolicy)"
+        tls = self._tls_settings(rule)
+        if isinstance(tls, str):
+            return tls
+        tls_intent = self._tls_of(rule)
+        if tls.get("insecureSkipVerify") and tls_intent is not None:
+            # The backend-protocol finding says BackendTLSPolicy verifies; on Istio nothing does, as in nginx.
+            self.caveat_overrides[id(tls_intent)] = ""
+        self._caveat(intent, [
+            "" if not (own.get("ciphers") or own.get("protocols")) else
+            "Istio's DestinationRule TLS has no cipher or protocol-version setting: those were dropped",
+            "Istio's TLS to this Service comes from the DestinationRule, which replaces its BackendTLSPolicy",
+        ])
+        return self._dr({"tls": tls}, key=PER_ROUTE)  # nginx verified per location
+
+    def _backend_tls_intent(self, intent: BackendTLS, rule: RuleDraft):
+        """BackendTLS when the target has no BackendTLSPolicy (Gateway API < 1.4 on the standard channel)."""
+        if intent.ca_config_maps:
+            return (f"Istio's DestinationRule reads CA certificates from a Secret (credentialName), not from "
+                    f"ConfigMap {', '.join(intent.ca_config_maps)}")
+        tls = self._tls_settings(rule)
+        if isinstance(tls, str):
+            tls = self._tls_settings(rule, client=False)  # the client certificate is refused on its own
+        if not tls.get("insecureSkipVerify"):
+            self._caveat(intent, ["Istio verifies the backend certificate against the gateway proxy's system CA "
+                                  "bundle and the hostname"])
+        return self._dr({"tls": tls}, key=PER_ROUTE)  # nginx verified per location
+
+    def _servers_transport(self, intent: PolicyIntent, rule: RuleDraft):
+        policy: dict = {}
+        notes = []
+        if intent.param("insecure_skip_verify"):
+            tls_intent = self._tls_of(rule)
+            if tls_intent is None:
+                notes.append("insecureSkipVerify had no effect: the backend is not reached over TLS")
+            else:
+                policy["tls"] = {"mode": "SIMPLE", "sni": tls_intent.hostname, "insecureSkipVerify": True}
+        if intent.param("dial_timeout"):
+            ms = duration_ms(intent.param("dial_timeout"))
+            if not ms:
+                return f"dialTimeout {intent.param('dial_timeout')!r} is not a duration Istio accepts"
+            policy["connectionPool"] = {"tcp": {"connectTimeout": istio_duration(ms)}}
+        if not policy:
+            return "; ".join(notes) or "ServersTransport without a setting Istio holds"
+        self._caveat(intent, notes)
+        return self._dr(policy)
+
+    def _circuit_breaker(self, intent: PolicyIntent, rule: RuleDraft):
+        expr = str(intent.param("expression", ""))
+        m = _RATIO.match(expr)
+        if not m:
+            return (f"Istio ejects endpoints after consecutive errors; {expr!r} (latency, request counts or "
+                    "combined conditions) has no equivalent")
+        field = "consecutiveGatewayErrors" if m.group(1).startswith("Network") else "consecutive5xxErrors"
+        detection: dict = {field: 5, "maxEjectionPercent": 100}
+        for param, target, default in (("check_period", "interval", "100ms"),
+                                       ("fallback_duration", "baseEjectionTime", "10s")):
+            ms = duration_ms(intent.param(param) or default)
+            if not ms:
+                return f"{param} {intent.param(param)!r} is not a duration Istio accepts"
+            detection[target] = istio_duration(ms)
+        self._caveat(intent, [
+            f"approximation: Traefik opened the breaker for the whole router when {m.group(1)} over the check period "
+            f"exceeded {m.group(2)} and answered {intent.param('response_code') or 503}; Istio ejects each endpoint "
+            f"after 5 consecutive {'gateway errors' if field.startswith('consecutiveG') else '5xx responses'} for "
+            "baseEjectionTime (every endpoint may be ejected); tune the count to your error rates",
+        ])
+        return self._dr({"outlierDetection": detection})
+
+    # -- bookkeeping during emission ------------------------------------------------------------------
+    def emit_gateway(self, gp):
+        out = super().emit_gateway(gp)
+        self._plans[self._gateway] = gp
+        names = sorted(o["metadata"]["name"] for o in out if o["kind"] == "Gateway")
+        self._gateway_names[self._gateway] = names or [self._gateway[1]]
+        return out
+
+    def track(self, rule: RuleDraft, rendered) -> None:
+        super().track(rule, rendered)
+        if self._gateway is not None:
+            self._rule_gw[id(rule)] = self._gateway
+
+    def _refuse(self, entries, reason: str) -> None:
+        """Take back intents whose pieces could not be written exactly."""
+        for piece, rule in entries:
+            for intent in self._piece_intents.get((id(rule), piece), []):
+                self.used.discard(id(intent))
+                self.policy_used.pop(id(intent), None)
+                self.reasons[id(intent)] = reason

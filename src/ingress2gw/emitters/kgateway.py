@@ -1,0 +1,356 @@
+"""The kgateway emitter (``--emitter kgateway``): Gateway API plus kgateway v2.4.3 policies.
+
+What Gateway API (at the targeted version/channel) cannot hold becomes (CRDs of ``gateway.kgateway.dev/
+v1alpha1``, https://kgateway.dev/docs/envoy/latest/reference/api/):
+
+- TrafficPolicy on the HTTPRoute: body size (buffer), local rate limits, response bandwidth, regex path
+  rewrites, stream idle timeouts, retries, CORS, compression, tracing, IP allow/deny lists (acl), basic
+  auth, and external auth through a GatewayExtension (type ExtAuth) the emitter writes next to it;
+- BackendConfigPolicy on the Service: connect timeout, TLS to the backend (skip-verify, client certificate,
+  versions, ciphers), load balancing and cookie/header/source-IP affinity (ring hash), concurrency caps;
+- ListenerPolicy on one listener of the Gateway (``sectionName``): client certificate validation and the
+  forwarded client certificate (HTTPListenerPolicy is deprecated in v2.4 in favour of ListenerPolicy);
+- Backend (type Static) for auth services outside the cluster and for ``service-upstream`` (the Service's
+  ClusterIP); ReferenceGrants for every cross-namespace reference the objects make.
+
+kgateway applies a BackendTLSPolicy before BackendConfigPolicy.tls, so a Service that needs TLS settings
+beyond BackendTLSPolicy gets all of its backend TLS from BackendConfigPolicy (and no BackendTLSPolicy).
+Refusals name the missing field precisely (``REFUSED`` and the renderers' reasons).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ingress2gw.emitters import kgateway_backend as backend
+from ingress2gw.emitters import kgateway_security as sec
+from ingress2gw.emitters import kgateway_traffic as traffic
+from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
+from ingress2gw.emitters.naming import fit, section_name
+from ingress2gw.emitters.render import RenderedRule, render_rule_intents
+from ingress2gw.emitters.standard import GROUP, SOURCE_ANNOTATION, _meta, sort_key
+from ingress2gw.model.ir import (
+    CORS, BackendTLS, ExternalAuth, HeaderModifier, Intent, PolicyIntent, RequestMirror, Retry, RuleDraft,
+    SessionPersistence, Timeouts,
+)
+
+API = "gateway.kgateway.dev/v1alpha1"
+KG_GROUP = "gateway.kgateway.dev"
+
+_FAMILIES = {
+    "body-size": traffic.body_size, "client-body-buffer": traffic.client_body_buffer,
+    "proxy-buffering": traffic.proxy_buffering, "regex-rewrite": traffic.regex_rewrite,
+    "rate-limit": traffic.rate_limit, "bandwidth-limit": traffic.bandwidth_limit,
+    "upstream-timeouts": traffic.upstream_timeouts, "compression": traffic.compression,
+    "tracing": traffic.tracing, "access-log": traffic.access_log,
+    "ip-allow": sec.ip_access, "ip-deny": sec.ip_access, "basic-auth": sec.basic_auth, "ext-auth": sec.ext_auth,
+    "global-auth-opt-out": sec.global_auth_opt_out, "client-cert": sec.client_cert,
+    "client-cert-forward": sec.client_cert_forward,
+    "backend-tls": backend.backend_tls, "servers-transport": backend.servers_transport,
+    "load-balancer": backend.load_balancing, "session-cookie": backend.load_balancing,
+    "in-flight": backend.in_flight, "service-upstream": backend.service_upstream,
+    "native-lb": backend.service_upstream,
+}
+_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, CORS: traffic.cors, ExternalAuth: sec.external_auth,
+            SessionPersistence: backend.load_balancing, BackendTLS: backend.backend_tls}
+
+#: Families kgateway v2.4.3 cannot hold at the source's scope, and why.
+REFUSED = {
+    "retry": "kgateway bounds each try (TrafficPolicy.retry.perTryTimeout) or the whole request (timeouts.request), "
+             "never the time spent on further tries as proxy-next-upstream-timeout did; choose one by hand",
+    "connection-limit": "kgateway has no per-client connection limit: BackendConfigPolicy.circuitBreakers."
+                        "maxConnections caps the connections to the Service for every client together, and "
+                        "ListenerPolicy has no connection limit",
+    "circuit-breaker": "Traefik opens the circuit for the whole service when its expression holds; kgateway has "
+                       "concurrency caps (BackendConfigPolicy.circuitBreakers) and per-endpoint ejection after "
+                       "consecutive 5xx (outlierDetection), neither of which evaluates the expression",
+    "error-pages": "kgateway v2.4.3 cannot replace upstream error responses: ListenerPolicy httpSettings."
+                   "localReplies only rewrites replies Envoy generates itself, and DirectResponse answers a whole "
+                   "route; keep the error pages in the backend",
+    "waf": "kgateway has no WAF policy; run a WAF (e.g. Coraza) as an ext_proc service behind a GatewayExtension "
+           "(type ExtProc) and port the rules by hand",
+    "grpc-web": "kgateway v2.4.3 has no gRPC-Web setting in its policies",
+    "encoded-characters": "kgateway v2.4.3 has no per-route setting for percent-encoded characters in paths",
+}
+
+
+class KgatewayEmitter(ImplementationEmitter):
+    name = "kgateway"
+    gateway_class_name = "kgateway"
+    implementation_version = "v2.4.3"
+    crd_bundle = "kgateway/v2.4.3"
+    atomic_fields = frozenset({"tls", "loadBalancer", "acl", "extAuth"})
+
+    def __init__(self, opts, report):
+        super().__init__(opts, report)
+        self._native: dict[int, tuple[RuleDraft, RenderedRule]] = {}
+        #: id(ExternalAuth) -> the ext-auth policy that stands for it (see kgateway_security.absorb_external_auth).
+        self._ext_auth: dict[int, PolicyIntent] = {}
+        #: ids of the rules emitted on GRPCRoutes.
+        self._grpc: set[int] = set()
+        #: (kind, namespace, name) -> (spec, sources) of the objects that are not attached policies.
+        self._extras: dict[tuple[str, str, str], tuple[dict, list[str]]] = {}
+        #: id(ServiceBackend) -> name of the Backend that replaces it in backendRefs (service-upstream).
+        self.cluster_ip: dict[int, str] = {}
+        #: (namespace, Service) -> Backends standing in for it.
+        self._stand_ins: dict[tuple[str, str], set[str]] = {}
+        self._plan = None
+        #: (gateway namespace, first Gateway name, listener) -> the Gateway that holds the listener.
+        self._holder: dict[tuple[str, str, str], str] = {}
+        #: (namespace, Service) -> the BackendTLS intents the HTTPRoute side rendered, with their rules.
+        self._native_tls: dict[tuple[str, str], list[tuple[BackendTLS, RuleDraft]]] = {}
+
+    # -- what the family renderers use ---------------------------------------------------------------------
+    def piece(self, kind: str, scope: str, spec: dict, key: str = "") -> Piece:
+        return Piece.of(API, kind, scope, spec, key)
+
+    def caveat(self, intent: Intent, text: str) -> None:
+        parts = [p for p in self.policy_caveats.get(id(intent), "").split("; ") if p]
+        for p in text.split("; "):
+            if p and p not in parts:
+                parts.append(p)
+        self.policy_caveats[id(intent)] = "; ".join(parts)
+
+    def also(self, intent: Intent, kind: str) -> None:
+        """The intent also became an object that is not a policy piece (GatewayExtension, Backend)."""
+        kinds = self.policy_used.setdefault(id(intent), [])
+        if kind not in kinds:
+            kinds.append(kind)
+
+    def native(self, rule: RuleDraft) -> RenderedRule:
+        """What the HTTPRoute itself renders for the rule (cached per rule)."""
+        cached = self._native.get(id(rule))
+        if cached is None or cached[0] is not rule:
+            cached = self._native[id(rule)] = (rule, render_rule_intents(rule.intents, self.t, rule.match.path.type))
+        return cached[1]
+
+    def left(self, intent: Intent, rule: RuleDraft) -> bool:
+        if self.on_grpc_route(rule):  # a GRPCRoute holds header modifiers and mirrors only
+            return not isinstance(intent, (HeaderModifier, RequestMirror))
+        return any(i is intent for i, _ in self.native(rule).left)
+
+    def on_grpc_route(self, rule: RuleDraft) -> bool:
+        return id(rule) in self._grpc
+
+    def extra(self, kind: str, namespace: str, name: str, spec: dict, rule: RuleDraft) -> str:
+        """An object of ``kind`` that is not attached by targetRefs; the same name always has the same spec."""
+        _, sources = self._extras.setdefault((kind, namespace, name), (spec, []))
+        if rule.origin.key not in sources:
+            sources.append(rule.origin.key)
+        return name
+
+    def service_piece(self, namespace: str, service: str, piece: Piece, rule: RuleDraft) -> None:
+        """A piece for a Service the rule does not route to (an auth service reached over TLS)."""
+        self.service_pieces.setdefault((namespace, service, piece.api_version, piece.kind, piece.key), []).append(
+            (piece, rule))
+
+    def stand_in(self, namespace: str, service: str, backend_name: str) -> None:
+        self._stand_ins.setdefault((namespace, service), set()).add(backend_name)
+
+    def https_section(self, host: str | None) -> str | None:
+        """The HTTPS listener of a host on the Gateway being emitted (None when the host has none)."""
+        if host is None:
+            return None
+        plan = self._plan
+        if plan is not None:
+            hp = plan.hosts.get(host)
+            if hp is None or not hp.https_rules or host in plan.passthrough:
+                return None
+        return section_name("HTTPS", host)
+
+    def gateway_namespace(self) -> str:
+        return self._gateway[0] if self._gateway else self.opts.gateway_namespace
+
+    # -- the hook of the base class ------------------------------------------------------------------------
+    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
+        if isinstance(intent, PolicyIntent):
+            fn = _FAMILIES.get(intent.family)
+            if fn is None:
+                return REFUSED.get(intent.family, f"kgateway {self.implementation_version} has no policy for "
+                                                  f"{intent.family}")
+            return fn(self, intent, rule)
+        if not self.left(intent, rule):
+            return []  # the HTTPRoute already holds it (gRPC rules on an HTTPRoute offer every intent)
+        fn = _INTENTS.get(type(intent))
+        if fn is None:
+            return f"kgateway has no policy for {type(intent).__name__}"
+        return fn(self, intent, rule)
+
+    def split_by_policy(self, drafts: list[RuleDraft]):
+        for r in drafts:
+            sec.absorb_external_auth(r, self._ext_auth)
+        return super().split_by_policy(drafts)
+
+    # -- GRPCRoutes: TrafficPolicy targets them too ------------------------------------------------------------
+    def emit_grpc(self, out, ns, base, host, sections, drafts, gateway_of, gw_ns, gw_name, listener_ns,
+                  listener_sources, *, http_too: bool) -> None:
+        """gRPC rules are grouped by their route policies as HTTP rules are, one GRPCRoute per group, and the
+        group's TrafficPolicy targets its GRPCRoutes."""
+        self._grpc.update(id(r) for r in drafts)
+        for suffix, group, pieces in self.split_by_policy(drafts):
+            start = len(out)
+            super().emit_grpc(out, ns, base + suffix, host, sections, group, gateway_of, gw_ns, gw_name, listener_ns,
+                              listener_sources, http_too=http_too)
+            for r in group:
+                self._track_pieces(r)
+            names = [o["metadata"]["name"] for o in out[start:] if o["kind"] == "GRPCRoute"]
+            if pieces:
+                mark = len(out)
+                self.attach_route_policies(out, ns, names, pieces, [r.origin.key for r in group])
+                for obj in out[mark:]:
+                    for ref in obj["spec"]["targetRefs"]:
+                        ref["kind"] = "GRPCRoute"
+
+    def _track_pieces(self, rule: RuleDraft) -> None:
+        """What ``track`` does for HTTP rules, for a gRPC rule (grpc_rules already marked its filters)."""
+        pieces, used = self.pieces_for(rule)
+        for intent in rule.intents:
+            if id(intent) in used:
+                self.used.add(id(intent))
+            elif id(intent) in self.policy_reasons and id(intent) not in self.used:
+                self.reasons[id(intent)] = self.policy_reasons[id(intent)]
+        for p in pieces:
+            if p.scope == "service":
+                for b in rule.backends:
+                    self.service_pieces.setdefault((b.namespace, b.name, p.api_version, p.kind, p.key), []).append(
+                        (p, rule))
+            elif p.scope == "gateway" and self._gateway is not None:
+                self.gateway_pieces.setdefault((*self._gateway, p.api_version, p.kind, p.key), []).append((p, rule))
+
+    # -- HTTPRoute backendRefs: service-upstream sends to a Backend ------------------------------------------
+    def backend_refs(self, backends) -> list[dict]:
+        refs = super().backend_refs(backends)
+        for i, b in enumerate(backends):
+            name = self.cluster_ip.get(id(b))
+            if name is not None:
+                ref = {"group": KG_GROUP, "kind": "Backend", "name": name}
+                if "weight" in refs[i]:
+                    ref["weight"] = refs[i]["weight"]
+                refs[i] = ref
+        return refs
+
+    # -- objects ---------------------------------------------------------------------------------------------
+    def emit_gateway(self, gp):
+        self._plan = gp
+        out = super().emit_gateway(gp)
+        self._plan = None
+        first = self._gateway
+        for obj in out:
+            if obj["kind"] == "Gateway" and first is not None:
+                for lst in obj["spec"]["listeners"]:
+                    self._holder[(*first, lst["name"])] = obj["metadata"]["name"]
+        return out
+
+    def track(self, rule: RuleDraft, rendered) -> None:
+        super().track(rule, rendered)
+        for intent in rendered.used:
+            if isinstance(intent, BackendTLS):
+                for b in rule.backends:
+                    self._native_tls.setdefault((b.namespace, b.name), []).append((intent, rule))
+
+    def backend_tls_policies(self) -> list[dict]:
+        """kgateway applies a BackendTLSPolicy instead of BackendConfigPolicy.tls, so a Service whose TLS needs
+        kgateway's fields gets all of it from BackendConfigPolicy: the other rules' BackendTLS to that Service
+        joins the merge there (a difference is reported), and its BackendTLSPolicy is not written."""
+        with_tls = {(ns, svc) for (ns, svc, _api, kind, _key), entries in self.service_pieces.items()
+                    if kind == "BackendConfigPolicy" and any("tls" in p.fragment for p, _ in entries)}
+        for ns, svc in sorted(with_tls):
+            entries = self.service_pieces[(ns, svc, API, "BackendConfigPolicy", "")]
+            covered = {id(r) for p, r in entries if "tls" in p.fragment}
+            for intent, rule in self._native_tls.get((ns, svc), []):
+                self.also(intent, "BackendConfigPolicy")
+                self.caveat(intent, f"with kgateway the TLS to Service {ns}/{svc} is written as BackendConfigPolicy.tls "
+                                    "(a BackendTLSPolicy would take precedence over its other TLS settings, so none "
+                                    "is written)")
+                if id(rule) not in covered:
+                    covered.add(id(rule))
+                    entries.append((self.piece("BackendConfigPolicy", "service",
+                                               {"tls": backend.verified_tls(intent.hostname)}), rule))
+        every = self.backend_tls
+        self.backend_tls = {k: v for k, v in every.items() if k not in with_tls}
+        try:
+            return super().backend_tls_policies()
+        finally:
+            self.backend_tls = every
+
+    def service_policies(self) -> list[dict]:
+        out = super().service_policies()
+        for obj in out:
+            ns, target = obj["metadata"]["namespace"], obj["spec"]["targetRefs"][0]
+            for name in sorted(self._stand_ins.get((ns, target["name"]), ())):
+                obj["spec"]["targetRefs"].append({"group": KG_GROUP, "kind": "Backend", "name": name})
+        return out
+
+    def gateway_policies(self) -> list[dict]:
+        """ListenerPolicies: Gateway-wide pieces (key "") on every Gateway of the class, and per-listener pieces
+        (key = listener name) on the Gateway that holds the listener. A listener's policy repeats the
+        Gateway-wide fields, so it holds everything whichever of the two kgateway prefers for that listener."""
+        out = []
+        targets: dict[tuple, dict[str, list]] = {}
+        for (gw_ns, gw_name, api, kind, key), entries in self.gateway_pieces.items():
+            targets.setdefault((gw_ns, gw_name, api, kind), {})[key] = entries
+        for (gw_ns, gw_name, api, kind), by_key in sorted(targets.items()):
+            wide_spec, wide_sources = {}, []
+            if "" in by_key:
+                wide_spec, wide_sources = self._merged(by_key[""], f"Gateway {gw_ns}/{gw_name}")
+                holders = sorted({h for (ns, first, _l), h in self._holder.items() if (ns, first) == (gw_ns, gw_name)}
+                                 or {gw_name})
+                obj = self.policy_object(kind, api, gw_name, gw_ns, {"group": GROUP, "kind": "Gateway",
+                                                                      "name": holders[0]}, wide_spec, wide_sources)
+                obj["spec"]["targetRefs"] += [{"group": GROUP, "kind": "Gateway", "name": h} for h in holders[1:]]
+                out.append(obj)
+            for key, entries in sorted(by_key.items()):
+                if not key:
+                    continue
+                holder = self._holder.get((gw_ns, gw_name, key), gw_name)
+                spec, sources = self._merged(entries, f"listener {key} of Gateway {gw_ns}/{holder}")
+                deep_merge(spec, json.loads(json.dumps(wide_spec)), self.atomic_fields)
+                target = {"group": GROUP, "kind": "Gateway", "name": holder, "sectionName": key}
+                out.append(self.policy_object(kind, api, fit(f"{holder}--{key}"), gw_ns, target, spec,
+                                              sources + [s for s in wide_sources if s not in sources]))
+        return out
+
+    def emit(self, plans):
+        objects = super().emit(plans)
+        for (kind, ns, name), (spec, sources) in sorted(self._extras.items()):
+            objects.append({"apiVersion": API, "kind": kind, "metadata": _meta(name, ns, sources),
+                            "spec": json.loads(json.dumps(spec))})
+        objects += self.reference_grants(objects)
+        objects.sort(key=sort_key)
+        return objects
+
+    def reference_grants(self, objects: list[dict]) -> list[dict]:
+        """A ReferenceGrant for every Secret or Service a kgateway object reads in another namespace."""
+        wanted: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
+        for obj in objects:
+            if obj.get("apiVersion") != API:
+                continue
+            ns = obj["metadata"]["namespace"]
+            for to_kind, ref in _references(obj["kind"], obj["spec"]):
+                if ref.get("namespace", ns) != ns:
+                    wanted.setdefault((ref["namespace"], to_kind, ref["name"]), set()).add((obj["kind"], ns))
+        out = []
+        for (to_ns, to_kind, to_name), sources in sorted(wanted.items()):
+            out.append({
+                "apiVersion": f"{GROUP}/{self.t.reference_grant_version}", "kind": "ReferenceGrant",
+                "metadata": {**_meta(fit(f"kgateway-{to_kind.lower()}-{to_name}"), to_ns, []),
+                             "annotations": {SOURCE_ANNOTATION: f"kgateway objects reading {to_kind} "
+                                                                f"{to_ns}/{to_name}"}},
+                "spec": {"from": [{"group": KG_GROUP, "kind": k, "namespace": n} for k, n in sorted(sources)],
+                         "to": [{"group": "", "kind": to_kind, "name": to_name}]},
+            })
+        return out
+
+
+def _references(kind: str, spec: dict):
+    """(kind, ref) for the core objects a kgateway object points at."""
+    if kind == "TrafficPolicy" and "secretRef" in spec.get("basicAuth", {}):
+        yield "Secret", spec["basicAuth"]["secretRef"]
+    elif kind == "GatewayExtension":
+        for svc in ("httpService", "grpcService"):
+            ref = spec.get("extAuth", {}).get(svc, {}).get("backendRef")
+            if ref and ref.get("kind", "Service") == "Service" and not ref.get("group"):
+                yield "Service", ref
+    elif kind == "ListenerPolicy":
+        for ref in spec.get("default", {}).get("clientCertificateValidation", {}).get("caCertificateRefs", []):
+            yield ref.get("kind", "Secret"), ref

@@ -1,0 +1,307 @@
+"""kgateway TrafficPolicy fields for traffic settings: body size, buffering, regex rewrites, rate and bandwidth
+limits, timeouts, retries, CORS, compression, tracing and access logs.
+
+Each renderer takes (emitter, intent, rule) and returns the pieces (``[]``: nothing to write, the kgateway
+default already behaves so) or the reason kgateway cannot hold the setting. Field semantics:
+https://kgateway.dev/docs/envoy/latest/reference/api/#trafficpolicyspec
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingress2gw.model.ir import CORS, PolicyIntent, Retry, RuleDraft, Timeouts, URLRewrite
+
+TP = "TrafficPolicy"
+BCP = "BackendConfigPolicy"
+DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
+_UNITS = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_SIZE = re.compile(r"^([0-9]+)([kKmMgG]?)$")
+#: Envoy's default limit on upstream response headers (max_response_headers_kb), which no kgateway field raises.
+ENVOY_RESPONSE_HEADERS = 60 * 1024
+
+
+def millis(text: str) -> int | None:
+    """Milliseconds of a Gateway API duration (``1m30s``, ``500ms``); None when it is not one."""
+    if not isinstance(text, str) or not DURATION.match(text):
+        return None
+    return sum(int(n) * _UNITS[u] for n, u in re.findall(r"([0-9]+)(ms|h|m|s)", text))
+
+
+def quantity(n: int) -> str | int:
+    """Bytes as a Kubernetes quantity when exact (``8Mi``), else the number."""
+    for unit, size in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if n % size == 0:
+            return f"{n // size}{unit}"
+    return n
+
+
+def nginx_bytes(text: str) -> int | None:
+    m = _SIZE.match(str(text).strip())
+    if not m:
+        return None
+    return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
+
+
+def _family(rule: RuleDraft, name: str) -> list[PolicyIntent]:
+    return [i for i in rule.intents if isinstance(i, PolicyIntent) and i.family == name]
+
+
+# -- request bodies and buffering ----------------------------------------------------------------------------
+
+def _buffer(em, rule: RuleDraft) -> list:
+    """The body-size piece of the rule (the limit kgateway enforces by buffering), or []."""
+    for i in _family(rule, "body-size"):
+        n = i.param("max_bytes")
+        if isinstance(n, int) and 0 < n < 4 << 30:
+            return [em.piece(TP, "route", {"buffer": {"maxRequestSize": quantity(n)}})]
+    return []
+
+
+def body_size(em, intent: PolicyIntent, rule: RuleDraft):
+    n = intent.param("max_bytes")
+    if not isinstance(n, int) or n < 0:
+        return f"body-size without a size in bytes ({n!r})"
+    if n == 0:
+        em.caveat(intent, "kgateway sets no body size limit by default, as 0 meant")
+        return []
+    if n >= 4 << 30:
+        return f"TrafficPolicy.buffer.maxRequestSize must be below 4Gi ({intent.param('text', n)} asked for more)"
+    em.caveat(intent, "kgateway enforces the limit by buffering the whole request body in the gateway's memory "
+                      "before proxying it (nginx spilled large bodies to a temporary file)")
+    return _buffer(em, rule)
+
+
+def client_body_buffer(em, intent: PolicyIntent, rule: RuleDraft):
+    em.caveat(intent, f"nothing to configure: client-body-buffer-size ({intent.param('text', intent.param('bytes'))}) "
+                      "only sized nginx's in-memory body buffer; Envoy streams request bodies (or buffers them whole "
+                      "up to TrafficPolicy.buffer.maxRequestSize), so memory use differs, not routing")
+    return []
+
+
+def proxy_buffering(em, intent: PolicyIntent, rule: RuleDraft):
+    p = dict(intent.params)
+    pieces: list = []
+    if p.get("requestBuffering") is True:
+        pieces = _buffer(em, rule)
+        em.caveat(intent, "kgateway buffers whole request bodies only up to the proxy-body-size limit "
+                          "(TrafficPolicy.buffer)" if pieces else
+                  "Envoy streams request bodies to the backend, where nginx read them whole first: backends now see "
+                  "slow uploads as they arrive (kgateway buffers only together with a size limit, proxy-body-size)")
+    elif p.get("requestBuffering") is False and _buffer(em, rule):
+        em.caveat(intent, "the request body is still buffered: kgateway enforces proxy-body-size by buffering it")
+    if p.get("responseBuffering") is True:
+        em.caveat(intent, "Envoy streams responses to the client where nginx buffered them (memory use and the "
+                          "backend's connection time differ, not the responses)")
+    size = p.get("bufferSize")
+    if size is not None:
+        n = nginx_bytes(size)
+        if n is None:
+            return f"proxy-buffer-size {size!r} is not an NGINX size"
+        if n > ENVOY_RESPONSE_HEADERS:
+            return (f"nginx accepted upstream response headers up to {size}; Envoy rejects headers above 60 KiB "
+                    "(max_response_headers_kb) and no kgateway v2.4.3 field raises that limit")
+        em.caveat(intent, f"Envoy accepts upstream response headers up to 60 KiB (nginx: {size})")
+    if "buffersNumber" in p or "busyBuffersSize" in p:
+        em.caveat(intent, "nginx's response buffer counts and sizes have no Envoy counterpart; Envoy streams "
+                          "responses through its own flow-control buffers")
+    return pieces
+
+
+# -- paths ------------------------------------------------------------------------------------------------------
+
+_RE2_UNSUPPORTED = re.compile(r"\(\?(=|!|<=|<!)|\\[1-9]|\\Z")
+
+
+def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
+    pattern, substitution = intent.param("pattern"), intent.param("substitution")
+    if not pattern or substitution is None:
+        return "regex-rewrite without a pattern and a substitution"
+    if em.on_grpc_route(rule):
+        return "TrafficPolicy.urlRewrite applies to HTTPRoutes only, and this rule is on a GRPCRoute"
+    if any(isinstance(i, URLRewrite) and (i.replace_full_path or i.replace_prefix_match) for i in em.native(rule).used):
+        return ("the rule already rewrites its path with the HTTPRoute URLRewrite filter; Envoy applies one path "
+                "rewrite per route")
+    if intent.param("strip"):
+        # Traefik stripPrefixRegex removes the matched prefix and keeps the rest (at least "/").
+        pattern, substitution = f"^(?:{pattern.removeprefix('^')})/?", "/"
+        em.caveat(intent, "Traefik's X-Forwarded-Prefix header (the stripped prefix) is not added")
+    if _RE2_UNSUPPORTED.search(pattern):
+        return f"the pattern {pattern!r} uses look-around or back-references, which Envoy's RE2 does not have"
+    if len(pattern) > 1024 or len(substitution) > 1024 or not substitution:
+        return "TrafficPolicy.urlRewrite.pathRegex takes a pattern and a non-empty substitution of at most 1024 " \
+               "characters each"
+    return [em.piece(TP, "route", {"urlRewrite": {"pathRegex": {"pattern": pattern, "substitution": substitution}}})]
+
+
+# -- limits -------------------------------------------------------------------------------------------------------
+
+def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
+    requests = intent.param("requests")
+    if not isinstance(requests, int) or requests <= 0:
+        em.caveat(intent, "no limit to configure (0 requests means off)")
+        return []
+    key = str(intent.param("key") or "client-ip")
+    period = str(intent.param("period") or "1s")
+    if key != "host":
+        what = "per client IP address" if key == "client-ip" else f"per value of the {key[7:]} header"
+        descriptor = "RemoteAddress" if key == "client-ip" else "Header"
+        return (f"the source limited {requests} requests per {period} {what}; kgateway's local rate limit "
+                "(TrafficPolicy.rateLimit.local) is one token bucket per route and Envoy replica shared by every "
+                f"client, and a per-client limit needs rateLimit.global with a {descriptor} descriptor, a rate-limit "
+                "service (GatewayExtension type RateLimit) and that service's own limit configuration, which "
+                "ingress2gw cannot write")
+    ms = millis(period)
+    if ms is None or ms < 50:
+        return f"the period {period!r} is not a duration of at least 50ms (tokenBucket.fillInterval)"
+    burst = intent.param("burst")
+    tokens = max(burst if isinstance(burst, int) and burst > 0 else 1, requests)
+    em.caveat(intent, f"the token bucket gets {requests} tokens at once every {period} and holds {tokens}, where "
+                      f"Traefik refilled it continuously: up to {tokens} requests can pass at once; counted per Envoy "
+                      "replica, as Traefik counted per instance" + ("" if rule.host and "*" not in rule.host else
+                                                                    "; one bucket for every host the route serves"))
+    return [em.piece(TP, "route", {"rateLimit": {"local": {"tokenBucket": {
+        "maxTokens": tokens, "tokensPerFill": requests, "fillInterval": period}}}})]
+
+
+def bandwidth_limit(em, intent: PolicyIntent, rule: RuleDraft):
+    rate = intent.param("kbytes_per_second")
+    if not isinstance(rate, int) or rate <= 0:
+        return f"bandwidth-limit without a positive rate ({rate!r})"
+    after = intent.param("after_kbytes") or 0
+    em.caveat(intent, "enforced by Envoy's fault filter per request (nginx: per connection); kgateway passes "
+                      "kbitsPerSecond to Envoy's limit_kbps, which Envoy counts in KiB/s, the unit of limit-rate"
+                      + (f"; limit-rate-after is lost: the first {after} KB are throttled too" if after else ""))
+    return [em.piece(TP, "route", {"faultInjection": {"responseRateLimit": {"kbitsPerSecond": rate,
+                                                                              "percentage": 100}}})]
+
+
+# -- timeouts and retries ---------------------------------------------------------------------------------------
+
+def upstream_timeouts(em, intent: PolicyIntent, rule: RuleDraft):
+    pieces = []
+    connect = intent.param("connect")
+    if connect is not None:
+        if millis(connect) is None:
+            return f"connect timeout {connect!r} is not a duration"
+        pieces.append(em.piece(BCP, "service", {"connectTimeout": connect}))
+        em.caveat(intent, "BackendConfigPolicy.connectTimeout applies to every route to the Service")
+    send = intent.param("send")
+    if send is not None:
+        ms = millis(send)
+        if ms is None:
+            return f"send timeout {send!r} is not a duration"
+        # Envoy's stream idle timeout also runs while the gateway waits for the response, which nginx bounded
+        # with the read timeout (timeouts.backendRequest): never cut a response nginx would have waited for.
+        reads = [i.backend_request for i in rule.intents if isinstance(i, Timeouts) and millis(i.backend_request or "")]
+        longest = max(reads, key=millis, default=None)
+        idle = send if longest is None or ms >= millis(longest) else longest
+        em.caveat(intent, "TrafficPolicy.timeouts.streamIdle ends a request idle in either direction, not only "
+                          "while the request is sent" + ("" if idle == send else
+                                                         f"; it is the read timeout ({idle}), the longer one"))
+        pieces.append(em.piece(TP, "route", {"timeouts": {"streamIdle": idle}}))
+    return pieces
+
+
+def timeouts(em, intent: Timeouts, rule: RuleDraft):
+    value = intent.backend_request or intent.request
+    if value is None or millis(value) is None:
+        return "no duration to render"
+    if em.on_grpc_route(rule):
+        # A GRPCRoute has no timeouts; nginx's grpc read timeout is an idle time, which suits long streams.
+        spec: dict = {"streamIdle": value}
+        if intent.request is not None and millis(intent.request) is not None:
+            spec["request"] = intent.request
+        em.caveat(intent, f"on the GRPCRoute, {value} is TrafficPolicy.timeouts.streamIdle: the longest pause in a "
+                          "call or stream, as nginx timed it")
+        return [em.piece(TP, "route", {"timeouts": spec})]
+    if intent.backend_request and intent.request not in (None, "0s", intent.backend_request):
+        em.caveat(intent, "TrafficPolicy.timeouts.request bounds each backend exchange; the total bound "
+                          f"{intent.request} is lost")
+    return [em.piece(TP, "route", {"timeouts": {"request": value}})]
+
+
+def retry(em, intent: Retry, rule: RuleDraft):
+    spec: dict = {"attempts": intent.attempts, "retryOn": ["connect-failure", "reset"]}
+    codes = sorted({c for c in intent.codes if 400 <= c <= 599})
+    if codes:
+        spec["statusCodes"] = codes
+    notes = ["kgateway retries on connection failures and resets (retryOn connect-failure, reset)"
+             + (" and on the listed status codes" if codes else "")]
+    if intent.backoff:
+        if millis(intent.backoff) is None or millis(intent.backoff) < 1:
+            return f"backoff {intent.backoff!r} is not a duration of at least 1ms"
+        spec["backoffBaseInterval"] = intent.backoff
+        notes.append(f"the backoff is Envoy's jittered exponential back-off from {intent.backoff}, capped at ten "
+                     "times that")
+    em.caveat(intent, "; ".join(notes))
+    return [em.piece(TP, "route", {"retry": spec})]
+
+
+# -- CORS, compression, observability ------------------------------------------------------------------------------
+
+_ORIGIN = re.compile(r"(^\*$)|(^(http(s)?)://(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)")
+_HEADER = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "*"}
+
+
+def cors(em, intent: CORS, rule: RuleDraft):
+    bad = [o for o in intent.allow_origins if not _ORIGIN.match(o) or len(o) > 253]
+    bad += [m for m in intent.allow_methods if m not in _METHODS]
+    bad += [h for h in intent.allow_headers + intent.expose_headers if not _HEADER.match(h) or len(h) > 256]
+    if bad:
+        return f"TrafficPolicy.cors cannot hold {', '.join(map(repr, bad))}"
+    spec: dict = {}
+    for key, values in (("allowOrigins", intent.allow_origins), ("allowMethods", intent.allow_methods),
+                        ("allowHeaders", intent.allow_headers), ("exposeHeaders", intent.expose_headers)):
+        if values:
+            if "*" in values and len(values) > 1:
+                return f"cors {key} cannot mix '*' with other values"
+            spec[key] = list(values)
+    if intent.allow_credentials is not None:
+        spec["allowCredentials"] = intent.allow_credentials
+    if intent.max_age is not None:
+        if intent.max_age < 1:
+            em.caveat(intent, "maxAge must be at least 1 second in kgateway; 1 is used")
+        spec["maxAge"] = max(1, intent.max_age)
+    else:
+        em.caveat(intent, "without a max age kgateway answers Access-Control-Max-Age: 5")
+    return [em.piece(TP, "route", {"cors": spec})]
+
+
+_CODECS = {"gzip": "Gzip", "br": "Brotli", "zstd": "Zstd"}
+
+
+def compression(em, intent: PolicyIntent, rule: RuleDraft):
+    if em.on_grpc_route(rule):
+        return "kgateway honours TrafficPolicy.compression on HTTPRoutes only, and this rule is on a GRPCRoute"
+    wanted = [str(e).strip().lower() for e in (intent.param("encodings") or ("gzip", "br", "zstd"))]
+    libs = list(dict.fromkeys(_CODECS[e] for e in wanted if e in _CODECS))
+    if not libs:
+        return f"kgateway compresses with gzip, br or zstd only (asked: {', '.join(wanted)})"
+    notes = ["Envoy compresses only JSON, JavaScript, HTML, CSS, plain text, XML and SVG responses (Traefik: every "
+             "type not excluded)", "Envoy compresses responses from 30 bytes (Traefik: "
+             f"{intent.param('min_response_body_bytes') or 1024})"]
+    dropped = [e for e in wanted if e not in _CODECS]
+    if dropped:
+        notes.append(f"{', '.join(dropped)} is not offered")
+    if intent.param("excluded_content_types"):
+        notes.append("excludedContentTypes has no kgateway field")
+    em.caveat(intent, "; ".join(notes))
+    return [em.piece(TP, "route", {"compression": {"responseCompression": {"libraries": libs}}})]
+
+
+def tracing(em, intent: PolicyIntent, rule: RuleDraft):
+    if intent.param("enabled") is False:
+        return [em.piece(TP, "route", {"tracing": {"disable": {}}})]
+    return ("kgateway traces a route only when a ListenerPolicy (httpSettings.tracing) names the collector; "
+            "TrafficPolicy.tracing adjusts sampling per route. Configure the collector the controller used "
+            "(otlp-collector-host) there, with the sampling it had")
+
+
+def access_log(em, intent: PolicyIntent, rule: RuleDraft):
+    if intent.param("enabled") is False:
+        em.caveat(intent, "kgateway writes no access log unless a ListenerPolicy (httpSettings.accessLog) configures "
+                          "one for the Gateway; if you add one, exclude these routes with its filter")
+        return []
+    return "kgateway configures access logs per Gateway or listener (ListenerPolicy httpSettings.accessLog)"

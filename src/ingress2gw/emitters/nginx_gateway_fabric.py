@@ -1,0 +1,374 @@
+"""NGINX Gateway Fabric (v2.6.7): Gateway API plus the ``gateway.nginx.org`` policies and filters.
+
+What each intent becomes (CRDs of v2.6.7; NGF is NGINX, so most ingress-nginx settings map 1:1 onto
+the same directive):
+
+- ``body-size`` → ClientSettingsPolicy ``body.maxSize`` (``client_max_body_size``), on the route.
+- ``rate-limit`` → RateLimitPolicy ``rateLimit.local.rules[]`` (``limit_req``, keyed by
+  ``$binary_remote_addr`` like ingress-nginx, ``burst``, ``noDelay``) and ``rejectCode``, on the route.
+- ``proxy-buffering`` → ProxySettingsPolicy ``buffering`` (``proxy_buffering``, ``proxy_buffer_size``,
+  ``proxy_buffers``, ``proxy_busy_buffers_size``), on the route.
+- ``upstream-timeouts`` → ProxySettingsPolicy ``timeout.connect`` / ``timeout.send``; the read timeout
+  (the ``Timeouts`` intent, which NGF's HTTPRoute support ignores) → ``timeout.read``.
+- ``load-balancer`` → UpstreamSettingsPolicy ``loadBalancingMethod`` / ``hashMethodKey`` on the Service.
+- ``basic-auth`` → AuthenticationFilter (type Basic) referenced by an ``ExtensionRef`` filter of each
+  rule; ``snippet`` (only with ``--allow-snippets``) → SnippetsFilter (per Ingress) or SnippetsPolicy
+  (controller-wide snippets, on the Gateway).
+
+Everything else is refused with the reason (NGF has no such field in v2.6.7): see
+docs/emitters/nginx-gateway-fabric.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
+from ingress2gw.emitters.nginx_gateway_fabric_attach import RULE, V1A1, Attachment
+from ingress2gw.emitters.nginx_gateway_fabric_values import (
+    claimable, duration_ms, nginx_bytes, ngf_duration, ngf_size, rate_key, request_rate,
+)
+from ingress2gw.model.ir import (
+    BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts,
+)
+
+#: ingress-nginx defaults for what its template writes with proxy_buffer_size / proxy_buffers.
+DEFAULT_BUFFER_SIZE, DEFAULT_BUFFERS = "4k", 4
+#: nginx's proxy_read_timeout default, which NGF keeps: a 60s read timeout needs no policy.
+DEFAULT_READ_MS = 60_000
+
+_HASH_KEY = re.compile(r"^\$[a-z_]+$")
+#: Directives of modules NGF's NGINX does not load (headers-more, Lua): such a snippet would break the reload.
+_FOREIGN = re.compile(r"\b(more_(set|clear)_(input_)?headers|[a-z_]+_by_lua(_block|_file)?|lua_[a-z_]+)\b")
+
+ALGORITHMS = {
+    "round_robin": ("round_robin", ""),
+    "ewma": ("least_conn", "ingress-nginx's EWMA picks the endpoint with the lowest recent latency; NGINX OSS has "
+                           "no latency-based method, least_conn (fewest active connections) is the closest"),
+    "least_request": ("least_conn", ""), "least_conn": ("least_conn", ""), "random": ("random", ""),
+}
+SNIPPET_CONTEXTS = {"location": "http.server.location", "server": "http.server", "http": "http", "main": "main"}
+
+REFUSED = {
+    "client-body-buffer": "NGF v2.6.7 ClientSettingsPolicy.body holds maxSize and timeout only; "
+                          "client_body_buffer_size has no field (NGINX's default buffer applies)",
+    "connection-limit": "NGF v2.6.7 has no connection limit (limit_conn) policy",
+    "in-flight": "NGF v2.6.7 has no limit on concurrent requests per client",
+    "bandwidth-limit": "NGF v2.6.7 has no response bandwidth (limit_rate) policy",
+    "ip-allow": "NGF v2.6.7 has no IP access policy (allow/deny exist only as raw snippets)",
+    "ip-deny": "NGF v2.6.7 has no IP access policy (allow/deny exist only as raw snippets)",
+    "service-upstream": "NGF v2.6.7 UpstreamSettingsPolicy has no ClusterIP option: NGF always balances over the "
+                        "Service's endpoints",
+    "native-lb": "NGF v2.6.7 UpstreamSettingsPolicy has no ClusterIP option: NGF always balances over the "
+                 "Service's endpoints",
+    "session-cookie": "NGF v2.6.7 has no cookie attributes for session persistence (route sessionPersistence, "
+                      "experimental channel and NGINX Plus only, holds name and lifetime)",
+    "backend-tls": "NGF v2.6.7 verifies backends only through BackendTLSPolicy: no skip-verify, client "
+                   "certificate, cipher or protocol setting towards backends",
+    "servers-transport": "NGF v2.6.7 has no skip-verify towards backends, and no connect timeout per Service",
+    "circuit-breaker": "NGF v2.6.7 has no circuit breaking or passive health checks (NGINX OSS max_fails is not "
+                       "exposed)",
+    "ext-auth": "NGF v2.6.7 AuthenticationFilter covers basic auth (JWT/OIDC with NGINX Plus), not external "
+                "auth services",
+    "regex-rewrite": "NGF v2.6.7 has no regex rewrite",
+    "error-pages": "NGF v2.6.7 has no error-page replacement",
+    "compression": "NGF v2.6.7 has no per-route compression",
+    "retry": "NGF v2.6.7 has no retry budget",
+    "client-cert": "NGF v2.6.7 has no per-host client-certificate verification policy",
+    "client-cert-forward": "NGF v2.6.7 cannot forward the client certificate to backends",
+    "access-log": "NGF v2.6.7 switches access logs only for the whole data plane (NginxProxy), not per route",
+    "tracing": "NGF v2.6.7 ObservabilityPolicy needs tracing configured on the NginxProxy; not emitted per route",
+    "waf": "NGF v2.6.7 WAFPolicy is F5 WAF for NGINX (NGINX Plus), a different engine: not emitted",
+    "grpc-web": "NGF v2.6.7 has no gRPC-Web translation",
+    "encoded-characters": "NGF v2.6.7 has no setting for encoded characters in paths",
+    "global-auth-opt-out": "NGF has no controller-wide external auth to opt out of",
+}
+
+
+class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
+    name = "nginx-gateway-fabric"
+    gateway_class_name = "nginx"
+    implementation_version = "v2.6.7"
+    crd_bundle = "nginx-gateway-fabric/v2.6.7"
+
+    def __init__(self, opts, report):
+        super().__init__(opts, report)
+        #: id(intent) -> the caveat that replaces the intent's own, when NGF does what the source did
+        #: (the intent's caveat describes Gateway API or Envoy-based gateways).
+        self.caveat_overrides: dict[int, str] = {}
+        #: (namespace, kind, name) -> [spec, sources] of the ExtensionRef filter objects.
+        self._filters: dict[tuple[str, str, str], list] = {}
+        self._piece_intents: dict[tuple[int, Piece], list[Intent]] = {}
+
+    # -- intents → pieces ------------------------------------------------------------------------
+    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
+        result = self._render(intent, rule)
+        if not isinstance(result, str):
+            for p in result:
+                self._piece_intents.setdefault((id(rule), p), []).append(intent)
+        return result
+
+    def _render(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
+        if isinstance(intent, PolicyIntent):
+            handler = getattr(self, "_" + intent.family.replace("-", "_"), None)
+            if handler is not None:
+                return handler(intent, rule)
+            return REFUSED.get(intent.family, f"nginx-gateway-fabric has no policy for {intent.family}")
+        if isinstance(intent, SessionPersistence):
+            return ("NGF v2.6.7 holds session persistence only in HTTPRoute sessionPersistence (experimental "
+                    "channel, NGINX Plus); no policy carries it on this target")
+        if isinstance(intent, Retry):
+            return "NGF v2.6.7 does not support retries (neither HTTPRoute retry nor a policy)"
+        if isinstance(intent, ExternalAuth):
+            return "NGF v2.6.7 has no external-auth policy for this target (HTTPRoute ExternalAuth is experimental)"
+        if isinstance(intent, BackendTLS):
+            return "NGF verifies backends only through BackendTLSPolicy, which this Gateway API version lacks"
+        return f"nginx-gateway-fabric has no policy for {type(intent).__name__}"
+
+    def _caveat(self, intent: Intent, texts) -> None:
+        # An intent shared by several rules is rendered once per rule: each text is kept once.
+        old = self.policy_caveats.get(id(intent), "")
+        texts = [t for t in texts if t and t not in old]
+        if texts:
+            self.policy_caveats[id(intent)] = "; ".join(([old] if old else []) + list(dict.fromkeys(texts)))
+
+    def _body_size(self, intent: PolicyIntent, rule: RuleDraft):
+        n = intent.param("max_bytes")
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            return "body-size without a byte count"
+        got = ngf_size(n)
+        if got is None:
+            return f"{n} bytes is more than ClientSettingsPolicy.body.maxSize can hold (9999g)"
+        size, exact = got
+        status = intent.param("status")
+        self._caveat(intent, [
+            "" if exact else f"{n} bytes rounded up to {size} (NGF sizes have at most four digits)",
+            "" if status in (None, 413) else f"NGINX answers 413 to larger bodies, the source answered {status}",
+        ])
+        return [Piece.of(V1A1, "ClientSettingsPolicy", "route", {"body": {"maxSize": size}})]
+
+    def _rate_limit(self, intent: PolicyIntent, rule: RuleDraft):
+        requests = intent.param("requests", 0)
+        if not requests:
+            return []  # 0: the source did not limit
+        if intent.param("exempt"):
+            return (f"NGF RateLimitPolicy has no exemption list: the clients of {', '.join(intent.param('exempt'))} "
+                    "that the source did not limit would be limited too")
+        got = request_rate(requests, intent.param("period", "1s"))
+        if got is None:
+            return (f"{requests} requests per {intent.param('period')} is below NGINX's smallest rate (1r/m) or has "
+                    "no duration")
+        rate, exact = got
+        key = rate_key(str(intent.param("key", "client-ip")))
+        if key is None:
+            return f"rate-limit key {intent.param('key')!r} has no NGINX variable"
+        limit: dict = {"rate": rate, "key": key, "noDelay": True}
+        if intent.param("burst"):
+            limit["burst"] = int(intent.param("burst"))
+        status = intent.param("status") or 429  # Traefik answers 429; ingress-nginx says its status
+        client_ip = intent.param("client_ip", "tcp-peer")
+        self._caveat(intent, [
+            "" if exact else f"{requests} per {intent.param('period')} rounded down to {rate}",
+            "" if client_ip in ("", "tcp-peer") or key != "$binary_remote_addr" else
+            f"the source read the client address from {client_ip}: set NginxProxy spec.rewriteClientIP (mode, "
+            "trustedAddresses) the same way, or every client behind the load balancer shares one bucket",
+            "" if intent.param("scope") != "per-replica" else
+            "Traefik's token bucket (average per period, burst) becomes NGINX's leaky bucket (rate, burst, nodelay): "
+            "bursts are admitted alike, sustained traffic is held to the rate",
+        ])
+        if intent.param("scope") == "per-pod-per-client-ip":
+            # ingress-nginx's own limit_req: same algorithm, same per-replica, per-client-address buckets.
+            self.caveat_overrides[id(intent)] = (
+                "NGF counts per NGINX replica and per client address, as the controller did: the effective limit "
+                "scales with the number of data-plane replicas")
+        return [Piece.of(V1A1, "RateLimitPolicy", "route",
+                         {"rateLimit": {"local": {"rules": [limit]}, "rejectCode": int(status)}})]
+
+    def _proxy_buffering(self, intent: PolicyIntent, rule: RuleDraft):
+        params = dict(intent.params)
+        sibling: dict = {}
+        for other in rule.intents:
+            if isinstance(other, PolicyIntent) and other.family == "proxy-buffering":
+                sibling.update(dict(other.params))
+        buffering: dict = {}
+        caveats = []
+        if "responseBuffering" in params:
+            buffering["disable"] = not params["responseBuffering"]
+        if "bufferSize" in params or "buffersNumber" in params:
+            # ingress-nginx writes proxy_buffers <number> <proxy-buffer-size>: the buffers follow the size,
+            # which also keeps proxy_busy_buffers_size valid when only the size grows.
+            size = self._size(sibling.get("bufferSize", DEFAULT_BUFFER_SIZE), caveats)
+            number = sibling.get("buffersNumber", DEFAULT_BUFFERS)
+            if size is None:
+                return f"{sibling.get('bufferSize')!r} is not an NGINX size NGF can hold"
+            if not isinstance(number, int) or not 2 <= number <= 256:
+                return f"ProxySettingsPolicy holds 2 to 256 buffers, not {number!r}"
+            if "bufferSize" in params:
+                buffering["bufferSize"] = size
+            buffering["buffers"] = {"number": number, "size": size}
+            missing = [k for k, d in (("proxy-buffer-size", "bufferSize"), ("proxy-buffers-number", "buffersNumber"))
+                       if d not in sibling]
+            if missing:
+                caveats.append(f"proxy_buffers assumes the controller default of {' and '.join(missing)} "
+                               f"({DEFAULT_BUFFERS} buffers of {DEFAULT_BUFFER_SIZE})")
+        if "busyBuffersSize" in params:
+            busy = self._size(params["busyBuffersSize"], caveats)
+            if busy is None:
+                return f"{params['busyBuffersSize']!r} is not an NGINX size NGF can hold"
+            buffering["busyBuffersSize"] = busy
+        if "requestBuffering" in params:
+            why = "ProxySettingsPolicy has no request buffering (proxy_request_buffering) field"
+            if not buffering:
+                return why
+            caveats.append(why)
+        if not buffering:
+            return "proxy-buffering without a setting NGF holds"
+        self._caveat(intent, caveats)
+        return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"buffering": buffering})]
+
+    @staticmethod
+    def _size(text, caveats: list) -> str | None:
+        n = nginx_bytes(text)
+        got = None if n is None else ngf_size(n)
+        if got is None:
+            return None
+        if not got[1]:
+            caveats.append(f"{text} rounded up to {got[0]}")
+        return got[0]
+
+    def _upstream_timeouts(self, intent: PolicyIntent, rule: RuleDraft):
+        timeout: dict = {}
+        caveats = []
+        for param in ("connect", "send"):
+            if intent.param(param) is None:
+                continue
+            value = self._duration(intent.param(param), caveats)
+            if value is None:
+                return f"{param} timeout {intent.param(param)!r} is not a duration NGF can hold"
+            timeout[param] = value
+        if not timeout:
+            return "upstream-timeouts without a timeout"
+        self._caveat(intent, caveats)
+        return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"timeout": timeout})]
+
+    @staticmethod
+    def _duration(text, caveats: list) -> str | None:
+        ms = duration_ms(text)
+        got = None if ms is None else ngf_duration(ms)
+        if got is None:
+            return None
+        if not got[1]:
+            caveats.append(f"{text} rounded up to {got[0]}")
+        return got[0]
+
+    def _load_balancer(self, intent: PolicyIntent, rule: RuleDraft):
+        spec: dict = {}
+        caveats = []
+        if intent.param("hashBy"):
+            key = str(intent.param("hashBy")).strip()
+            if not _HASH_KEY.match(key):
+                return (f"NGF hashes on a single NGINX variable ($name); {key!r} is an expression "
+                        "UpstreamSettingsPolicy.hashMethodKey cannot hold")
+            # ingress-nginx hashes consistently (ketama), as NGINX's `hash ... consistent` does.
+            spec = {"loadBalancingMethod": "hash consistent", "hashMethodKey": key}
+            if intent.param("subset"):
+                caveats.append("hashing to a subset of endpoints (upstream-hash-by-subset) has no NGINX OSS "
+                               "equivalent: every endpoint is in the ring")
+        elif intent.param("algorithm"):
+            algo = str(intent.param("algorithm"))
+            if algo not in ALGORITHMS:
+                return f"NGF has no load-balancing method for {algo!r}"
+            method, caveat = ALGORITHMS[algo]
+            spec = {"loadBalancingMethod": method}
+            caveats.append(caveat)
+        else:
+            return "load-balancer without an algorithm or a hash key"
+        self._caveat(intent, caveats)
+        return [Piece.of(V1A1, "UpstreamSettingsPolicy", "service", spec)]
+
+    def _basic_auth(self, intent: PolicyIntent, rule: RuleDraft):
+        if intent.param("type", "basic") != "basic":
+            return "NGF AuthenticationFilter has no digest authentication"
+        ns, _, name = str(intent.param("secret", "")).rpartition("/")
+        if not name:
+            return "basic-auth without a Secret"
+        if ns and ns != rule.origin.namespace:
+            return (f"AuthenticationFilter reads the Secret from its own namespace ({rule.origin.namespace}); "
+                    f"{ns}/{name} is in another namespace")
+        secret_type = intent.param("secret_type", "auth-file")
+        self._caveat(intent, [
+            f"NGF reads an htpasswd file from key 'auth' of a Secret of type nginx.org/htpasswd: "
+            + ("recreate Secret " if secret_type == "auth-file" else "convert Secret ")
+            + f"{rule.origin.namespace}/{name} with that type"
+            + ("" if secret_type == "auth-file" else f" ({secret_type} → one htpasswd line per user)"),
+            "" if not intent.param("header_field") else
+            f"NGF does not copy the user name into {intent.param('header_field')}",
+            "" if not intent.param("remove_header") else
+            "NGF forwards the Authorization header to the backend (Traefik removed it)",
+        ])
+        realm = str(intent.param("realm", ""))  # ingress-nginx writes auth_basic "<realm>", "" by default
+        return [Piece.of(V1A1, "AuthenticationFilter", RULE,
+                         {"type": "Basic", "basic": {"realm": realm, "secretRef": {"name": name}}})]
+
+    def _snippet(self, intent: PolicyIntent, rule: RuleDraft):
+        context = SNIPPET_CONTEXTS.get(str(intent.param("context", "")))
+        text = str(intent.param("text", ""))
+        if context is None or not text.strip():
+            return "snippet without a known NGINX context or text"
+        if intent.param("refused"):
+            return f"the source controller never ran this snippet ({intent.param('refused')}); it is not carried over"
+        if not getattr(self.opts, "allow_snippets", False):
+            return ("raw NGINX snippets are carried to an NGF SnippetsFilter only with --allow-snippets (review "
+                    "the text first; NGF must run with snippets enabled)")
+        foreign = sorted(set(m.group(1) for m in _FOREIGN.finditer(text)))
+        if foreign:
+            return (f"the snippet uses {', '.join(foreign)}, from NGINX modules NGF does not load; it would "
+                    "break NGF's configuration reload")
+        self._caveat(intent, ["raw NGINX configuration: NGF must run with snippets enabled, and a snippet that "
+                              "does not load breaks the whole data-plane configuration; review it"
+                              + (" (server context: it applies to every route of the host)"
+                                 if context == "http.server" else "")])
+        if context in ("main", "http") or intent.param("global"):
+            return [Piece.of(V1A1, "SnippetsPolicy", "gateway", {"snippets": [{"context": context, "value": text}]})]
+        return [Piece.of(V1A1, "SnippetsFilter", RULE, {"snippets": [{"context": context, "value": text}]})]
+
+    # -- the read timeout: NGF ignores HTTPRoute timeouts, its ProxySettingsPolicy has proxy_read_timeout ----
+    def pieces_for(self, rule: RuleDraft):
+        if id(rule) in self._pieces:
+            return self._pieces[id(rule)]
+        pieces, used = super().pieces_for(rule)
+        if rule.protocol != "grpc":
+            for intent in rule.intents:
+                if isinstance(intent, Timeouts) and self._claims(intent):
+                    extra = self._read_timeout(intent)
+                    if isinstance(extra, str):
+                        continue  # standard rendering stands (NGF ignores it: see the docs)
+                    pieces += extra
+                    used.add(id(intent))
+                    self.policy_used.setdefault(id(intent), [])
+                    for p in extra:
+                        if p.kind not in self.policy_used[id(intent)]:
+                            self.policy_used[id(intent)].append(p.kind)
+        return pieces, used
+
+    @staticmethod
+    def _claims(intent: Timeouts) -> bool:
+        return claimable({"request": intent.request, "backendRequest": intent.backend_request})
+
+    def _read_timeout(self, intent: Timeouts):
+        ms = duration_ms(intent.backend_request)
+        if ms is None or ngf_duration(ms) is None:
+            return f"read timeout {intent.backend_request!r} is not a duration NGF can hold"
+        caveats: list = []
+        if intent.origin is None or intent.origin.annotation.endswith("proxy-read-timeout"):
+            # ingress-nginx's own proxy_read_timeout: the caveat about Gateway API timeouts does not apply.
+            self.caveat_overrides[id(intent)] = ""
+        else:
+            caveats.append("NGF's proxy_read_timeout bounds each wait between two reads from the backend (the "
+                           "first one included), not the whole response")
+        if ms == DEFAULT_READ_MS:
+            self._caveat(intent, caveats)
+            return []  # NGF's proxy_read_timeout is already 60s
+        value = self._duration(intent.backend_request, caveats)
+        self._caveat(intent, caveats)
+        return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"timeout": {"read": value}})]
