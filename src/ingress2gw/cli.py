@@ -73,6 +73,9 @@ RedirectHttpsOpt = typer.Option(False, "--traefik-redirect-to-https",
 DefaultCertOpt = typer.Option(None, "--traefik-default-certificate",
                               help="NAMESPACE/SECRET of Traefik's default TLS certificate (else a TLSStore named "
                                    "default from the input).")
+AllowSnippetsOpt = typer.Option(False, "--allow-snippets",
+                                help="nginx-gateway-fabric: carry configuration-/server-snippet into SnippetsFilters "
+                                     "(raw NGINX; review it first). The security findings stay.")
 RegexModeOpt = typer.Option("faithful", "--regex-mode",
                             help="ingress-nginx regex paths: faithful (host-wide, case-insensitive regex as the "
                                  "controller did) or strict (keep Exact/Prefix matches, report the difference).")
@@ -90,7 +93,7 @@ NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is hon
 def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
              gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
              traefik_strict_prefix_matching, regex_mode="faithful", controller_config=None,
-             traefik_redirect_to_https=False, traefik_default_certificate=None):
+             traefik_redirect_to_https=False, traefik_default_certificate=None, allow_snippets=False):
     from ingress2gw.gwapi import CHANNELS, Target, parse_version
     from ingress2gw.pipeline import Options
 
@@ -137,6 +140,7 @@ def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_ver
             "regex_mode": regex_mode,
             "traefik_redirect_to_https": traefik_redirect_to_https,
             "traefik_default_certificate": traefik_default_certificate,
+            "allow_snippets": allow_snippets,
             "controller_config": str(controller_config) if controller_config else None,
         },
     )
@@ -253,6 +257,7 @@ def convert(
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
+    allow_snippets: bool = AllowSnippetsOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("never", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     report_file: Optional[Path] = ReportOpt,
@@ -266,7 +271,8 @@ def convert(
                     v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
                     v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
                     v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
-                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"])
+                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"],
+                    v["allow_snippets"])
     _check_fail_on(fail_on)
     result = _run(opts)
     baseline_used = _suppress(result.report, cfg, None)
@@ -304,6 +310,7 @@ def check(
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
+    allow_snippets: bool = AllowSnippetsOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("unsupported", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     fmt: str = typer.Option("text", "--format", help="text, json, sarif, github, markdown or html."),
@@ -323,7 +330,8 @@ def check(
                     v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
                     v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
                     v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
-                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"])
+                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"],
+                    v["allow_snippets"])
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     _check_fail_on(v["fail_on"])
@@ -386,13 +394,14 @@ def verify(
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
+    allow_snippets: bool = AllowSnippetsOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
 ) -> None:
     """Replay requests through the source controller's semantics and the generated routes; report differences."""
     opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
                     gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
                     annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
-                    controller_config, traefik_redirect_to_https, traefik_default_certificate)
+                    controller_config, traefik_redirect_to_https, traefik_default_certificate, allow_snippets)
     from ingress2gw.verify.command import run_verify
 
     raise typer.Exit(run_verify(list(opts.paths), gateway_manifests=gateway_manifests, requests_file=requests_file,

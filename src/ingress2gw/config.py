@@ -47,6 +47,7 @@ OPTION_KEYS: dict[str, tuple[str, type]] = {
     "traefik-redirect-to-https": ("traefik_redirect_to_https", bool),
     "traefik-default-certificate": ("traefik_default_certificate", str),
     "regex-mode": ("regex_mode", str),
+    "allow-snippets": ("allow_snippets", bool),
 }
 _OTHER_KEYS = ("baseline", "ignore", "version")
 _IGNORE_KEYS = ("code", "annotation", "object", "reason", "expires")

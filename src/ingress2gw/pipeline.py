@@ -91,7 +91,8 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
         plans = plan(drafts, providers, opts.target, report)
         emit_opts = EmitOptions(target=opts.target, gateway_namespace=opts.gateway_namespace,
                                 gateway_mode=opts.gateway_mode, existing_gateway=opts.gateway,
-                                gateway_class=opts.gateway_class)
+                                gateway_class=opts.gateway_class,
+                                allow_snippets=bool(opts.provider_options.get("allow_snippets")))
         emitter = load_emitter(opts.emitter)(emit_opts, report)
         objects = emitter.emit(plans)
         report_annotation_outcomes(drafts, emitter, report)

@@ -34,12 +34,16 @@ def test_describe(text, want):
         assert g.startswith(w), (g, w)
 
 
-def test_snippet_is_security_and_never_an_intent(nginx):
+def test_snippet_is_security_and_only_carried_as_data(nginx):
     report, drafts, _ = nginx(ingress({"configuration-snippet": 'more_set_headers "X: y";'}))
     assert codes_for(report, "configuration-snippet") == ["annotation.security"]
     msg = next(f.message for f in report.findings if f.annotation.endswith("configuration-snippet"))
     assert "sets response header X" in msg and "allow-snippet-annotations: false" in msg
-    assert not [i for d in drafts for r in d.rules for i in r.intents]
+    # Only a data-only "snippet" intent, which only an NGINX-based target renders, with --allow-snippets.
+    intents = [i for d in drafts for r in d.rules for i in r.intents]
+    assert intents and all(getattr(i, "family", None) == "snippet" for i in intents)
+    assert dict(intents[0].params)["text"] == 'more_set_headers "X: y";'
+    assert dict(intents[0].params)["refused"]  # the controller refused it by default
 
 
 @pytest.mark.parametrize("data,ran", [

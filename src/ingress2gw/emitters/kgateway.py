@@ -259,9 +259,9 @@ class KgatewayEmitter(ImplementationEmitter):
             covered = {id(r) for p, r in entries if "tls" in p.fragment}
             for intent, rule in self._native_tls.get((ns, svc), []):
                 self.also(intent, "BackendConfigPolicy")
-                self.caveat(intent, f"with kgateway the TLS to Service {ns}/{svc} is written as BackendConfigPolicy.tls "
-                                    "(a BackendTLSPolicy would take precedence over its other TLS settings, so none "
-                                    "is written)")
+                self.caveat(intent, f"with kgateway the TLS to Service {ns}/{svc} is written as "
+                                    "BackendConfigPolicy.tls (a BackendTLSPolicy would take precedence over its other "
+                                    "TLS settings, so none is written)")
                 if id(rule) not in covered:
                     covered.add(id(rule))
                     entries.append((self.piece("BackendConfigPolicy", "service",

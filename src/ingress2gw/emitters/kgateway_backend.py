@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ingress2gw.emitters.naming import fit
-from ingress2gw.emitters.kgateway_traffic import millis
+from ingress2gw.emitters.kgateway_traffic import duration, millis
 from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft, SessionPersistence
 
 BCP = "BackendConfigPolicy"
@@ -112,9 +112,8 @@ def backend_tls(em, intent: Intent, rule: RuleDraft):
 
 def servers_transport(em, intent: PolicyIntent, rule: RuleDraft):
     pieces = []
-    dial = str(intent.param("dial_timeout") or "")
+    dial = duration(intent.param("dial_timeout") or "")
     if dial:
-        dial = f"{dial}s" if dial.isdigit() else dial
         if millis(dial) is None:
             return f"dialTimeout {dial!r} is not a duration kgateway accepts"
         pieces.append(em.piece(BCP, "service", {"connectTimeout": dial}))
@@ -204,7 +203,8 @@ def _lb(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
         if algorithm == "ewma":
             em.caveat(lb, "EWMA (latency-weighted) becomes least request, its closest Envoy algorithm")
         return {"leastRequest": {}}, refused
-    refused[id(lb)] = f"kgateway has no {algorithm!r} load balancer (roundRobin, leastRequest, ringHash, maglev, random)"
+    refused[id(lb)] = (f"kgateway has no {algorithm!r} load balancer (roundRobin, leastRequest, ringHash, maglev, "
+                       "random)")
     return None, refused
 
 

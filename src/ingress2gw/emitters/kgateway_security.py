@@ -349,7 +349,7 @@ def global_auth_opt_out(em, intent: PolicyIntent, rule: RuleDraft):
     return [em.piece(TP, "route", {"extAuth": {"disable": {}}})]
 
 
-# -- client certificates: one ListenerPolicy per HTTPS listener ------------------------------------------------------------
+# -- client certificates: one ListenerPolicy per HTTPS listener --------------------------------------------------------
 
 _MODES = {"on": "Require", "optional": "Optional"}
 

@@ -28,6 +28,12 @@ def millis(text: str) -> int | None:
     return sum(int(n) * _UNITS[u] for n, u in re.findall(r"([0-9]+)(ms|h|m|s)", text))
 
 
+def duration(value) -> str:
+    """A source duration as Gateway API text: Traefik also takes whole seconds (``10`` is ``10s``)."""
+    text = str(value).strip()
+    return f"{text}s" if text.isdigit() else text
+
+
 def quantity(n: int) -> str | int:
     """Bytes as a Kubernetes quantity when exact (``8Mi``), else the number."""
     for unit, size in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
@@ -63,8 +69,7 @@ def body_size(em, intent: PolicyIntent, rule: RuleDraft):
     if not isinstance(n, int) or n < 0:
         return f"body-size without a size in bytes ({n!r})"
     if n == 0:
-        em.caveat(intent, "kgateway sets no body size limit by default, as 0 meant")
-        return []
+        return []  # kgateway sets no body size limit by default, as 0 meant
     if n >= 4 << 30:
         return f"TrafficPolicy.buffer.maxRequestSize must be below 4Gi ({intent.param('text', n)} asked for more)"
     em.caveat(intent, "kgateway enforces the limit by buffering the whole request body in the gateway's memory "
@@ -73,9 +78,8 @@ def body_size(em, intent: PolicyIntent, rule: RuleDraft):
 
 
 def client_body_buffer(em, intent: PolicyIntent, rule: RuleDraft):
-    em.caveat(intent, f"nothing to configure: client-body-buffer-size ({intent.param('text', intent.param('bytes'))}) "
-                      "only sized nginx's in-memory body buffer; Envoy streams request bodies (or buffers them whole "
-                      "up to TrafficPolicy.buffer.maxRequestSize), so memory use differs, not routing")
+    # Nothing to configure: the setting only sized nginx's in-memory body buffer; Envoy streams request bodies
+    # (or buffers them whole up to TrafficPolicy.buffer.maxRequestSize). The finding keeps the annotation's caveat.
     return []
 
 
@@ -142,7 +146,7 @@ def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
         em.caveat(intent, "no limit to configure (0 requests means off)")
         return []
     key = str(intent.param("key") or "client-ip")
-    period = str(intent.param("period") or "1s")
+    period = duration(intent.param("period") or "1s")
     if key != "host":
         what = "per client IP address" if key == "client-ip" else f"per value of the {key[7:]} header"
         descriptor = "RemoteAddress" if key == "client-ip" else "Header"
@@ -229,11 +233,11 @@ def retry(em, intent: Retry, rule: RuleDraft):
     notes = ["kgateway retries on connection failures and resets (retryOn connect-failure, reset)"
              + (" and on the listed status codes" if codes else "")]
     if intent.backoff:
-        if millis(intent.backoff) is None or millis(intent.backoff) < 1:
+        backoff = duration(intent.backoff)
+        if not millis(backoff):
             return f"backoff {intent.backoff!r} is not a duration of at least 1ms"
-        spec["backoffBaseInterval"] = intent.backoff
-        notes.append(f"the backoff is Envoy's jittered exponential back-off from {intent.backoff}, capped at ten "
-                     "times that")
+        spec["backoffBaseInterval"] = backoff
+        notes.append(f"the backoff is Envoy's jittered exponential back-off from {backoff}, capped at ten times that")
     em.caveat(intent, "; ".join(notes))
     return [em.piece(TP, "route", {"retry": spec})]
 

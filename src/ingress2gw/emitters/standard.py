@@ -37,6 +37,8 @@ class EmitOptions:
     gateway_mode: str = "shared"  # shared | per-namespace
     existing_gateway: tuple[str, str] | None = None  # (namespace, name)
     gateway_class: str | None = None
+    #: Carry raw NGINX snippets where the implementation can run them (NGINX Gateway Fabric only).
+    allow_snippets: bool = False
 
 
 def sort_key(obj: dict) -> tuple:

@@ -113,6 +113,12 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("grpc-web", "route", "Translate gRPC-Web to gRPC.", {"allow_origins": "tuple[str]"}, example={"allow_origins": ("*",)}),
     Family("encoded-characters", "route", "Which percent-encoded characters paths may contain.", {
         "allowed": "tuple[str]"}, example={"allowed": ("allowEncodedSlash",)}),
+    Family("snippet", "route", "Raw NGINX configuration (never translated; carried only where the target "
+           "runs NGINX and the user allows it).", {
+        "context": "str: location | server (where the controller inserted it)",
+        "text": "str: the snippet as written",
+        "refused": "str: why the source controller refused it ('' when it ran)",
+    }, example={"context": "location", "text": "add_header X-Frame-Options DENY;", "refused": ""}),
     Family("access-log", "route", "Per-route access-log switch.", {"enabled": "bool"}, example={"enabled": False}),
     Family("tracing", "route", "Per-route tracing switch.", {"enabled": "bool", "trust_incoming_span": "bool"}, example={"enabled": True}),
     Family("waf", "route", "Web application firewall.", {
