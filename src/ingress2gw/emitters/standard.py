@@ -87,11 +87,12 @@ class StandardEmitter:
         """Render rules; rules that do the same thing are merged into one rule with several matches."""
         merged: dict[str, dict] = {}
         for r in drafts:
-            rendered = render_rule_intents(r.intents, self.t, r.match.path.type)
+            rendered = self.render_rule(r)
             self.track(r, rendered)
+            filters = self.rule_filters(r, rendered)
             rule: dict = {"matches": []}
-            if rendered.filters:
-                rule["filters"] = rendered.filters
+            if filters:
+                rule["filters"] = filters
             if r.backends and not rendered.redirects:
                 rule["backendRefs"] = self.backend_refs(r.backends)
             rule.update(rendered.fields)
@@ -112,6 +113,15 @@ class StandardEmitter:
                 out.append({**rule, "matches": ms[i:i + self.t.matches_per_rule]})
         out.sort(key=lambda r: (_precedence(r), repr(r)))
         return out
+
+    def render_rule(self, rule: RuleDraft):
+        """The Gateway API rendering of a rule's intents (implementation emitters may withhold some)."""
+        return render_rule_intents(rule.intents, self.t, rule.match.path.type)
+
+    def rule_filters(self, rule: RuleDraft, rendered) -> list[dict]:
+        """The filters of a rendered rule. Implementation emitters add their ExtensionRef filters here; the
+        filters are part of the merge key, so rules with different filters never share a rule."""
+        return rendered.filters
 
     def track(self, rule: RuleDraft, rendered) -> None:
         """Remember which intents were offered, rendered, or left out (and why)."""

@@ -36,7 +36,7 @@ from ingress2gw.emitters import traefik_middlewares as tm
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
 from ingress2gw.emitters.naming import fit, short_hash
 from ingress2gw.emitters.render import needs, render_rule_intents
-from ingress2gw.emitters.standard import _meta, _precedence, sort_key
+from ingress2gw.emitters.standard import _meta, sort_key
 from ingress2gw.model.ir import CORS, ExternalAuth, Intent, Origin, PolicyIntent, RequestMirror, Retry, RuleDraft
 from ingress2gw.report import Code, ObjectRef
 
@@ -203,43 +203,21 @@ class TraefikEmitter(ImplementationEmitter):
         return name
 
     # -- rules -----------------------------------------------------------------------------------------
-    def rules(self, drafts: list[RuleDraft], route_ns: str) -> list[dict]:
-        """``StandardEmitter.rules`` with the Middleware filter added before rules are merged, so rules
-        with different Middlewares never share a rule."""
-        merged: dict[str, dict] = {}
-        for r in drafts:
-            plan = self._plans.get(id(r)) or self._plans.setdefault(id(r), self._plan(r))
-            rendered = render_rule_intents(plan.standard, self.t, r.match.path.type)
-            self.track(r, rendered)
-            filters = list(rendered.filters)
-            if plan.refs:
-                first = [f for f in filters if f["type"] in ("RequestRedirect", "CORS")]
-                filters = first + [{"type": "ExtensionRef", "extensionRef": {
-                    "group": GROUP, "kind": "Middleware", "name": plan.refs[0]}}] + [
-                    f for f in filters if f not in first]
-            rule: dict = {"matches": []}
-            if filters:
-                rule["filters"] = filters
-            if r.backends and not rendered.redirects:
-                rule["backendRefs"] = self.backend_refs(r.backends)
-            rule.update(rendered.fields)
-            key = repr(rule)
-            if "replacePrefixMatch" in key:
-                key += repr(r.match)  # CEL: ReplacePrefixMatch needs exactly one PathPrefix match per rule
-            rule = merged.setdefault(key, rule)
-            m: dict = {"path": {"type": r.match.path.type, "value": r.match.path.value}}
-            if r.match.headers:
-                m["headers"] = [{"type": h.type, "name": h.name, "value": h.value} for h in r.match.headers]
-            if m not in rule["matches"]:
-                rule["matches"].append(m)
-        out = []
-        for rule in merged.values():
-            rule["matches"].sort(key=lambda m: _precedence({"matches": [m]}))
-            ms = rule["matches"]
-            for i in range(0, len(ms), self.t.matches_per_rule):
-                out.append({**rule, "matches": ms[i:i + self.t.matches_per_rule]})
-        out.sort(key=lambda r: (_precedence(r), repr(r)))
-        return out
+    def render_rule(self, rule: RuleDraft):
+        plan = self._plans.get(id(rule)) or self._plans.setdefault(id(rule), self._plan(rule))
+        return render_rule_intents(plan.standard, self.t, rule.match.path.type)
+
+    def rule_filters(self, rule: RuleDraft, rendered) -> list[dict]:
+        """The rule's Middleware chain as one ExtensionRef filter, after redirects and CORS (which answer
+        before any middleware runs) and before rewrites and header filters."""
+        plan = self._plans[id(rule)]
+        filters = list(rendered.filters)
+        if plan.refs:
+            first = [f for f in filters if f["type"] in ("RequestRedirect", "CORS")]
+            filters = first + [{"type": "ExtensionRef", "extensionRef": {
+                "group": GROUP, "kind": "Middleware", "name": plan.refs[0]}}] + [
+                f for f in filters if f not in first]
+        return filters
 
     # -- objects ---------------------------------------------------------------------------------------
     def emit(self, plans):
