@@ -164,6 +164,7 @@ class Explainer:
         # Same backends, other shares: only a finding about a weight explains it.
         shares_only = (src.kind == gw.kind and src.backends and gw.backends
                        and [r for r, _ in src.backends] == [r for r, _ in gw.backends]
+                       and src.backends != gw.backends  # the shares really differ
                        and (src.path, src.host, src.headers) == (gw.path, gw.host, gw.headers))
         out = []
         for f in self.findings:
