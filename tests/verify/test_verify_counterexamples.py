@@ -113,12 +113,11 @@ REDIRECT_AND_REWRITE = [ing("moved", [rule("b.test", ("/api", "Prefix", "s1"), (
                             {"rewrite-target": "/", "temporal-redirect": "https://t.test/t"})]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "translator bug: temporal-redirect + rewrite-target on an Ingress with two paths: nginx runs the location's "
-    "`return 302` before the rewrite (nginx.tmpl writes it ahead of buildProxyPass), so GET http://b.test/api "
-    "answers 302 https://t.test/t; the Gateway rewrites /api to / and proxies to n1/s1, with no finding (with "
-    "one path the translator reports annotation.unsupported)"))
-def test_translator_bug_redirect_with_rewrite_several_paths(tmp_path):
+# Fixed translator bug (was a strict xfail): translator bug: temporal-redirect + rewrite-target on an Ingress
+# with two paths: nginx runs the location's  `return 302` before the rewrite (nginx.tmpl writes it ahead of
+# buildProxyPass), so GET http://b.test/api  answers 302 https://t.test/t; the Gateway rewrites /api to / and
+# proxies to n1/s1, with no finding (with  one path the translator reports annotation.unsupported)
+def test_regression_redirect_with_rewrite_several_paths(tmp_path):
     assert_clean(tmp_path, REDIRECT_AND_REWRITE, "http://b.test/api")
 
 

@@ -122,6 +122,9 @@ class ImplementationEmitter(StandardEmitter):
             cached = self._pieces[id(rule)] = (pieces, used)
         return cached
 
+    def handled_elsewhere(self, rule: RuleDraft, intent) -> bool:
+        return id(intent) in self.pieces_for(rule)[1]
+
     def track(self, rule: RuleDraft, rendered) -> None:
         super().track(rule, rendered)
         pieces, used = self.pieces_for(rule)

@@ -59,6 +59,9 @@ def _pairs(items) -> list[dict]:
 def render_rule_intents(intents: list[Intent], target: Target, path_type: str) -> RenderedRule:
     out = RenderedRule()
     headers: dict[str, dict] = {}
+    # A redirect answers before any rewrite would apply (nginx's `return` precedes the rewrite), so it is
+    # placed first and a rewrite of the same rule is what gets left out.
+    intents = sorted(intents, key=lambda i: not isinstance(i, RequestRedirect))
     for intent in intents:
         reason = _render_one(intent, target, path_type, out, headers)
         if reason is None:

@@ -71,6 +71,9 @@ class StandardEmitter:
         self.seen: set[int] = set()
         self.used: set[int] = set()
         self.reasons: dict[int, str] = {}
+        #: ids of intents left out on at least one rule they were attached to (an annotation applies to
+        #: every path of its Ingress: rendered on one path but not another is not a full translation).
+        self.left_somewhere: set[int] = set()
         self.backend_tls: dict[tuple[str, str], tuple] = {}
 
     # -- rules ----------------------------------------------------------------------------------
@@ -133,7 +136,15 @@ class StandardEmitter:
                 for b in rule.backends:
                     self.backend_tls.setdefault((b.namespace, b.name), (intent, b))
         for intent, reason in rendered.left:
+            if self.handled_elsewhere(rule, intent):
+                continue
             self.reasons.setdefault(id(intent), reason)
+            self.left_somewhere.add(id(intent))
+
+    def handled_elsewhere(self, rule: RuleDraft, intent) -> bool:
+        """Whether an intent the Gateway API rendering left out of this rule is held another way (an
+        implementation emitter's policy object)."""
+        return False
 
     def chunk(self, rules: list[dict]) -> list[list[dict]]:
         chunks: list[list[dict]] = [[]]

@@ -23,7 +23,8 @@ def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Repo
                            detail=f"{value.key} had no effect: none of the Ingress's rules was emitted "
                                   "(see the other findings of this Ingress)")
                 continue
-            left = [(i, emitter.reasons.get(id(i), "")) for i in offered if id(i) not in emitter.used]
+            left = [(i, emitter.reasons.get(id(i), "")) for i in offered
+                    if id(i) not in emitter.used or id(i) in emitter.left_somewhere]
             as_policy = sorted({k for i in offered for k in getattr(emitter, "policy_used", {}).get(id(i), [])})
             if not left and as_policy:
                 policy_caveats = getattr(emitter, "policy_caveats", {})
