@@ -9,8 +9,8 @@ Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/use
 
 
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, Origin, PathMatch, Report, RuleDraft,
-    TLSCert, gateway_path_ok,
+    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, Origin, PathMatch, Report,
+    RequestRedirect, RuleDraft, TLSCert, gateway_path_ok,
 )
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
@@ -122,6 +122,15 @@ class IngressNginx(IngressProvider):
             key = (d.gateway, host)
             if d.default_backend is not None and host is not None and key not in explicit_root:
                 out.append(_catch_all(d, host, key in regex_hosts))
+            elif host is not None and key not in explicit_root:
+                # The root location the controller makes for the host carries the annotations of the Ingress
+                # that defined the host (createServers: locationApplyAnnotations): its redirects answer every
+                # path no rule matches, where the controller's default backend would have answered 404.
+                redirect = _location_redirect(d)
+                if redirect is not None:
+                    root = _catch_all(d, host, key in regex_hosts, backend=False)
+                    root.intents.append(redirect)
+                    out.append(root)
         return out
 
 
@@ -130,11 +139,22 @@ def _ref(d: IngressDraft):
     return ObjectRef("Ingress", d.origin.namespace, d.origin.name)
 
 
-def _catch_all(d: IngressDraft, host: str | None, regex: bool = False) -> RuleDraft:
-    origin: Origin = d.default_backend_origin
+def _location_redirect(d: IngressDraft):
+    """The permanent-/temporal-redirect of an Ingress (a location-level ``return``), if it has one."""
+    for rule in d.rules:
+        for intent in rule.intents:
+            if (isinstance(intent, RequestRedirect) and intent.origin is not None
+                    and intent.origin.annotation.endswith(("permanent-redirect", "temporal-redirect"))):
+                return intent
+    return None
+
+
+def _catch_all(d: IngressDraft, host: str | None, regex: bool = False, backend: bool = True) -> RuleDraft:
+    origin: Origin = d.default_backend_origin if backend else d.origin
     path = PathMatch(type="RegularExpression", value="(?i)^/.*") if regex else PathMatch(type="PathPrefix", value="/")
     return RuleDraft(host=host, match=Match(path=path),
-                     backends=[d.default_backend], origin=origin, created=d.created, is_default_backend=True,
+                     backends=[d.default_backend] if backend else [], origin=origin, created=d.created,
+                     is_default_backend=True,
                      ssl_redirect=d.ssl_redirect)
 
 

@@ -1,6 +1,6 @@
 """Shrunk counterexamples found by the Hypothesis properties (``test_verify_properties.py``).
 
-Translator bugs are ``xfail(strict=True)``: each names the input, the request, what ingress-nginx does (with the
+Translator bugs were ``xfail(strict=True)`` (all fixed now; new ones go the same way): each names the input, the request, what ingress-nginx does (with the
 controller fact) and what the generated Gateway API routes do. When the translator is fixed, the test passes,
 strict xfail turns that into a failure, and the marker must go (the property generator's matching exclusion too).
 Counterexamples that pass (simulator bugs now fixed, or differences a finding explains) are plain regressions.
@@ -62,11 +62,11 @@ def assert_clean(tmp_path, objs, probe: str | None = None):
 ROOT_INHERITS = [ing("ing-0", [rule("a.test", ("/", "Exact", "s1"))], {"temporal-redirect": "https://t.test/t"})]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "translator bug: the root location ingress-nginx makes for a host carries every annotation of the Ingress "
-    "that defined the host (controller.go createServers: locationApplyAnnotations(loc, anns)); "
-    "GET http://a.test/ingress2gw-unmatched: nginx 302 https://t.test/t, Gateway 404"))
-def test_translator_bug_root_location_inherits_annotations(tmp_path):
+# Fixed translator bug (was a strict xfail): translator bug: the root location ingress-nginx makes for a host
+# carries every annotation of the Ingress  that defined the host (controller.go createServers:
+# locationApplyAnnotations(loc, anns));  GET http://a.test/ingress2gw-unmatched: nginx 302 https://t.test/t,
+# Gateway 404
+def test_regression_root_location_inherits_redirects(tmp_path):
     assert_clean(tmp_path, ROOT_INHERITS, "http://a.test/ingress2gw-unmatched")
 
 
@@ -124,12 +124,11 @@ def test_regression_redirect_with_rewrite_several_paths(tmp_path):
 APP_ROOT_SLASH = [ing("ing-0", [rule("b.test", ("/", "Prefix", "s1"))], {"app-root": "/home/"}, tls=["b.test"])]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "translator bug: app-root is a server-level `if ($uri = /) { return 302 ...; }` in nginx.tmpl, so it runs "
-    "before the location's HTTPS redirect: GET http://b.test/ → 302 http://b.test/home/ → 308 https://b.test/home "
-    "(the HTTPS redirect drops the slash) → n1/s1 path /home; the Gateway redirects to HTTPS first → 302 "
-    "https://b.test/home/ → n1/s1 path /home/"))
-def test_translator_bug_app_root_before_https_redirect(tmp_path):
+# Fixed translator bug (was a strict xfail): translator bug: app-root is a server-level `if ($uri = /) {
+# return 302 ...; }` in nginx.tmpl, so it runs  before the location's HTTPS redirect: GET http://b.test/ → 302
+# http://b.test/home/ → 308 https://b.test/home  (the HTTPS redirect drops the slash) → n1/s1 path /home; the
+# Gateway redirects to HTTPS first → 302  https://b.test/home/ → n1/s1 path /home/
+def test_regression_app_root_before_https_redirect(tmp_path):
     assert_clean(tmp_path, APP_ROOT_SLASH, "http://b.test/")
 
 

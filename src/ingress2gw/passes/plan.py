@@ -119,7 +119,10 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
         if rule.serve_https and hp.cert is not None and rule.host not in gp.passthrough:
             hp.https_rules.append(rule)  # a passthrough host's TLS never reaches the HTTP router
         if rule.serve_http:
-            if (hp.cert is not None and rule.ssl_redirect) or rule.force_ssl_redirect:
+            # A rule that answers with its own redirect keeps it on plain HTTP: the controller's own
+            # `return` runs before its HTTPS redirect (nginx rewrite phase, before rewrite_by_lua).
+            own_redirect = any(isinstance(i, RequestRedirect) for i in rule.intents)
+            if ((hp.cert is not None and rule.ssl_redirect) or rule.force_ssl_redirect) and not own_redirect:
                 hp.http_rules.append(_redirect_clone(rule, owners, target, report, provider, reported))
             else:
                 hp.http_rules.append(rule)
