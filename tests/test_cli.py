@@ -200,3 +200,18 @@ def test_namespace_filter_reports_skipped():
     skipped = [f for f in doc["findings"] if f["code"] == "ingress.namespace-filtered"]
     assert [f["object"]["name"] for f in skipped] == ["b"]
     assert b"b.example.com" not in cli("convert", "-", "-n", "one", stdin=text).stdout
+
+
+def test_companion_keys_follow_their_main_key_under_an_implementation_emitter():
+    """auth-secret/auth-realm are read with auth-type: when the emitter turns basic auth into its policy, the
+    companions are not left as 'needs a policy' (which would fail `check --emitter X` for nothing)."""
+    inp = REPO / "fixtures" / "emitter-envoy-gateway" / "basic-auth" / "input.yaml"
+    standard = json.loads(cli("check", str(inp), "--format", "json").stdout)
+    eg = json.loads(cli("check", str(inp), "--format", "json", "--emitter", "envoy-gateway").stdout)
+
+    def codes(doc, suffix):
+        return {f["code"] for f in doc["findings"] if (f["annotation"] or "").endswith(suffix)}
+
+    assert "annotation.policy" in codes(standard, "/auth-secret")
+    assert "annotation.policy-emitted" in codes(eg, "/auth-type")
+    assert "annotation.policy-emitted" in codes(eg, "/auth-secret")

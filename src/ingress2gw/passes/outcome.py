@@ -6,14 +6,19 @@ depends on the target emitter, Gateway API version and channel — never on a fi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ingress2gw.model.ir import IngressDraft, PolicyIntent
 from ingress2gw.report import Code, ObjectRef, Report, Status
 
 
-def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Report) -> None:
+def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Report) -> set[tuple]:
+    """Report the pending annotations; returns the (Ingress, annotation key) pairs decided here."""
+    decided: set[tuple] = set()
     for d in drafts:
         ref = ObjectRef("Ingress", d.origin.namespace, d.origin.name)
         for spec, value in d.pending:
+            decided.add((ref, value.key))
             intents = {id(i): i for r in d.rules for i in r.intents if _same_origin(i.origin, value.origin)}
             offered = [i for k, i in intents.items() if k in emitter.seen]
             common = dict(location=value.origin.location, obj=ref, provider=d.provider, annotation=value.key,
@@ -61,7 +66,41 @@ def report_annotation_outcomes(drafts: list[IngressDraft], emitter, report: Repo
             else:
                 report.add(Code.ANNOTATION_UNSUPPORTED, **common, detail="; ".join(reasons),
                            remedy=spec.remediation)
+    return decided
 
 
 def _same_origin(a, b) -> bool:
     return a is not None and a.annotation == b.annotation and a.location == b.location and a.name == b.name
+
+
+def settle_companions(report: Report, emitter, providers: dict, decided: set[tuple]) -> None:
+    """Keys read together with a main key (``auth-secret`` with ``auth-type``, ``limit-burst-multiplier``
+    with ``limit-rps``) are reported when they are read, before any emitter runs, as needing a policy. When
+    the implementation emitter turned everything such a key produces into its policy objects for the same
+    Ingress, the key follows its main key's outcome."""
+    if not hasattr(emitter, "policy_used"):
+        return  # the standard emitter holds no policies: "needs a policy" stands
+
+    def spec_of(f):
+        provider = providers.get(f.provider)
+        if provider is None or not f.annotation:
+            return None
+        reg = provider.registry
+        name = f.annotation[len(reg.prefix):] if f.annotation.startswith(reg.prefix) else f.annotation
+        return reg.lookup(name) or reg.lookup(f.annotation.rsplit("/", 1)[-1])
+
+    emitted: dict = {}
+    for f in report.findings:
+        if f.code is Code.ANNOTATION_POLICY_EMITTED and f.obj is not None:
+            spec = spec_of(f)
+            if spec is not None:
+                emitted.setdefault(f.obj, set()).update(spec.produces)
+    for i, f in enumerate(report.findings):
+        if f.code is not Code.ANNOTATION_POLICY or f.obj not in emitted or (f.obj, f.annotation) in decided:
+            continue
+        spec = spec_of(f)
+        if spec is not None and spec.produces and set(spec.produces) <= emitted[f.obj]:
+            report.findings[i] = replace(
+                f, code=Code.ANNOTATION_POLICY_EMITTED,
+                message=f"read together with the main annotation of this Ingress, whose setting became {emitter.name} "
+                        f"policy objects ({', '.join(spec.produces)})")
