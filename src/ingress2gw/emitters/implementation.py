@@ -79,6 +79,9 @@ class ImplementationEmitter(StandardEmitter):
         super().__init__(opts, report)
         self._pieces: dict[int, tuple[list[Piece], set[int]]] = {}
         self.policy_reasons: dict[int, str] = {}
+        #: (id(rule), piece) -> the intents that produced the piece (to take an intent back when its piece
+        #: loses a merge).
+        self.piece_intents: dict[tuple[int, Piece], list[Intent]] = {}
         #: id(intent) -> what the implementation's policy does differently (appended to its finding).
         self.policy_caveats: dict[int, str] = {}
         #: id(intent) -> policy kinds it became (for the per-annotation findings).
@@ -113,6 +116,8 @@ class ImplementationEmitter(StandardEmitter):
                 if isinstance(result, str):
                     self.policy_reasons[id(intent)] = result
                     continue
+                for p in result:
+                    self.piece_intents.setdefault((id(rule), p), []).append(intent)
                 pieces += result
                 used.add(id(intent))
                 self.policy_used.setdefault(id(intent), [])

@@ -98,17 +98,9 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         self._plans: dict[tuple[str, str], object] = {}
         self._gateway_names: dict[tuple[str, str], list[str]] = {}
         self._rule_gw: dict[int, tuple[str, str]] = {}
-        self._piece_intents: dict[tuple[int, Piece], list[Intent]] = {}
 
     # -- intents → pieces ------------------------------------------------------------------------
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        result = self._render(intent, rule)
-        if not isinstance(result, str):
-            for p in result:
-                self._piece_intents.setdefault((id(rule), p), []).append(intent)
-        return result
-
-    def _render(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
         if isinstance(intent, PolicyIntent):
             handler = getattr(self, "_" + intent.family.replace("-", "_"), None)
             if handler is not None:
@@ -360,7 +352,7 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
     def _refuse(self, entries, reason: str) -> None:
         """Take back intents whose pieces could not be written exactly."""
         for piece, rule in entries:
-            for intent in self._piece_intents.get((id(rule), piece), []):
+            for intent in self.piece_intents.get((id(rule), piece), []):
                 self.used.discard(id(intent))
                 self.policy_used.pop(id(intent), None)
                 self.reasons[id(intent)] = reason

@@ -98,17 +98,9 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         self.caveat_overrides: dict[int, str] = {}
         #: (namespace, kind, name) -> [spec, sources] of the ExtensionRef filter objects.
         self._filters: dict[tuple[str, str, str], list] = {}
-        self._piece_intents: dict[tuple[int, Piece], list[Intent]] = {}
 
     # -- intents → pieces ------------------------------------------------------------------------
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        result = self._render(intent, rule)
-        if not isinstance(result, str):
-            for p in result:
-                self._piece_intents.setdefault((id(rule), p), []).append(intent)
-        return result
-
-    def _render(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
         if isinstance(intent, PolicyIntent):
             handler = getattr(self, "_" + intent.family.replace("-", "_"), None)
             if handler is not None:

@@ -124,7 +124,7 @@ class Attachment:
         return out
 
     def _take_back(self, piece: Piece, rule: RuleDraft, reason: str) -> None:
-        for intent in self._piece_intents.get((id(rule), piece), []):
+        for intent in self.piece_intents.get((id(rule), piece), []):
             self.used.discard(id(intent))
             self.policy_used.pop(id(intent), None)
             self.reasons[id(intent)] = reason
