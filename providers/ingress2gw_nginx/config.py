@@ -25,6 +25,8 @@ import re
 
 from ingress2gw.plugin import Code, Context, KubeObject, ObjectRef, Report
 
+from ingress2gw_nginx.values import TRUE
+
 #: ConfigMap names the controller's Helm chart and static manifests use (in preference order).
 CONFIGMAP_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller",
                    "ingress-nginx")
@@ -107,7 +109,6 @@ _GLOBAL_SNIPPETS = ("main-snippet", "http-snippet", "server-snippet", "location-
                     "modsecurity-snippet", "global-auth-snippet")
 
 _SIZE = re.compile(r"^\s*(\d+)\s*([kKmMgG]?)\s*$")
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 _FALSE = ("0", "f", "F", "FALSE", "false", "False")
 RISK_LEVELS = ("Low", "Medium", "High", "Critical")
 
@@ -139,7 +140,7 @@ def parse_cidrs(text: str) -> tuple[str, ...] | None:
 def _typed(kind: str, text: str):
     text = text.strip()
     if kind == "bool":
-        if text in _TRUE:
+        if text in TRUE:
             return True
         if text in _FALSE:
             return False

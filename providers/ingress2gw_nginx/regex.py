@@ -36,8 +36,7 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, Match, ObjectRef, Origin, PathMatch, Report, RequestRedirect, RuleDraft,
-    gateway_path_ok,
+    Code, Context, IngressDraft, Match, ObjectRef, PathMatch, Report, RequestRedirect, RuleDraft, gateway_path_ok,
 )
 
 try:  # RE2 is what most Gateway implementations use; its bindings come with cel-python.

@@ -6,18 +6,19 @@ ignored and the default kept. Handlers report such values as ``annotation.invali
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, Ingress, IngressDraft, Report
+from ingress2gw.plugin import AnnotationValue, Code, Report
 
-_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+#: Go's strconv.ParseBool spellings, as the controller parses booleans.
+TRUE = ("1", "t", "T", "TRUE", "true", "True")
+FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
 
 def parse_bool(value: AnnotationValue, report: Report, provider: str = "ingress-nginx") -> bool | None:
     """nginx parses booleans with Go's strconv.ParseBool; anything else is ignored (default kept)."""
     text = value.text.strip()
-    if text in _TRUE:
+    if text in TRUE:
         return True
-    if text in _FALSE:
+    if text in FALSE:
         return False
     report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider=provider,
                annotation=value.key, value=value.text,
@@ -30,7 +31,7 @@ def bool_text(text: str | None) -> bool | None:
     if text is None:
         return None
     text = text.strip()
-    return True if text in _TRUE else False if text in _FALSE else None
+    return True if text in TRUE else False if text in FALSE else None
 
 
 def int_text(text: str | None) -> int | None:
@@ -42,11 +43,11 @@ def int_text(text: str | None) -> int | None:
     return int(t) if body.isdigit() and body.isascii() else None
 
 
-def sibling(value: AnnotationValue, ing: Ingress | None, name: str) -> str | None:
-    """Another annotation of the same Ingress, with the same prefix as ``value``."""
-    return value.sibling(name)
-
-
-def source_ingress(draft: IngressDraft, ctx: Context | None = None) -> Ingress | None:
-    """The Ingress a draft was translated from."""
-    return draft.source
+def sibling(value: AnnotationValue, *names: str) -> str | None:
+    """The first of ``names`` (without prefix) the same Ingress sets, under ``value``'s prefix: the canonical
+    name first, then a deprecated alias."""
+    for name in names:
+        text = value.sibling(name)
+        if text is not None:
+            return text
+    return None

@@ -90,10 +90,20 @@ QuietOpt = typer.Option(False, "--quiet", "-q", help="No summary on stderr.")
 NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is honoured too).")
 
 
-def _options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
-             gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
-             traefik_strict_prefix_matching, regex_mode="faithful", controller_config=None,
-             traefik_redirect_to_https=False, traefik_default_certificate=None, allow_snippets=False):
+def _options(paths, v: dict):
+    """Pipeline options from a command's parameters (``ctx.params``, after the config file's defaults)."""
+    return _make_options(
+        paths, v["provider"], v["ingress_class"], [] if v["all_namespaces"] else v["namespace"], v["emitter"],
+        v["gateway_api_version"], v["channel"], v["gateway_namespace"], v["gateway_mode"], v["gateway"],
+        v["gateway_class"], v["annotations_prefix"], v["traefik_entrypoint"], v["traefik_strict_prefix_matching"],
+        v["regex_mode"], v["controller_config"], v["traefik_redirect_to_https"], v["traefik_default_certificate"],
+        v["allow_snippets"])
+
+
+def _make_options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
+                  gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
+                  traefik_strict_prefix_matching, regex_mode, controller_config, traefik_redirect_to_https,
+                  traefik_default_certificate, allow_snippets):
     from ingress2gw.gwapi import CHANNELS, Target, parse_version
     from ingress2gw.pipeline import Options
 
@@ -267,12 +277,7 @@ def convert(
 ) -> None:
     """Convert Ingress manifests to Gateway API manifests, with an audit of what could not be translated."""
     cfg, v = _load_config(ctx, paths, config, "convert")
-    opts = _options(paths, v["provider"], v["ingress_class"], [] if all_namespaces else v["namespace"],
-                    v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
-                    v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
-                    v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
-                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"],
-                    v["allow_snippets"])
+    opts = _options(paths, v)
     _check_fail_on(fail_on)
     result = _run(opts)
     baseline_used = _suppress(result.report, cfg, None)
@@ -326,12 +331,7 @@ def check(
     from ingress2gw.report.formats import FORMATS
 
     cfg, v = _load_config(ctx, paths, config, "check")
-    opts = _options(paths, v["provider"], v["ingress_class"], [] if all_namespaces else v["namespace"],
-                    v["emitter"], v["gateway_api_version"], v["channel"], v["gateway_namespace"],
-                    v["gateway_mode"], gateway, v["gateway_class"], v["annotations_prefix"],
-                    v["traefik_entrypoint"], v["traefik_strict_prefix_matching"], v["regex_mode"],
-                    controller_config, v["traefik_redirect_to_https"], v["traefik_default_certificate"],
-                    v["allow_snippets"])
+    opts = _options(paths, v)
     if fmt not in FORMATS:
         _fail(f"--format must be one of {', '.join(FORMATS)}")
     _check_fail_on(v["fail_on"])
@@ -382,6 +382,7 @@ def annotations(
 
 @app.command()
 def verify(
+    ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
     gateway_manifests: Optional[str] = typer.Option(
         None, "--gateway-manifests", help="Compare against these Gateway API manifests instead of converting."),
@@ -398,10 +399,7 @@ def verify(
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
 ) -> None:
     """Replay requests through the source controller's semantics and the generated routes; report differences."""
-    opts = _options(paths, provider, ingress_class, [] if all_namespaces else namespace, emitter,
-                    gateway_api_version, channel, gateway_namespace, gateway_mode, gateway, gateway_class,
-                    annotations_prefix, traefik_entrypoint, traefik_strict_prefix_matching, regex_mode,
-                    controller_config, traefik_redirect_to_https, traefik_default_certificate, allow_snippets)
+    opts = _options(paths, ctx.params)
     from ingress2gw.verify.command import run_verify
 
     raise typer.Exit(run_verify(list(opts.paths), gateway_manifests=gateway_manifests, requests_file=requests_file,

@@ -77,11 +77,11 @@ def test_ssl_redirect_kept_its_behaviour(nginx):
     assert drafts[0].ssl_redirect is False and not any(r.ssl_redirect for r in drafts[0].rules)
 
 
-def test_parse_bool_is_still_importable_from_the_old_module():
-    from ingress2gw_nginx.annotations.redirect import parse_bool
-    from ingress2gw_nginx.values import parse_bool as moved
+def test_one_parse_bool_for_every_family():
+    from ingress2gw_nginx.annotations import _read, cors
+    from ingress2gw_nginx.values import parse_bool
 
-    assert parse_bool is moved
+    assert _read.parse_bool is parse_bool and cors.parse_bool is parse_bool
 
 
 def test_ssl_passthrough_uses_the_root_backend(nginx):

@@ -8,32 +8,14 @@ from __future__ import annotations
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, Report
 
+from ingress2gw_nginx.values import parse_bool, sibling  # noqa: F401  (re-exported for the families)
+
 
 
 def annotations_of(value: AnnotationValue, ctx: Context | None = None) -> dict[str, str]:
     """The annotations of the object ``value`` belongs to, keyed by name without the prefix."""
     prefix = value.key[: len(value.key) - len(value.name)]
     return {k[len(prefix):]: v for k, v in value.siblings.items() if prefix and k.startswith(prefix)}
-
-
-def sibling(value: AnnotationValue, ctx: Context | None, *names: str) -> str | None:
-    """The first of ``names`` the Ingress sets (canonical name first, then its deprecated alias)."""
-    for name in names:
-        text = value.sibling(name)
-        if text is not None:
-            return text
-    return None
-
-
-def parse_bool(value: AnnotationValue, report: Report) -> bool | None:
-    """Go strconv.ParseBool spelling, as the controller parses booleans; anything else is ignored."""
-    text = value.text.strip()
-    if text in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if text in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    invalid(value, report, f"expected true or false, got {value.text!r}; the controller kept its default")
-    return None
 
 
 def invalid(value: AnnotationValue, report: Report, detail: str) -> None:
@@ -48,7 +30,7 @@ def no_effect(value: AnnotationValue, report: Report, detail: str) -> None:
 
 def shadowed_alias(value: AnnotationValue, ctx: Context, canonical: str, report: Report) -> bool:
     """True (and reported) when ``value`` is a deprecated alias and the canonical key is set too."""
-    if value.name == canonical or sibling(value, ctx, canonical) is None:
+    if value.name == canonical or sibling(value, canonical) is None:
         return False
     no_effect(value, report, f"{value.name} is the deprecated alias of {canonical}, which this Ingress also sets; "
                              f"the controller uses {canonical}")

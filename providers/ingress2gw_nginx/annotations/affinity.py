@@ -22,7 +22,7 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx.annotations.canary import HEADER_NAME
-from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.annotations.timeouts import duration
 from ingress2gw_nginx.registry import REGISTRY
 
@@ -42,7 +42,7 @@ def _seconds(text: str | None) -> int | None:
 
 
 def _enabled(value: AnnotationValue, ctx: Context) -> bool:
-    return (sibling(value, ctx, "affinity") or "").strip() == "cookie"
+    return (sibling(value, "affinity") or "").strip() == "cookie"
 
 
 @REGISTRY.annotation(
@@ -55,11 +55,11 @@ def affinity(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
         _report(Code.ANNOTATION_INVALID_VALUE, value, report, "cookie is the only affinity type; the controller "
                 "ignored the annotation", at_value=True)
         return
-    name = (sibling(value, ctx, "session-cookie-name") or "").strip()
+    name = (sibling(value, "session-cookie-name") or "").strip()
     name = name if HEADER_NAME.match(name) else "INGRESSCOOKIE"
-    ttl = _seconds(sibling(value, ctx, "session-cookie-max-age")) or _seconds(sibling(value, ctx, "session-cookie-expires"))
+    ttl = _seconds(sibling(value, "session-cookie-max-age")) or _seconds(sibling(value, "session-cookie-expires"))
     caveats = [CAVEAT]
-    if (sibling(value, ctx, "affinity-mode") or "balanced").strip() == "persistent":
+    if (sibling(value, "affinity-mode") or "balanced").strip() == "persistent":
         caveats.append("affinity-mode persistent (never rebalance) has no equivalent")
     intent = SessionPersistence(type="Cookie", session_name=name, absolute_timeout=duration(ttl) if ttl else None,
                                 lifetime="Permanent" if ttl else "Session", origin=value.origin,

@@ -54,6 +54,7 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx.annotations._read import annotations_of, invalid, no_effect, parse_bool, sibling
+from ingress2gw_nginx.values import TRUE
 from ingress2gw_nginx.registry import REGISTRY
 
 _SVC_HOST = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.svc(\.cluster\.local)?)?$")
@@ -115,7 +116,7 @@ def auth_url(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
         params.append(("response_headers", response_headers))
     if anns.get("auth-cache-duration", "").strip():
         params.append(("cache_duration", tuple(d.strip() for d in anns["auth-cache-duration"].split(",") if d.strip())))
-    if anns.get("auth-always-set-cookie", "").strip() in ("true", "True", "1", "t", "T", "TRUE"):
+    if anns.get("auth-always-set-cookie", "").strip() in TRUE:
         params.append(("always_set_cookie", True))
     if anns.get("auth-keepalive", "").strip().isdigit() and int(anns["auth-keepalive"]) > 0:
         params.append(("keepalive", int(anns["auth-keepalive"])))
@@ -151,7 +152,7 @@ _MAIN_OK = {
 
 
 def _needs(main: str, value: AnnotationValue, ctx: Context, report: Report) -> bool:
-    text = sibling(value, ctx, main)
+    text = sibling(value, main)
     if text is None:
         no_effect(value, report, f"{value.name} has no effect without {main}")
         return False

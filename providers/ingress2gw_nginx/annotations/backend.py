@@ -30,7 +30,7 @@ from ingress2gw.plugin import (
     AnnotationValue, BackendTLS, Code, Context, IngressDraft, PolicyIntent, Report, Status, URLRewrite,
 )
 
-from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.registry import REGISTRY
 
 PROVIDER = "ingress-nginx"
@@ -84,8 +84,8 @@ def backend_protocol(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
                         hints.append(f"Service {b.namespace}/{b.name} port {b.port} has no appProtocol: "
                                      "kubernetes.io/h2c, so a gateway may speak HTTP/1.1 to it")
     if proto in ("HTTPS", "GRPCS"):
-        verify = _on(sibling(value, ctx, "proxy-ssl-verify"))
-        name = (sibling(value, ctx, "proxy-ssl-name") or "").strip().lower()
+        verify = _on(sibling(value, "proxy-ssl-verify"))
+        name = (sibling(value, "proxy-ssl-name") or "").strip().lower()
         for rule in draft.rules:
             for b in rule.backends[:1]:
                 host = name if _HOST.match(name) else f"{b.name}.{b.namespace}.svc"
@@ -98,7 +98,7 @@ def backend_protocol(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
 
 
 def _needs_tls(value: AnnotationValue, ctx: Context, report: Report) -> bool:
-    proto = (sibling(value, ctx, "backend-protocol") or "").strip().upper()
+    proto = (sibling(value, "backend-protocol") or "").strip().upper()
     if proto in ("HTTPS", "GRPCS"):
         return True
     _report(Code.ANNOTATION_IGNORED, value, report,

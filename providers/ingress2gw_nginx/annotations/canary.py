@@ -22,7 +22,7 @@ import re
 
 from ingress2gw.plugin import REPORT_LATER, AnnotationValue, Code, Context, IngressDraft, Report, Status
 
-from ingress2gw_nginx.annotations.redirect import parse_bool
+from ingress2gw_nginx.values import parse_bool
 from ingress2gw_nginx.registry import REGISTRY
 
 STATE = "canary"

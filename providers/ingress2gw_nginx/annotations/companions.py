@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Status
 
-from ingress2gw_nginx.annotations._read import annotations_of
 from ingress2gw_nginx.registry import REGISTRY
 
 CM = "cert-manager.io/"

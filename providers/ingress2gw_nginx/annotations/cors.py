@@ -17,7 +17,7 @@ import re
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, CORS, IngressDraft, Report, Status
 
-from ingress2gw_nginx.annotations.redirect import parse_bool
+from ingress2gw_nginx.values import TRUE, parse_bool, sibling
 from ingress2gw_nginx.registry import REGISTRY
 
 PROVIDER = "ingress-nginx"
@@ -30,12 +30,7 @@ _ORIGIN = re.compile(r"^(https?)://((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(
 _METHODS = re.compile(r"^([A-Za-z]+,?\s?)+$")
 _HEADERS = re.compile(r"^([A-Za-z0-9\-_]+,?\s?)+$")
 _EXPOSE = re.compile(r"^(([A-Za-z0-9\-_]+|\*),?\s?)+$")
-TRUE = ("1", "t", "T", "TRUE", "true", "True")
 
-
-def sibling(value: AnnotationValue, ctx: Context, name: str) -> str | None:
-    """The text of another annotation of the same Ingress (same prefix), or None."""
-    return value.sibling(name)
 
 
 def _split(text: str) -> list[str]:
@@ -83,7 +78,7 @@ def parse(name: str, text: str) -> tuple[object, str]:
 
 def _companion(value: AnnotationValue, ctx: Context, report: Report, maps_to: str) -> None:
     common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
-    if (sibling(value, ctx, "enable-cors") or "").strip() not in TRUE:
+    if (sibling(value, "enable-cors") or "").strip() not in TRUE:
         report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, **common,
                    detail=f"{value.name} has no effect without enable-cors: \"true\"")
         return
@@ -129,7 +124,7 @@ def enable_cors(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
     got = {}
     for name in ("cors-allow-origin", "cors-allow-methods", "cors-allow-headers", "cors-expose-headers",
                  "cors-allow-credentials", "cors-max-age"):
-        text = sibling(value, ctx, name)
+        text = sibling(value, name)
         got[name] = parse(name, text)[0] if text is not None else None
     origins = got["cors-allow-origin"] or ("*",)
     caveats = []

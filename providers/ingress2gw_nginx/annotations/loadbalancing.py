@@ -20,11 +20,10 @@ import re
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, Status
 
-from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.values import TRUE, sibling
 from ingress2gw_nginx.registry import REGISTRY
 
 PROVIDER = "ingress-nginx"
-TRUE = ("1", "t", "T", "TRUE", "true", "True")
 
 
 def _report(code: Code, value: AnnotationValue, report: Report, detail: str, *, at_value: bool = False) -> None:
@@ -56,7 +55,7 @@ def load_balance(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
     if algo not in ("round_robin", "ewma"):
         _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected round_robin or ewma", at_value=True)
         return
-    if sibling(value, ctx, "upstream-hash-by"):
+    if sibling(value, "upstream-hash-by"):
         _report(Code.ANNOTATION_IGNORED, value, report, "upstream-hash-by overrides load-balance")
         return
     for rule in draft.rules:
@@ -78,15 +77,15 @@ def upstream_hash_by(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
     params: list = [("hashBy", expr), ("hashKind", kind)]
     if name:
         params.append(("hashName", name))
-    if (sibling(value, ctx, "upstream-hash-by-subset") or "").strip() in TRUE:
-        size = (sibling(value, ctx, "upstream-hash-by-subset-size") or "3").strip()
+    if (sibling(value, "upstream-hash-by-subset") or "").strip() in TRUE:
+        size = (sibling(value, "upstream-hash-by-subset-size") or "3").strip()
         params += [("subset", True), ("subsetSize", int(size) if size.isdigit() else 3)]
     for rule in draft.rules:
         rule.add(PolicyIntent(family="load-balancer", params=tuple(params), origin=value.origin))
 
 
 def _subset(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    if not sibling(value, ctx, "upstream-hash-by"):
+    if not sibling(value, "upstream-hash-by"):
         _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without upstream-hash-by")
     else:
         _report(Code.ANNOTATION_UNSUPPORTED, value, report, "hashing to a subset of endpoints has no equivalent "

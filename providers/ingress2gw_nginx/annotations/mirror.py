@@ -15,7 +15,7 @@ from ingress2gw.plugin import (
     AnnotationValue, Code, Context, IngressDraft, Report, RequestMirror, ServiceBackend, Status,
 )
 
-from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.registry import REGISTRY
 
 PROVIDER = "ingress-nginx"
@@ -69,10 +69,10 @@ def mirror_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, rep
                        "own path")
     if scheme == "https":
         caveats.append("the mirror is reached over HTTPS in nginx: add a BackendTLSPolicy for the mirror Service")
-    body = (sibling(value, ctx, "mirror-request-body") or "on").strip().lower()
+    body = (sibling(value, "mirror-request-body") or "on").strip().lower()
     if body == "off":
         caveats.append("mirror-request-body off: Gateway API mirrors the body too")
-    mhost = sibling(value, ctx, "mirror-host")
+    mhost = sibling(value, "mirror-host")
     if mhost:
         caveats.append(f"mirror-host {mhost.strip()}: the Host of mirrored requests cannot be set")
     port = int(port_text) if port_text else (443 if scheme == "https" else 80)
@@ -82,7 +82,7 @@ def mirror_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, rep
 
 
 def _companion(value: AnnotationValue, ctx: Context, report: Report, detail: str) -> None:
-    if not sibling(value, ctx, "mirror-target"):
+    if not sibling(value, "mirror-target"):
         _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without mirror-target")
     else:
         _report(Code.ANNOTATION_LOSSY, value, report, detail + " (see mirror-target)")

@@ -61,7 +61,7 @@ def enable_opentelemetry(value: AnnotationValue, draft: IngressDraft, ctx: Conte
     if enabled == bool(ctx.settings.get("enable-opentelemetry", False)):
         no_effect(value, report, f"{value.text.strip()} is what the ConfigMap already sets; no effect on routing")
         return
-    trust = (sibling(value, ctx, "opentelemetry-trust-incoming-span") or "true").strip() not in ("false", "False", "0")
+    trust = (sibling(value, "opentelemetry-trust-incoming-span") or "true").strip() not in ("false", "False", "0")
     _add(draft, value, "tracing", (("enabled", enabled), ("trust_incoming_span", trust)))
 
 
@@ -87,16 +87,16 @@ def enable_modsecurity(value: AnnotationValue, draft: IngressDraft, ctx: Context
     if not enabled:
         no_effect(value, report, "false: ModSecurity stays off for this Ingress")
         return
-    crs = (sibling(value, ctx, "enable-owasp-core-rules") or "").strip() in ("true", "True", "1")
+    crs = (sibling(value, "enable-owasp-core-rules") or "").strip() in ("true", "True", "1")
     params: tuple = (("engine", "modsecurity"), ("enabled", True), ("owasp_core_rules", crs))
-    tid = sibling(value, ctx, "modsecurity-transaction-id")
+    tid = sibling(value, "modsecurity-transaction-id")
     if tid:
         params += (("transaction_id", tid.strip()),)
     _add(draft, value, "waf", params, caveat="A different WAF engine and rule set: review what it blocks.")
 
 
 def _waf_companion(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    if (sibling(value, ctx, "enable-modsecurity") or "").strip() not in ("true", "True", "1"):
+    if (sibling(value, "enable-modsecurity") or "").strip() not in ("true", "True", "1"):
         no_effect(value, report, f"{value.name} has no effect without enable-modsecurity: \"true\"")
 
 

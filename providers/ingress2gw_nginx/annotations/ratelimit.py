@@ -56,7 +56,7 @@ def _int(value: AnnotationValue, report: Report) -> int | None:
 
 def _common(value: AnnotationValue, ctx: Context, report: Report) -> tuple | None:
     """scope, client_ip, exempt params shared by request and connection limits."""
-    exempt_text = sibling(value, ctx, "limit-allowlist", "limit-whitelist")
+    exempt_text = sibling(value, "limit-allowlist", "limit-whitelist")
     exempt: tuple[str, ...] = ()
     if exempt_text is not None:
         exempt = parse_cidrs(exempt_text) or ()
@@ -72,7 +72,7 @@ def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: 
         no_effect(value, report, f"{value.name}: {value.text!r} sets no limit")
         return
     multiplier = 5
-    text = sibling(value, ctx, "limit-burst-multiplier")
+    text = sibling(value, "limit-burst-multiplier")
     if text is not None and _INT.match(text) and int(text) > 0:
         multiplier = int(text)
     status = ctx.settings.get("limit-req-status-code", 503)
@@ -120,7 +120,7 @@ def limit_connections(value: AnnotationValue, draft: IngressDraft, ctx: Context,
 
 def _companion(value: AnnotationValue, ctx: Context, report: Report) -> bool:
     """Report a companion set without any limit; True when it takes part in a limit."""
-    texts = [sibling(value, ctx, k) for k in _LIMITS]
+    texts = [sibling(value, k) for k in _LIMITS]
     if not any(t is not None and _INT.match(t) and int(t) > 0 for t in texts):
         no_effect(value, report, f"{value.name} has no effect without a positive limit-rps, limit-rpm or "
                                  "limit-connections")
@@ -163,12 +163,12 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
     if rate <= 0:
         no_effect(value, report, "limit-rate: 0 disables bandwidth limiting (the default)")
         return
-    buffering = (sibling(value, ctx, "proxy-buffering") or ctx.settings.get("proxy-buffering", "off")).strip()
+    buffering = (sibling(value, "proxy-buffering") or ctx.settings.get("proxy-buffering", "off")).strip()
     if buffering != "on":
         no_effect(value, report, f"limit-rate only throttles buffered responses, and proxy-buffering is "
                                  f"{buffering!r} for this Ingress (the default is off): the controller did not throttle")
         return
-    after = sibling(value, ctx, "limit-rate-after")
+    after = sibling(value, "limit-rate-after")
     after_kb = int(after) if after is not None and _INT.match(after) and int(after) > 0 else 0
     for rule in draft.rules:
         rule.add(PolicyIntent(family="bandwidth-limit", origin=value.origin,
@@ -180,6 +180,6 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
                      caveat="Bytes sent at full speed before limit-rate applies; no implementation field.",
                      remediation="Accept that the limit applies from the first byte.")
 def limit_rate_after(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    rate = sibling(value, ctx, "limit-rate")
+    rate = sibling(value, "limit-rate")
     if rate is None or not _INT.match(rate) or int(rate) <= 0:
         no_effect(value, report, "limit-rate-after has no effect without a positive limit-rate")

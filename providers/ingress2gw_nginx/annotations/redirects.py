@@ -29,7 +29,7 @@ from ingress2gw.plugin import (
 
 from ingress2gw_nginx import regex
 from ingress2gw_nginx.registry import REGISTRY
-from ingress2gw_nginx.values import int_text, parse_bool, sibling, source_ingress
+from ingress2gw_nginx.values import int_text, parse_bool, sibling
 
 PROVIDER = "ingress-nginx"
 #: Codes no Gateway API version can put in RequestRedirect.statusCode.
@@ -125,11 +125,10 @@ def redirect_for_url(url: str, code: int, origin: Origin) -> tuple[RequestRedire
 
 def _redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report, *, kind: str,
               default: int, highest: int) -> None:
-    ing = source_ingress(draft, ctx)
     url = value.text.strip()
-    code_text = sibling(value, ing, f"{kind}-redirect-code")
+    code_text = sibling(value, f"{kind}-redirect-code")
     common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
-    if kind == "permanent" and (sibling(value, ing, "temporal-redirect") or "").strip():
+    if kind == "permanent" and (sibling(value, "temporal-redirect") or "").strip():
         report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
                    detail="temporal-redirect is also set, and the controller uses it instead")
         return
@@ -189,9 +188,8 @@ def temporal_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context,
 
 def _redirect_code(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report, *, kind: str,
                    default: int, highest: int) -> None:
-    ing = source_ingress(draft, ctx)
     common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
-    url = (sibling(value, ing, f"{kind}-redirect") or "").strip()
+    url = (sibling(value, f"{kind}-redirect") or "").strip()
     if not url:
         report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
                    detail=f"has no effect without {kind}-redirect")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, Retry, Status
 
-from ingress2gw_nginx.annotations.cors import sibling
+from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.annotations.timeouts import duration, parse_seconds, setting_seconds
 from ingress2gw_nginx.registry import REGISTRY
 
@@ -79,7 +79,7 @@ def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: 
         _invalid(value, report, f"expected a whole number of tries, got {value.text!r}; the controller kept 3")
         return
     tries = int(text)
-    if "off" in (sibling(value, ctx, "proxy-next-upstream") or "").split():
+    if "off" in (sibling(value, "proxy-next-upstream") or "").split():
         report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER,
                    annotation=value.key, value=value.text, detail="proxy-next-upstream is off: there is no retry")
         return

@@ -147,10 +147,10 @@ def _snippet(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     what = describe(value.text)
     if what:
         parts.append("it " + "; ".join(what))
-    if value.name == "auth-snippet" and sibling(value, ctx, "auth-url") is None:
+    if value.name == "auth-snippet" and sibling(value, "auth-url") is None:
         parts.append("the controller ignores it without auth-url")
     if value.name == "modsecurity-snippet" and not ctx.settings.get("enable-modsecurity") \
-            and (sibling(value, ctx, "enable-modsecurity") or "").strip() not in ("true", "True", "1"):
+            and (sibling(value, "enable-modsecurity") or "").strip() not in ("true", "True", "1"):
         parts.append("ModSecurity is not enabled for this Ingress, so the rules did not apply")
     refused = snippets_refused(ctx)
     parts.append(refused or "the controller configuration allowed it, so it ran")

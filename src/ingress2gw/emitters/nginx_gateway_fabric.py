@@ -289,7 +289,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
                     f"{ns}/{name} is in another namespace")
         secret_type = intent.param("secret_type", "auth-file")
         self._caveat(intent, [
-            f"NGF reads an htpasswd file from key 'auth' of a Secret of type nginx.org/htpasswd: "
+            "NGF reads an htpasswd file from key 'auth' of a Secret of type nginx.org/htpasswd: "
             + ("recreate Secret " if secret_type == "auth-file" else "convert Secret ")
             + f"{rule.origin.namespace}/{name} with that type"
             + ("" if secret_type == "auth-file" else f" ({secret_type} → one htpasswd line per user)"),

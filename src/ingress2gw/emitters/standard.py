@@ -18,7 +18,6 @@ from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.model.ir import BackendTLS, RuleDraft, ServiceBackend
 from ingress2gw.passes.plan import GatewayPlan, HostPlan
 from ingress2gw.report import Code, ObjectRef, Report
-from ingress2gw.source.location import Location
 
 SOURCE_ANNOTATION = "ingress2gw.io/source"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ingress2gw"}

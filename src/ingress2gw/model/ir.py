@@ -18,7 +18,7 @@ __all__ = [
     "Node", "Origin", "ServiceBackend", "PathMatch", "HeaderMatch", "Match",
     "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent", "Timeouts", "CORS",
     "RequestMirror", "Retry", "SessionPersistence", "ExternalAuth", "BackendTLS", "PolicyIntent",
-    "RuleDraft", "TLSCert", "IngressDraft", "ListenerPlan", "HostKey",
+    "RuleDraft", "TLSCert", "IngressDraft",
 ]
 
 
@@ -216,26 +216,6 @@ class TLSCert:
     secret: str
 
 
-@dataclass(frozen=True, order=True)
-class HostKey:
-    """A Gateway (one per ingress class) and a hostname on it (None = no hostname)."""
-
-    gateway: str
-    host: str
-
-
-@dataclass
-class ListenerPlan:
-    """What one hostname needs on its Gateway."""
-
-    gateway: str
-    host: str | None
-    http: bool = False
-    https: bool = False
-    certs: list[TLSCert] = field(default_factory=list)
-    redirect_code: int = 308
-    namespaces: set[str] = field(default_factory=set)
-    origins: list[Origin] = field(default_factory=list)
 
 
 @dataclass
@@ -260,7 +240,6 @@ class IngressDraft:
     #: The default backend of the Ingress (a catch-all), before passes place it.
     default_backend: ServiceBackend | None = None
     default_backend_origin: Origin | None = None
-    unmapped: list[Unmapped] = field(default_factory=list)
     #: Hosts whose TLS the controller passed through to the backend (TLSRoute), with the backend.
     passthrough: list[tuple[str, ServiceBackend]] = field(default_factory=list)
     #: Annotations whose handler attached intents: reported after emission, once the emitter has said

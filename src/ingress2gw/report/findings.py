@@ -147,6 +147,3 @@ class Report:
         hit = {f.obj for f in self.findings if f.obj is not None and f.status in partial}
         return {ref: "none" if state in ("skipped", None) else "partial" if ref in hit else "full"
                 for ref, state in self.ingresses.items()}
-
-    def ingress_outcome(self, ref: ObjectRef) -> str:
-        return self.ingress_outcomes().get(ref, "none")

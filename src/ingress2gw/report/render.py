@@ -87,20 +87,6 @@ def to_json(report: Report, *, tool_version: str, options: dict | None = None, g
     return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
-def to_text(report: Report, *, min_severity: Severity = Severity.INFO) -> str:
-    """The grep-able form: one ``file:line:col: severity[code] ...`` line per finding, then a summary line."""
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    lines = [f.parsable() + (" [suppressed]" if f.suppression else "")
-             for f in report.sorted() if order[f.severity] <= order[min_severity]]
-    s = summary(report)
-    ing = s["ingresses"]
-    lines.append(
-        f"{ing['total']} Ingresses: {ing['fullyTranslated']} fully, {ing['partlyTranslated']} partly, "
-        f"{ing['notTranslated']} not translated; findings: "
-        + ", ".join(f"{n} {k}" for k, n in s["findings"].items()))
-    return "\n".join(lines) + "\n"
-
-
 def print_summary(report: Report, *, stream, color: bool | None, quiet: bool, limit: int = 25) -> None:
     """The summary and the findings that need attention, for stderr (kept for convert; see terminal.py)."""
     if quiet:

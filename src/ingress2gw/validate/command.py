@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
 from .crds import CRDLoadError, CRDSet, is_builtin, load_documents, validate_object
-from .problem import Problem
 
 __all__ = [
     "run_validate", "run_crds_import", "resolve_crd_sources", "cache_dir", "CRDResolution",

@@ -22,7 +22,6 @@ import re
 from typing import Any, Mapping
 
 import celpy.celtypes as ct
-import re2
 from celpy.evaluation import CELEvalError
 
 from . import cel
