@@ -31,6 +31,7 @@ def ev(src: str, self=None, schema=None):
     ("'héllo'.substring(1, 3) == 'él' && '  x '.trim() == 'x'", None, True),
     ("['a', 'b'].join('-') == 'a-b' && ['a', 'b'].join() == 'ab'", None, True),
     ("'%s=%d'.format(['x', 3])", None, "x=3"),
+    ("'%b'.format([5])", None, "101"),  # binary verb (Python has no %b)
     ("size(self) == 3", "héé", True),  # code points
     ("self.startsWith('/a') && self.endsWith('z') && self.contains('m')", "/amz", True),
     # regex

@@ -552,7 +552,7 @@ def _fmt_value(v: Any, verb: str) -> str:
     if verb == "o":
         return "%o" % int(v)
     if verb == "b":
-        return "%b" % int(v) if not isinstance(v, ct.BoolType) else ("true" if v else "false")
+        return format(int(v), "b") if not isinstance(v, ct.BoolType) else ("true" if v else "false")
     raise TypeError(f"unknown format verb %{verb}")
 
 
