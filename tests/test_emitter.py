@@ -11,9 +11,10 @@ from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.emitters.standard import EmitOptions, StandardEmitter
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, HeaderModifier, IngressDraft, Match, Origin, PathMatch, PolicyIntent,
+    CORS, BackendTLS, ExternalAuth, HeaderModifier, IngressDraft, Match, Origin, PathMatch,
     RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts, URLRewrite,
 )
+from ingress2gw.model.policies import BodySizePolicy
 from ingress2gw.passes.plan import plan
 from ingress2gw.report import Report
 from ingress2gw.source.location import Location
@@ -60,8 +61,7 @@ def emit(rules, target=Target(), passthrough=()):
     (RequestMirror(backend=SVC, percent=10, origin=O), Target("1.3"), True),
     (RequestRedirect(scheme="https", status_code=308, origin=O), Target("1.4"), False),
     (RequestRedirect(scheme="https", status_code=308, origin=O), Target("1.5"), True),
-    (PolicyIntent(family="body-size", params=(("bytes", 1048576),), origin=O), Target("1.6", "experimental"),
-     False),
+    (BodySizePolicy(max_bytes=1048576, origin=O), Target("1.6", "experimental"), False),
 ])
 def test_intent_gating_by_version_and_channel(intent, target, rendered):
     out = render_rule_intents([intent], target, "PathPrefix")
@@ -86,7 +86,7 @@ def test_header_modifiers_merge_and_redirect_excludes_rewrite():
 
 def test_replace_prefix_match_needs_a_prefix_match():
     out = render_rule_intents([URLRewrite(replace_prefix_match="/", origin=O)], Target(), "Exact")
-    assert not out.used and "PathPrefix" in out.left[0][1]
+    assert not out.used and "PathPrefix" in out.left[0][1].describe()
 
 
 def test_replace_prefix_rules_are_never_merged_into_one_rule():
@@ -119,9 +119,9 @@ def test_grpc_rules_become_a_grpc_route_with_method_matches():
 
 def test_grpc_rule_intents_without_grpc_form_are_left_out():
     t = Timeouts(request="5s", origin=O)
-    h = HeaderModifier(direction="request", set=(("X", "1"),), origin=O)
+    h = HeaderModifier(direction="request", set=(("X", "1"),), origin=O.model_copy(update={"annotation": "x/h"}))
     _, em, _ = emit([rule("/", protocol="grpc", intents=[t, h])])
-    assert id(h) in em.used and id(t) not in em.used and "GRPCRoute" in em.reasons[id(t)]
+    assert em.ledger.about(h).held and not em.ledger.about(t).held and "GRPCRoute" in em.ledger.about(t).describe()
 
 
 @pytest.mark.parametrize("target,version", [(Target("1.6"), "v1"), (Target("1.4", "experimental"), "v1alpha2"),

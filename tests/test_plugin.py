@@ -75,3 +75,35 @@ spec:
     assert by_key["haproxy.org/timeout-server"].location.line == 7
     assert by_key["haproxy.org/maxconn"].code.value == "annotation.unsupported"
     assert by_key["haproxy.org/made-up"].code.value == "annotation.unknown"
+
+
+def test_annotations_of_an_ingress_whose_every_path_was_refused_claim_no_translation(tmp_path: Path):
+    # Issue 11: an Ingress the tool refused (here: its only host is not a DNS name) reported its annotations as
+    # translated / unsupported although nothing of it was emitted.
+    src = tmp_path / "in.yaml"
+    src.write_text("""\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    haproxy.org/timeout-server: 30s
+    haproxy.org/maxconn: "100"
+    haproxy.org/made-up: "1"
+spec:
+  ingressClassName: haproxy
+  rules:
+  - host: Not_A_Host
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""")
+    result = run(Options(paths=[str(src)]), providers={"haproxy": HAProxy(), **load_providers()})
+    assert not [o for o in result.objects if o["kind"] == "HTTPRoute"]
+    by_key = {f.annotation: f for f in result.report.findings if f.annotation}
+    for key in ("haproxy.org/timeout-server", "haproxy.org/maxconn"):
+        assert by_key[key].code.value == "annotation.ignored", key
+        assert "no path of this Ingress could be converted" in by_key[key].message
+        assert str(by_key[key].obj) == "Ingress shop/web"
+    assert by_key["haproxy.org/made-up"].code.value == "annotation.unknown", "an unknown key stays unknown"

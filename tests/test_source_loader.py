@@ -124,6 +124,97 @@ def test_empty_list_and_documents_without_kind():
     assert [(d.index, d.obj) for d in r.documents] == [(1, {"metadata": {"name": "nokind"}})]
 
 
+_NESTED = b"""\
+kind: List
+items:
+- {kind: Service, metadata: {name: a}}
+- kind: List
+  items:
+  - {kind: Service, metadata: {name: b}}
+  - kind: ServiceList
+    items:
+    - {kind: Service, metadata: {name: c}}
+  - {kind: Service, metadata: {name: d}}
+- {kind: Service, metadata: {name: e}}
+"""
+
+
+def test_list_in_a_list_is_flattened_in_source_order():
+    # kubectl flattens nested Lists (issue 11): nothing inside them may vanish.
+    r = load_bytes(_NESTED, "n.yaml")
+    assert r.problems == []
+    assert names(r) == ["a", "b", "c", "d", "e"]
+    assert [(d.item, d.line) for d in r.documents] == [(0, 3), (0, 6), (0, 9), (2, 10), (2, 11)]
+    assert r.documents[2].locate(("metadata", "name")) == Location("n.yaml", 9, 40)
+
+
+def test_list_in_a_list_in_json_keeps_positions():
+    data = json.dumps(YAML(typ="safe", pure=True).load(_NESTED), indent=1).encode()
+    r = load_bytes(data, "n.json")
+    assert r.problems == [] and names(r) == ["a", "b", "c", "d", "e"]
+    c = r.documents[2]
+    assert data.decode().splitlines()[c.locate(("metadata", "name")).line - 1].strip() == '"name": "c"'
+
+
+def test_list_whose_items_is_a_map_is_reported_not_dropped():
+    text = b"kind: List\napiVersion: v1\nitems:\n  kind: Ingress\n  metadata: {name: x}\n---\nkind: List\nitems: 3\n"
+    r = load_bytes(text, "m.yaml")
+    assert r.documents == []
+    assert [(p.code, p.location) for p in r.problems] == [
+        ("input.invalid-object", Location("m.yaml", 4, 3)), ("input.invalid-object", Location("m.yaml", 8, 8))]
+    assert "is a map, not a list" in r.problems[0].message and "'- '" in r.problems[0].message
+    assert "is a number, not a list" in r.problems[1].message
+
+
+def test_list_with_null_items_is_empty():
+    r = load_bytes(b"kind: List\napiVersion: v1\nitems:\n", "e.yaml")
+    assert (r.documents, r.problems) == ([], [])
+
+
+def _inventory(text: bytes):
+    from ingress2gw.report import Report
+    from ingress2gw.source.objects import build_inventory
+
+    report = Report()
+    inv = build_inventory(load_bytes(text, "i.yaml").documents, report)
+    return inv, [(f.code.value, str(f.location), str(f.obj), f.message) for f in report.findings]
+
+
+_INGRESS_BODY = b"metadata: {name: web, namespace: shop}\nspec:\n  rules: [{host: a.example.com}]\n"
+
+
+def test_ingress_without_api_version_is_an_input_error_naming_it():
+    inv, found = _inventory(b"kind: Ingress\n" + _INGRESS_BODY)
+    assert inv.ingresses == []
+    assert [f[:3] for f in found] == [("input.invalid-object", "i.yaml:1:7", "Ingress shop/web")]
+    assert "apiVersion is missing" in found[0][3] and "not converted" in found[0][3]
+
+
+def test_lower_case_kind_is_an_input_error_naming_the_ingress():
+    inv, found = _inventory(b"apiVersion: networking.k8s.io/v1\nkind: ingress\n" + _INGRESS_BODY)
+    assert inv.ingresses == [] and inv.others == {}
+    assert [f[:3] for f in found] == [("input.invalid-object", "i.yaml:2:7", "Ingress shop/web")]
+    assert "case-sensitive: Ingress" in found[0][3]
+
+
+def test_missing_kind_in_the_ingress_api_group_is_reported_other_documents_stay_quiet():
+    _, found = _inventory(b"apiVersion: networking.k8s.io/v1\n" + _INGRESS_BODY)
+    assert [f[:3] for f in found] == [("input.invalid-object", "i.yaml:1:1", "Ingress shop/web")]
+    # Helm's Chart.yaml, values files, kustomization files: not Kubernetes objects, nothing to say.
+    _, found = _inventory(b"apiVersion: v2\nname: chart\nversion: 1.0.0\n---\nreplicas: 3\n---\n"
+                          b"apiVersion: apps/v1\nmetadata: {name: x}\n")
+    assert found == []
+
+
+def test_nameless_ingress_is_named_in_its_finding():
+    _, found = _inventory(b"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {namespace: shop}\n"
+                          b"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: 42}\n")
+    assert [f[:3] for f in found] == [("input.invalid-object", "i.yaml:3:11", "Ingress shop/(unnamed)"),
+                                      ("input.invalid-object", "i.yaml:7:18", "Ingress default/(unnamed)")]
+    assert found[0][3].startswith("metadata.name is missing")
+    assert found[1][3].startswith("metadata.name: expected a string, got an integer")
+
+
 def test_empty_inputs_are_quiet():
     for data in (b"", b"\n\n", b"# only a comment\n", b"---\n---\n", b"--- null\n"):
         r = load_bytes(data, "e.yaml")

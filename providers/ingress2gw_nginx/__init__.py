@@ -15,7 +15,7 @@ from ingress2gw.plugin import (
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
 from ingress2gw_nginx import canary, config, regex
-from ingress2gw_nginx.annotations import hosts, timeouts
+from ingress2gw_nginx.annotations import hosts, redirects, timeouts
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 
 
@@ -45,6 +45,7 @@ class IngressNginx(IngressProvider):
         hosts.apply_host_wide(drafts, ctx, report)
         timeouts.apply_defaults(drafts, ctx, report)
         regex.settle_paths(drafts, report)
+        redirects.report_force_ssl_redirect(drafts, report)
 
     def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
         raw = ip.path or "/"
@@ -152,10 +153,12 @@ def _location_redirect(d: IngressDraft):
 def _catch_all(d: IngressDraft, host: str | None, regex: bool = False, backend: bool = True) -> RuleDraft:
     origin: Origin = d.default_backend_origin if backend else d.origin
     path = PathMatch(type="RegularExpression", value="(?i)^/.*") if regex else PathMatch(type="PathPrefix", value="/")
+    # A host's root location carries the annotations of the Ingress that defined the host, force-ssl-redirect
+    # included; the catch-all server's root does not (createServers skips its rewrite annotations).
     return RuleDraft(host=host, match=Match(path=path),
                      backends=[d.default_backend] if backend else [], origin=origin, created=d.created,
                      is_default_backend=True,
-                     ssl_redirect=d.ssl_redirect)
+                     ssl_redirect=d.ssl_redirect, force_ssl_redirect=d.force_ssl_redirect and host is not None)
 
 
 provider = IngressNginx()

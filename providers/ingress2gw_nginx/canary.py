@@ -255,7 +255,7 @@ def _report_keys(d: IngressDraft, merged: list[str], report: Report) -> None:
 def _ignore_other_annotations(d: IngressDraft, report: Report) -> None:
     """The canary's location annotations are not used by the controller: report them as such."""
     ref = _ref(d)
-    for spec, value in d.pending:
+    for spec, value, *_ in d.pending:
         if value.name.startswith(UPSTREAM_KEYS):
             detail = (f"{value.name} on a canary Ingress configures the canary Service's upstream only; "
                       "route-level Gateway API settings cannot target one backend, so it was not translated")

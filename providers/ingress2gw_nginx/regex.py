@@ -109,6 +109,16 @@ def re2_problem(pattern: str) -> str | None:
     return None
 
 
+def capture_count(pattern: str) -> int | None:
+    """How many capturing groups ``pattern`` has (None when it cannot be read: its path is reported anyway)."""
+    for compile_ in ((_re2.compile,) if _re2 is not None else ()) + (re.compile,):
+        try:
+            return compile_(pattern).groups
+        except Exception:  # re2.error / re.error: try the next reader
+            continue
+    return None
+
+
 def faithful(raw: str) -> str:
     """nginx's ``~* "^<raw>"`` as a whole-path RE2 match."""
     bars = top_level_bars(raw)
@@ -320,7 +330,13 @@ def _trailing_slash_redirects(drafts, regex_hosts: set, ctx, report) -> None:
 
 def settle_paths(drafts: list[IngressDraft], report: Report) -> None:
     """After regex mode: placeholders left are not Gateway API paths (reported, left out), and
-    ImplementationSpecific prefix paths that regex mode did not reproduce are character prefixes."""
+    ImplementationSpecific prefix paths that regex mode did not reproduce are character prefixes.
+
+    On a host in regex mode such a path was not a prefix location but the regex location ``~* "^<path>"``
+    (``--regex-mode strict`` kept it as PathPrefix): its finding describes that regex. The rewrite idiom
+    ``<p>(/|$)(.*)`` matched ``<p>`` and ``<p>/...`` only, which PathPrefix ``<p>`` also does: no finding (its
+    letter-case difference is in the rewrite-target finding)."""
+    regex_hosts = {(d.gateway, h) for d in drafts for h in (d.provider_state.get(TRIGGER) or {}).get("hosts", [])}
     for d in drafts:
         for rule in list(d.rules):
             p = rule.match.path
@@ -335,6 +351,18 @@ def settle_paths(drafts: list[IngressDraft], report: Report) -> None:
                                   "controller would have read it as a regex; the path was left out")
             elif (rule.source_path_type == "ImplementationSpecific" and p.type == "PathPrefix"
                     and rule.source_path != "/" and not rule.source_path.endswith("/")):
+                raw = rule.source_path
+                if (d.gateway, rule.host) in regex_hosts:
+                    if rule.origin.location in d.provider_state.get(PREFIX, {}):
+                        continue
+                    report.add(Code.PATH_CHARACTER_PREFIX, location=rule.origin.location, obj=_ref(d),
+                               provider=PROVIDER, value=raw,
+                               detail=f"ImplementationSpecific path {raw!r} was the NGINX regex location "
+                                      f"~* \"^{raw}\" (its host is in regex mode), which matched every path starting "
+                                      f"with {raw} in any letter case, such as {raw + 'x'!r}"
+                                      + (f" and {raw.upper()!r}" if raw.upper() != raw else "") + "; "
+                                      f"PathPrefix {p.value!r} matches only whole segments, in this letter case")
+                    continue
                 report.add(Code.PATH_CHARACTER_PREFIX, location=rule.origin.location, obj=_ref(d),
                            provider=PROVIDER, value=rule.source_path,
                            detail=f"ImplementationSpecific path {rule.source_path!r} was an NGINX prefix location, "

@@ -17,6 +17,7 @@ from ingress2gw.plugin import (
 
 from ingress2gw_traefik import annotations as _annotations  # noqa: F401  (declares the registry)
 from ingress2gw_traefik import middlewares as _middlewares  # noqa: F401  (declares the Middleware kinds)
+from ingress2gw_traefik.annotations import router as _router
 from ingress2gw_traefik.annotations.service import apply_service_annotations
 from ingress2gw_traefik.priority import report_priority_differences
 from ingress2gw_traefik.registry import PREFIX, REGISTRY
@@ -123,6 +124,8 @@ class Traefik(IngressProvider):
                 draft.tls.append(TLSCert(host=host.strip().lower(), namespace=ing.namespace, secret=tls.secret))
         default = ctx.settings.get("default_certificate")
         if default:
+            # Rules without a host would need an HTTPS listener without hostname (reported by
+            # report_certificates).
             covered = {c.host for c in draft.tls}
             for host in draft.hosts:
                 if host and host not in covered:
@@ -140,16 +143,9 @@ class Traefik(IngressProvider):
                 rule.force_ssl_redirect = True  # the web entry point redirects every request to websecure
         draft.provider_state["serve"] = (serve_http, serve_https)
         apply_service_annotations(draft, ctx, report, self, PREFIX.lower())
-        if tls_only:
-            cert_hosts = {c.host for c in draft.tls}
-            for host in draft.hosts:
-                if host is not None and host not in cert_hosts:
-                    report.add(Code.TLS_DEFAULT_CERTIFICATE, location=ing.annotation_location(PREFIX + "router.tls"),
-                               obj=ing.ref, provider=self.name,
-                               detail=f"router.tls serves {host} over HTTPS only, but spec.tls has no certificate "
-                                      "for it (Traefik used its default certificate); the host got no listener")
 
     def post_process(self, drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
+        report_certificates(drafts, report, self.name, ctx.settings.get("default_certificate"))
         priorities = {}
         for d in drafts:
             explicit = d.provider_state.get("priority")
@@ -186,6 +182,80 @@ class Traefik(IngressProvider):
                           backends=[owner.default_backend], origin=owner.default_backend_origin,
                           created=owner.created, is_default_backend=True, serve_http=serve_http,
                           serve_https=serve_https) for h in hosts]
+
+
+def report_certificates(drafts: list[IngressDraft], report: Report, provider: str,
+                        default: tuple[str, str] | None) -> None:
+    """Routers served on a TLS entry point need a certificate for their host on the Gateway.
+
+    Traefik answers on websecure (TLS in static configuration) for any host: with a certificate of some
+    Ingress's spec.tls whose name matches, else its default certificate (the TLSStore named default, else one
+    it generates). The manifests name the default certificate only through --traefik-default-certificate or
+    a TLSStore in the input; without it the Gateway gets no HTTPS listener for the host (and rules without a
+    host get none either way: that would be a listener without hostname). This reports, once
+    per Ingress, on the annotation that put the router on TLS (router.tls, else router.entrypoints):
+    unsupported when the paths are left with no route at all, lossy when plain HTTP still serves them; or,
+    without such an annotation, when plain HTTP only redirects to the missing listener (entry-point
+    redirection, a redirectScheme Middleware).
+    """
+    for d in drafts:
+        eps = d.provider_state.get(_router.ENTRYPOINTS)
+        tls = d.provider_state.get(_router.TLS)
+        gateway = [o for o in drafts if o.gateway == d.gateway]
+        covered = {c.host for o in gateway for c in o.tls}
+        lost = [r for r in d.rules if r.serve_https and r.host not in covered]
+        hosts = list(dict.fromkeys(r.host for r in lost))
+        # Rules of those hosts that still answer on plain HTTP (neither TLS-only nor redirected to HTTPS).
+        unreachable = [h for h in hosts if not any(r.host == h and r.serve_http and not r.force_ssl_redirect
+                                                   for r in d.rules)]
+        cause = tls if tls is not None else (eps[0] if eps is not None and "HTTPS" in
+                                             d.provider_state.get("entrypoints", set()) else None)
+        # eps[1]: the handler reported unknown entry points, which is that annotation's finding.
+        deferred = [v for v in (tls, eps[0] if eps is not None and not eps[1] else None) if v is not None]
+        for value in deferred:
+            if value is cause and hosts:
+                continue  # reported below, with the certificate it needs
+            spec = REGISTRY.lookup(value.name)
+            report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
+                       provider=provider, annotation=value.key, value=value.text,
+                       detail=spec.caveat or Code.ANNOTATION_TRANSLATED.info.title, remedy=spec.remediation)
+        if not hosts or (cause is None and not unreachable):
+            continue  # plain HTTP still serves them: the provider defaults say HTTPS got no listener
+        names = ", ".join(h or "every host (rules without host)" for h in hosts)
+        paths = ", ".join(dict.fromkeys(f"{r.source_path or '/'} on {r.host or 'any host'}" for r in lost
+                                        if r.host in unreachable))
+        if default is not None:  # only rules without a host are left
+            why = ("Traefik served the rules without host for every host, with its default certificate "
+                   f"{default[0]}/{default[1]} "
+                   "where no other certificate matched; that needs an HTTPS listener without hostname, which is "
+                   "not generated, so the Gateway has no HTTPS listener for them: ")
+        else:
+            why = (f"Traefik served {names} over TLS with its default certificate, but no certificate is known "
+                   "for it (no spec.tls secretName of any Ingress, no --traefik-default-certificate, no TLSStore "
+                   "named default in the input), so the Gateway has no HTTPS listener for it: ")
+        if unreachable:
+            what = f"no route was emitted for {paths}, and every request Traefik answered there now gets no answer"
+        else:
+            what = f"HTTPS requests for {names} get no answer (plain HTTP still serves them)"
+        if default is not None:
+            remedy = ("Give the rules a host (it then gets an HTTPS listener with the default certificate), or add "
+                      f"an HTTPS listener without hostname to the Gateway, with certificateRefs {default[0]}/"
+                      f"{default[1]} (and a ReferenceGrant), and attach this route to it.")
+        else:
+            remedy = ("Pass the certificate Traefik served (--traefik-default-certificate NAMESPACE/SECRET, or the "
+                      "TLSStore named default in the input), or give the host a spec.tls entry with a secretName, "
+                      "and convert again.")
+        if cause is not None:
+            report.add(Code.ANNOTATION_UNSUPPORTED if unreachable else Code.ANNOTATION_LOSSY,
+                       location=cause.origin.location, obj=cause.origin_ref, provider=provider,
+                       annotation=cause.key, value=cause.text,
+                       detail=f"{cause.name}: {cause.text} serves the routers on a TLS entry point. {why}{what}",
+                       remedy=remedy)
+        else:
+            report.add(Code.TLS_DEFAULT_CERTIFICATE, location=d.origin.location,
+                       obj=ObjectRef("Ingress", d.origin.namespace, d.origin.name), provider=provider,
+                       detail=f"plain HTTP for {names} only redirects to HTTPS (entry-point redirection or a "
+                              f"redirectScheme Middleware). {why}{what}", remedy=remedy)
 
 
 def default_certificate(ctx: Context) -> tuple[str, str] | None:

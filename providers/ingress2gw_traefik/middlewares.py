@@ -15,7 +15,7 @@ documented in docs/policy-families.md); Traefik's field names are mapped onto th
 - ``ip-allow``: cidrs, xff_depth (ipStrategy.depth, 0 = socket peer), excluded_ips, status
   (rejectStatusCode, 403), client_ip.
 - ``rate-limit``: requests (average; 0 = off), period (default 1s), burst (default 1), key
-  ("client-ip" | "header:<name>" | "host"), scope "per-replica".
+  ("client-ip" | "header:<name>" | "host"), counting "per-replica".
 - ``in-flight``: amount, key.
 - ``body-size``: max_bytes (buffering.maxRequestBodyBytes; 0 = unlimited).
 - ``compression``: encodings (tuple), min_response_body_bytes, excluded_content_types (tuple).
@@ -38,6 +38,11 @@ from urllib.parse import urlsplit
 from ingress2gw.plugin import (
     CORS, AnnotationValue, Code, Context, ExternalAuth, HeaderModifier, IngressDraft, KubeObject, Origin,
     PolicyIntent, Report, RequestRedirect, Retry, RuleDraft, ServiceBackend, Status, Unmapped, URLRewrite,
+)
+from ingress2gw.plugin import (
+    BasicAuthPolicy, BodySizePolicy, CircuitBreakerPolicy, ClientCertForwardPolicy, CompressionPolicy,
+    EncodedCharactersPolicy, ErrorPagesPolicy, ExtAuthPolicy, GRPCWebPolicy, InFlightPolicy, IPAllowPolicy,
+    RateLimitPolicy, RegexRewritePolicy, ValidationError,
 )
 
 from ingress2gw_traefik.registry import REGISTRY
@@ -136,10 +141,19 @@ def _t(v) -> tuple:
     return tuple(v) if isinstance(v, (list, tuple)) else ((v,) if v not in (None, "") else ())
 
 
-def _policy(family: str, mw: MiddlewareRef, rules: list[RuleDraft], **params) -> None:
-    clean = tuple(sorted((k, _t(v) if isinstance(v, list) else v) for k, v in params.items()
-                         if v is not None and v != ""))
-    intent = PolicyIntent(family=family, params=clean, origin=mw.origin)
+def _policy(family: type[PolicyIntent], mw: MiddlewareRef, rules: list[RuleDraft], report: Report, ref,
+            **fields) -> None:
+    """Attach the ``family`` policy built from the Middleware's values (those it leaves unset take the family's
+    defaults), or report the values the policy cannot hold."""
+    clean = {k: _t(v) if isinstance(v, list) else v for k, v in fields.items() if v is not None and v != ""}
+    try:
+        intent = family(origin=mw.origin, **clean)
+    except ValidationError as e:
+        why = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        report.add(Code.ANNOTATION_INVALID_VALUE, location=mw.origin.location, obj=ref, provider="traefik",
+                   annotation=MW + mw.kind, detail=f"{mw.kind} of Middleware {mw.obj.namespace}/{mw.obj.name} does "
+                                                   f"not fit the {family.family} policy ({why}); it was not translated")
+        return
     for r in rules:
         r.add(intent)
 
@@ -224,7 +238,8 @@ def forward_auth(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
         for r in rules:
             r.add(ea)
     else:
-        _policy("ext-auth", mw, rules, url=address, trust_forward_header=mw.spec.get("trustForwardHeader"),
+        _policy(ExtAuthPolicy, mw, rules, report, ref, url=address,
+                trust_forward_header=mw.spec.get("trustForwardHeader"),
                 response_headers=mw.spec.get("authResponseHeaders"))
 
 
@@ -311,16 +326,16 @@ def retry(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
         r.add(intent)
 
 
-def simple_policy(family: str, mapping: dict[str, str]):
+def simple_policy(family: type[PolicyIntent], mapping: dict[str, str]):
     def translate(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
-        _policy(family, mw, rules, **{param: mw.spec.get(key) for key, param in mapping.items()})
+        _policy(family, mw, rules, report, ref, **{param: mw.spec.get(key) for key, param in mapping.items()})
     return translate
 
 
 def ip_allow(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     strategy = mw.spec.get("ipStrategy") or {}
     depth = strategy.get("depth", 0) or 0
-    _policy("ip-allow", mw, rules, cidrs=mw.spec.get("sourceRange"), xff_depth=depth,
+    _policy(IPAllowPolicy, mw, rules, report, ref, cidrs=mw.spec.get("sourceRange"), xff_depth=depth,
             client_ip="x-forwarded-for" if depth else "tcp-peer",
             excluded_ips=strategy.get("excludedIPs"), status=mw.spec.get("rejectStatusCode", 403))
 
@@ -329,46 +344,48 @@ def rate_limit(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     crit = mw.spec.get("sourceCriterion") or {}
     source = ("header:" + crit["requestHeaderName"]) if crit.get("requestHeaderName") else \
         ("host" if crit.get("requestHost") else "client-ip")
-    _policy("rate-limit", mw, rules, requests=mw.spec.get("average", 0), period=str(mw.spec.get("period", "1s")),
-            burst=mw.spec.get("burst", 1), key=source, scope="per-replica")
+    _policy(RateLimitPolicy, mw, rules, report, ref, requests=mw.spec.get("average", 0),
+            period=str(mw.spec.get("period", "1s")), burst=mw.spec.get("burst", 1), key=source, counting="per-replica")
 
 
 def regex_rewrite(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     if mw.kind == "replacePathRegex":
         sub = re.sub(r"\$\{?(\d+)\}?", r"\\\1", str(mw.spec.get("replacement", "")))
-        _policy("regex-rewrite", mw, rules, pattern=mw.spec.get("regex"), substitution=sub, strip=False)
+        _policy(RegexRewritePolicy, mw, rules, report, ref, pattern=mw.spec.get("regex"), substitution=sub,
+                strip=False)
     else:
         for rx in _t(mw.spec.get("regex")):
-            _policy("regex-rewrite", mw, rules, pattern=rx, substitution="/", strip=True)
+            _policy(RegexRewritePolicy, mw, rules, report, ref, pattern=rx, substitution="/", strip=True)
 
 
 HANDLERS = {
     "headers": headers, "forwardAuth": forward_auth, "redirectScheme": redirect_scheme, "retry": retry,
     "redirectRegex": redirect_regex,
     "basicAuth": lambda mw, rules, ctx, report, ref: _policy(
-        "basic-auth", mw, rules, type="basic", secret_type="users",
+        BasicAuthPolicy, mw, rules, report, ref, type="basic", secret_type="users",
         secret=f"{mw.obj.namespace}/{mw.spec['secret']}" if mw.spec.get("secret") else None,
         realm=mw.spec.get("realm", "traefik"), header_field=mw.spec.get("headerField"),
         remove_header=mw.spec.get("removeHeader")),
     "ipAllowList": ip_allow, "ipWhiteList": ip_allow, "rateLimit": rate_limit,
-    "inFlightReq": simple_policy("in-flight", {"amount": "amount"}),
-    "buffering": simple_policy("body-size", {"maxRequestBodyBytes": "max_bytes"}),
-    "compress": simple_policy("compression", {"encodings": "encodings",
+    "inFlightReq": simple_policy(InFlightPolicy, {"amount": "amount"}),
+    "buffering": simple_policy(BodySizePolicy, {"maxRequestBodyBytes": "max_bytes"}),
+    "compress": simple_policy(CompressionPolicy, {"encodings": "encodings",
                                               "minResponseBodyBytes": "min_response_body_bytes",
                                               "excludedContentTypes": "excluded_content_types"}),
-    "circuitBreaker": simple_policy("circuit-breaker", {"expression": "expression", "checkPeriod": "check_period",
+    "circuitBreaker": simple_policy(CircuitBreakerPolicy, {"expression": "expression", "checkPeriod": "check_period",
                                                         "fallbackDuration": "fallback_duration",
                                                         "recoveryDuration": "recovery_duration",
                                                         "responseCode": "response_code"}),
     "errors": lambda mw, rules, ctx, report, ref: _policy(
-        "error-pages", mw, rules, codes=mw.spec.get("status"), query=mw.spec.get("query"),
+        ErrorPagesPolicy, mw, rules, report, ref, codes=mw.spec.get("status"), query=mw.spec.get("query"),
         service=(f"{mw.obj.namespace}/{(mw.spec.get('service') or {}).get('name')}:"
                  f"{(mw.spec.get('service') or {}).get('port', '')}") if mw.spec.get("service") else None),
-    "passTLSClientCert": simple_policy("client-cert-forward", {"pem": "pem"}),
-    "grpcWeb": simple_policy("grpc-web", {"allowOrigins": "allow_origins"}),
+    "passTLSClientCert": simple_policy(ClientCertForwardPolicy, {"pem": "pem"}),
+    "grpcWeb": simple_policy(GRPCWebPolicy, {"allowOrigins": "allow_origins"}),
     "replacePathRegex": regex_rewrite, "stripPrefixRegex": regex_rewrite,
     "encodedCharacters": lambda mw, rules, ctx, report, ref: _policy(
-        "encoded-characters", mw, rules, allowed=tuple(sorted(k for k, v in mw.spec.items() if v is True))),
+        EncodedCharactersPolicy, mw, rules, report, ref,
+        allowed=tuple(sorted(k for k, v in mw.spec.items() if v is True))),
 }
 PATH_KINDS = ("stripPrefix", "addPrefix", "replacePath")
 
@@ -498,17 +515,32 @@ def apply(refs: list[str], value: AnnotationValue, draft: IngressDraft, rules: l
             report.add(Code.ANNOTATION_UNKNOWN, location=mw.origin.location, obj=ref, provider="traefik",
                        annotation=MW + mw.kind, detail=f"Middleware kind {mw.kind} is not one Traefik documents")
             continue
+        # What is said of the Middleware while it is read stands, unless the emitter keeps the Middleware
+        # itself (the Traefik emitter): such findings wait for the emitter's answer (standing findings).
+        held = Report()
         if mw.kind in PATH_KINDS:
             if mw is last_path:
                 provider.defer(draft, spec, mv)
             elif any(i.origin == mw.origin for r in rules for i in r.intents):
                 provider.defer(draft, spec, mv)
             else:
-                report.add(Code.ANNOTATION_TRANSLATED, location=mw.origin.location, obj=ref, provider="traefik",
-                           annotation=MW + mw.kind, value=mv.text,
-                           detail=f"composed into the URLRewrite of {last_path.obj.namespace}/{last_path.obj.name}")
-            continue
-        handler = HANDLERS.get(mw.kind)
-        bound = None if handler is None else (lambda v, d, c, r, _h=handler, _m=mw: _h(_m, rules, c, r, ref))
-        provider.dispatch(replace(spec, handler=bound), mv, draft, ctx, report, ref)
+                held.add(Code.ANNOTATION_TRANSLATED, location=mw.origin.location, obj=ref, provider="traefik",
+                         annotation=MW + mw.kind, value=mv.text,
+                         detail=f"composed into the URLRewrite of {last_path.obj.namespace}/{last_path.obj.name}")
+        else:
+            handler = HANDLERS.get(mw.kind)
+            bound = None if handler is None else (lambda v, d, c, r, _h=handler, _m=mw: _h(_m, rules, c, r, ref))
+            provider.dispatch(replace(spec, handler=bound), mv, draft, ctx, held, ref)
+        for f in held.findings:
+            if f.annotation == mv.key and f.location == mw.origin.location and f.code in _STANDING and not (
+                    mw.kind == "redirectScheme" and f.code is Code.ANNOTATION_LOSSY):
+                # (the HTTP listener's redirect rule is redirectScheme's translation, kept Middleware or not)
+                provider.defer(draft, spec, mv, standing=f)
+            else:
+                report.extend([f])
     return resolved
+
+
+#: Findings about a Middleware that give way when the emitter keeps the Middleware as it is.
+_STANDING = {Code.ANNOTATION_UNSUPPORTED, Code.ANNOTATION_POLICY, Code.ANNOTATION_IGNORED, Code.ANNOTATION_LOSSY,
+             Code.ANNOTATION_TRANSLATED}

@@ -18,7 +18,8 @@ def emitter_capabilities(emitter: str) -> frozenset[str]:
     """Intent class names and policy families ``emitter`` turns into objects, at the default target.
 
     Computed, not declared: each canonical family's example (``ingress2gw.model.policies``) and a sample of
-    each Gateway API intent the standard channel cannot hold are offered to the emitter's ``render_policy``.
+    each Gateway API intent the standard channel cannot hold are offered to the emitter, and its outcome for
+    them (``ingress2gw.model.outcome``, the same answers the report is derived from) is read.
     """
     if emitter in _CAPABILITIES:
         return _CAPABILITIES[emitter]
@@ -27,8 +28,7 @@ def emitter_capabilities(emitter: str) -> frozenset[str]:
         from ingress2gw.emitters import load_emitter
         from ingress2gw.emitters.standard import EmitOptions
         from ingress2gw.model.ir import (
-            ExternalAuth, Match, Origin, PathMatch, PolicyIntent, Retry, RuleDraft, ServiceBackend,
-            SessionPersistence,
+            ExternalAuth, Match, Origin, PathMatch, Retry, RuleDraft, ServiceBackend, SessionPersistence,
         )
         from ingress2gw.model.policies import FAMILIES
         from ingress2gw.report import Report
@@ -37,17 +37,16 @@ def emitter_capabilities(emitter: str) -> frozenset[str]:
         em = load_emitter(emitter)(EmitOptions(), Report())
         svc = ServiceBackend(namespace="app", name="svc", port=80)
         origin = Origin(namespace="app", name="ing", location=Location("-"), annotation="probe")
-        samples = {name: PolicyIntent(family=name, params=tuple(sorted(f.example.items())), origin=origin)
-                   for name, f in FAMILIES.items()}
+        samples = {name: family(**family.example, origin=origin) for name, family in FAMILIES.items()}
         samples.update({"Retry": Retry(attempts=2, origin=origin),
                         "SessionPersistence": SessionPersistence(session_name="s", origin=origin),
                         "ExternalAuth": ExternalAuth(backend=svc, path="/auth", origin=origin)})
         for name, intent in samples.items():
             rule = RuleDraft(host="a.example.com", match=Match(path=PathMatch(type="PathPrefix", value="/")),
                              backends=[svc], origin=origin, intents=[intent])
-            result = em.render_policy(intent, rule)
-            # [] is a handled intent that needs no object (the implementation's default already does it).
-            if not isinstance(result, str):
+            # The emitter's own answer for the rule, as the report reads it: held unless refused.
+            outcome = next((o for i, o in em.pieces_for(rule).answers if i is intent), None)
+            if outcome is not None and not outcome.refused:
                 caps.add(name)
     _CAPABILITIES[emitter] = frozenset(caps)
     return _CAPABILITIES[emitter]

@@ -226,19 +226,17 @@ def apply_ignores(report: Report, cfg: Config, today: dt.date | None = None) -> 
     today = today or dt.date.today()
     expired: list[IgnoreRule] = []
     source = str(cfg.path) if cfg.path else ""
-    out = []
-    for f in report.findings:
-        if f.suppression is None:
-            for rule in cfg.ignore:
-                if not rule.matches(f):
-                    continue
-                if rule.expired(today):
-                    if rule not in expired:
-                        expired.append(rule)
-                    continue
-                f = dataclasses.replace(f, suppression=Suppression(
-                    "config", rule.reason, source, rule.expires.isoformat() if rule.expires else None))
-                break
-        out.append(f)
-    report.findings = out
+
+    def accept(f) -> Suppression | None:
+        for rule in cfg.ignore:
+            if not rule.matches(f):
+                continue
+            if rule.expired(today):
+                if rule not in expired:
+                    expired.append(rule)
+                continue
+            return Suppression("config", rule.reason, source, rule.expires.isoformat() if rule.expires else None)
+        return None
+
+    report.suppress(accept)
     return expired

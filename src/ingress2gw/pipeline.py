@@ -40,7 +40,7 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
     from ingress2gw.emitters.naming import dns_subdomain
     from ingress2gw.emitters import load_emitter
     from ingress2gw.emitters.standard import EmitOptions
-    from ingress2gw.passes.outcome import report_annotation_outcomes, settle_companions
+    from ingress2gw.report.derive import derive_findings
     from ingress2gw.passes.plan import plan
     from ingress2gw.passes.select import select
     from ingress2gw.plugin import Context, load_providers
@@ -95,8 +95,8 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
                                 allow_snippets=bool(opts.provider_options.get("allow_snippets")))
         emitter = load_emitter(opts.emitter)(emit_opts, report)
         objects = emitter.emit(plans)
-        decided = report_annotation_outcomes(drafts, emitter, report)
-        settle_companions(report, emitter, providers, decided)
+        # After emission the only findings are those derived from the emitter's outcomes.
+        report.extend(derive_findings(drafts, emitter.ledger, emitter.name))
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -13,10 +13,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from pydantic import ValidationError
+
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, HeaderMatch, HeaderModifier, IngressDraft, Intent, Match, Origin, PathMatch,
     PolicyIntent, RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts,
     TLSCert, Unmapped, URLRewrite,
+)
+from ingress2gw.model.policies import (
+    AccessLogPolicy, BackendTLSOptionsPolicy, BandwidthLimitPolicy, BasicAuthPolicy, BodySizePolicy,
+    CircuitBreakerPolicy, ClientBodyBufferPolicy, ClientCertForwardPolicy, ClientCertPolicy, CompressionPolicy,
+    ConnectionLimitPolicy, EncodedCharactersPolicy, ErrorPagesPolicy, ExtAuthPolicy, GlobalAuthOptOutPolicy,
+    GRPCWebPolicy, InFlightPolicy, IPAllowPolicy, IPDenyPolicy, LoadBalancerPolicy, NativeLBPolicy,
+    ProxyBufferingPolicy, RateLimitPolicy, RegexRewritePolicy, RetryBudgetPolicy, ServersTransportPolicy,
+    ServiceUpstreamPolicy, SessionCookiePolicy, SnippetPolicy, TracingPolicy, UpstreamTimeoutsPolicy, WAFPolicy,
 )
 from ingress2gw.report import Code, ObjectRef, Report, Status
 from ingress2gw.source.location import Location
@@ -25,10 +35,18 @@ from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, 
 __all__ = [
     "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "BackendTLS", "CORS", "Code", "Context",
     "ExternalAuth", "HeaderMatch", "HeaderModifier", "Ingress", "IngressDraft", "IngressPath", "IngressProvider",
-    "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
+    "Deferred", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
     "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
     "gateway_path_ok", "load_providers",
+    # Policy families (one typed class each; ``ingress2gw.model.policies``), and what building one may raise.
+    "AccessLogPolicy", "BackendTLSOptionsPolicy", "BandwidthLimitPolicy", "BasicAuthPolicy", "BodySizePolicy",
+    "CircuitBreakerPolicy", "ClientBodyBufferPolicy", "ClientCertForwardPolicy", "ClientCertPolicy",
+    "CompressionPolicy", "ConnectionLimitPolicy", "EncodedCharactersPolicy", "ErrorPagesPolicy", "ExtAuthPolicy",
+    "GlobalAuthOptOutPolicy", "GRPCWebPolicy", "InFlightPolicy", "IPAllowPolicy", "IPDenyPolicy",
+    "LoadBalancerPolicy", "NativeLBPolicy", "ProxyBufferingPolicy", "RateLimitPolicy", "RegexRewritePolicy",
+    "RetryBudgetPolicy", "ServersTransportPolicy", "ServiceUpstreamPolicy", "SessionCookiePolicy", "SnippetPolicy",
+    "TracingPolicy", "UpstreamTimeoutsPolicy", "ValidationError", "WAFPolicy",
 ]
 
 ENTRY_POINT_GROUP = "ingress2gw.providers"
@@ -46,11 +64,33 @@ class AnnotationValue:
     value_location: Location  # points at the value
     #: Every annotation of the same object (for keys read together, e.g. all cors-* keys).
     siblings: dict = field(default_factory=dict, compare=False, repr=False)
+    #: Where another annotation of the same object is (key -> Location), for ``sibling_origin``.
+    locator: Callable[[str], Location] | None = field(default=None, compare=False, repr=False)
 
     def sibling(self, name: str) -> str | None:
         """Another annotation of the same object, with this key's prefix (``cors-allow-origin``)."""
         prefix = self.key[: len(self.key) - len(self.name)]
         return self.siblings.get(prefix + name)
+
+    def sibling_origin(self, name: str) -> Origin | None:
+        """The origin of another annotation of the same object (with this key's prefix), when it is set:
+        name it in an intent's ``field_origins`` for the field it set, and its finding follows the
+        emitter's answer for that field."""
+        prefix = self.key[: len(self.key) - len(self.name)]
+        key = prefix + name
+        if key not in self.siblings or self.locator is None:
+            return None
+        return Origin(kind=self.origin.kind, namespace=self.origin.namespace, name=self.origin.name, annotation=key,
+                      location=self.locator(key))
+
+    def field_origins(self, fields: dict[str, str]) -> tuple[tuple[str, Origin], ...]:
+        """``(field, origin)`` for the sibling annotations (``{sibling name: field}``) that are set."""
+        out = []
+        for name, fld in fields.items():
+            o = self.sibling_origin(name)
+            if o is not None:
+                out.append((fld, o))
+        return tuple(out)
 
     @property
     def origin_ref(self) -> ObjectRef:
@@ -65,6 +105,19 @@ Handler = Callable[["AnnotationValue", IngressDraft, "Context", Report], object]
 #: A handler returns this when a later pass (``IngressProvider.post_process``) reports the annotation's
 #: outcome itself, e.g. keys whose effect depends on other Ingresses (canaries).
 REPORT_LATER = object()
+#: A handler returns this for a key read into another key's intent (``auth-signin`` into the ext-auth
+#: policy of ``auth-url``, named in its ``field_origins``): the finding is derived from the emitter's answer
+#: for that field, whichever key was read first.
+FROM_OUTCOME = object()
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A handler returns this to have its annotation's finding derived from the emitter's outcomes, with a
+    finding of its own that stands unless the emitter holds the setting (see ``IngressProvider.defer``)."""
+
+    standing: object = None
+    yields: str = "held"
 
 
 @dataclass(frozen=True)
@@ -79,7 +132,9 @@ class AnnotationSpec:
     handler: Handler | None = None
     #: False for keys outside the provider prefix (kubernetes.io/ingress.class, cert-manager...).
     prefixed: bool = True
-    #: "annotation" (on the Ingress) or "service-annotation" (on the Service).
+    #: "annotation" (on the Ingress), "service-annotation" (on the Service), "legacy-annotation" /
+    #: "legacy-label" (old spellings the controller no longer reads), "foreign-annotation" (another
+    #: controller's key, which this one never read).
     kind: str = "annotation"
     #: current | alias | deprecated | removed
     lifecycle: str = "current"
@@ -332,6 +387,7 @@ class IngressProvider:
     # -- annotations --------------------------------------------------------------------------
     def apply_annotations(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         prefixes = self.annotation_prefixes(ctx)
+        refused = refused_ingress(ing, draft)
         for key in sorted(ing.annotations):
             name = None
             for prefix in prefixes:
@@ -347,24 +403,41 @@ class IngressProvider:
             origin = Origin(namespace=ing.namespace, name=ing.name, annotation=key,
                             location=ing.annotation_location(key))
             value = AnnotationValue(key, name, ing.annotations[key], origin,
-                                    ing.annotation_location(key, part="value"), siblings=ing.annotations)
+                                    ing.annotation_location(key, part="value"), siblings=ing.annotations,
+                                    locator=ing.annotation_location)
             if spec is None:
                 report.add(Code.ANNOTATION_UNKNOWN, location=origin.location, obj=ing.ref, provider=self.name,
                            annotation=key, value=value.text,
                            detail=f"{key} is not an annotation {self.name} knows; it was not translated")
+                continue
+            if refused:
+                # Nothing of this Ingress reaches the output, so no annotation of it is applied (or claimed to be).
+                report.add(Code.ANNOTATION_IGNORED, location=origin.location, obj=ing.ref, provider=self.name,
+                           annotation=key, value=value.text,
+                           detail=f"{key} had no effect: no path of this Ingress could be converted (see the other "
+                                  "findings of this Ingress), so nothing of it was emitted",
+                           remedy="Fix the problems reported for this Ingress, then convert again.")
                 continue
             self.dispatch(spec, value, draft, ctx, report, ing.ref)
 
     def dispatch(self, spec: AnnotationSpec, value: AnnotationValue, draft: IngressDraft, ctx: Context,
                  report: Report, ref: ObjectRef) -> None:
         before = report.serial
-        if spec.handler is not None and spec.handler(value, draft, ctx, report) is REPORT_LATER:
+        answer = spec.handler(value, draft, ctx, report) if spec.handler is not None else None
+        if answer is REPORT_LATER:
+            return
+        if answer is FROM_OUTCOME:
+            self.defer(draft, spec, value)
+            return
+        if isinstance(answer, Deferred):
+            self.defer(draft, spec, value, answer.standing, answer.yields)
             return
         added = report.serial - before
         if added and any(f.annotation == value.key for f in report.findings[-added:]):
             return  # the handler reported on this annotation itself
         if spec.handler is not None and any(
-                i.origin is not None and i.origin.annotation == value.key for r in draft.rules for i in r.intents):
+                (i.origin is not None and i.origin.annotation == value.key)
+                or any(o == value.origin for _, o in i.field_origins) for r in draft.rules for i in r.intents):
             self.defer(draft, spec, value)
             return
         code = {
@@ -378,11 +451,32 @@ class IngressProvider:
 
 
     @staticmethod
-    def defer(draft: IngressDraft, spec: AnnotationSpec, value: AnnotationValue) -> None:
-        """Report this setting after emission, from what the emitter rendered of the intents whose
-        ``origin`` is ``value.origin`` (used for annotations, and for settings read from other objects:
-        a Middleware, a Service)."""
-        draft.pending.append((spec, value))
+    def defer(draft: IngressDraft, spec: AnnotationSpec, value: AnnotationValue, standing=None,
+              yields: str = "kept") -> None:
+        """Report this setting after emission, from the emitter's outcomes for the intents whose
+        ``origin`` (or one of whose ``field_origins``) is ``value.origin`` (used for annotations, and for
+        settings read from other objects: a Middleware, a Service).
+
+        ``standing``: a finding already known from reading the setting; it is the setting's finding unless
+        the emitter keeps the source object itself (``yields="kept"``: a Traefik Middleware under the Traefik
+        emitter), or unless the emitter holds the setting (``yields="held"``: the standing finding explains
+        the refusal better than the emitter can)."""
+        draft.pending.append((spec, value, standing, yields))
+
+
+def refused_ingress(ing: Ingress, draft: IngressDraft) -> bool:
+    """Whether the Ingress, as written, asks for routes (a path or a default backend) and none of them could be
+    converted: its host, paths or backends were all refused (each with its own finding)."""
+    if draft.rules or draft.default_backend is not None:
+        return False
+    spec = ing.doc.obj.get("spec")
+    if not isinstance(spec, dict):
+        return False
+    if spec.get("defaultBackend") or spec.get("backend"):
+        return True
+    rules = spec.get("rules")
+    return isinstance(rules, list) and any(
+        isinstance(r, dict) and isinstance(r.get("http"), dict) and r["http"].get("paths") for r in rules)
 
 
 def load_providers() -> dict[str, IngressProvider]:

@@ -29,7 +29,7 @@ API = "gateway.kgateway.dev/v1alpha1"
 
 
 def pi(family: str, origin=O, **params) -> PolicyIntent:
-    return PolicyIntent(family=family, params=tuple(sorted(params.items())), origin=origin)
+    return FAMILIES[family](origin=origin, **params)
 
 
 def rule(*intents, path="/", host="a.example.com", backends=None, origin=O) -> RuleDraft:
@@ -97,7 +97,7 @@ def test_every_family_is_rendered_or_refused_with_a_reason(family):
 @pytest.mark.parametrize("intent,kind,fragment", [
     (pi("body-size", max_bytes=8 << 20, text="8m", status=413), "TrafficPolicy", {"buffer": {"maxRequestSize": "8Mi"}}),
     (pi("body-size", max_bytes=1000, text="1000"), "TrafficPolicy", {"buffer": {"maxRequestSize": 1000}}),
-    (pi("rate-limit", requests=100, period="1m", burst=200, key="host", scope="per-replica"), "TrafficPolicy",
+    (pi("rate-limit", requests=100, period="1m", burst=200, key="host", counting="per-replica"), "TrafficPolicy",
      {"rateLimit": {"local": {"tokenBucket": {"fillInterval": "1m", "maxTokens": 200, "tokensPerFill": 100}}}}),
     (pi("bandwidth-limit", kbytes_per_second=100, after_kbytes=0), "TrafficPolicy",
      {"faultInjection": {"responseRateLimit": {"kbitsPerSecond": 100, "percentage": 100}}}),
@@ -156,10 +156,11 @@ def test_refusals_say_why(intent, words):
 def test_handled_without_an_object():
     for intent in (pi("access-log", enabled=False), pi("proxy-buffering", responseBuffering=True)):
         out, em = render(intent)
-        assert out == {} and em.policy_caveats[id(intent)], intent  # what differs is stated
+        assert out == {} and em.ledger.about(intent).describe(), intent  # what differs is stated
     for intent in (pi("client-body-buffer", bytes=65536, text="64k"), pi("body-size", max_bytes=0, text="0")):
         out, em = render(intent)
-        assert out == {} and id(intent) not in em.policy_caveats, intent  # kgateway's default is the same
+        # kgateway's default is the same: held without an object, nothing differs
+        assert out == {} and (em.ledger.about(intent) is None or not em.ledger.about(intent).differences), intent
 
 
 def test_send_timeout_is_stream_idle_no_shorter_than_the_read_timeout():
@@ -193,7 +194,7 @@ def test_cookie_affinity_with_attributes_and_its_precedence():
     out, em = render(algo, sp, same_site)
     assert out[("BackendConfigPolicy", "service", "")] == {"loadBalancer": {"ringHash": {"hashPolicies": [{"cookie": {
         "name": "route", "ttl": "3600s", "path": "/", "httpOnly": True, "sameSite": "Lax"}}]}}}
-    assert "cookie affinity takes precedence" in em.policy_caveats[id(algo)]
+    assert "cookie affinity takes precedence" in em.ledger.about(algo).describe()
     # On the experimental channel the route holds the affinity; the attributes have nowhere to go.
     out, _ = render(same_site, sp, target=Target("1.6", "experimental"))
     assert "sessionPersistence" in out
@@ -303,7 +304,7 @@ def test_an_existing_gateway_gets_no_listener_policy():
     objs, em, report = emit([[rule(intent)]], tls=[TLSCert(host="a.example.com", namespace="app", secret="tls")],
                             opts=EmitOptions(existing_gateway=("infra", "shared")))
     assert not by_kind(objs, "ListenerPolicy")
-    assert "existing Gateway" in em.reasons[id(intent)]
+    assert "existing Gateway" in em.ledger.about(intent).describe()
 
 
 # -- property: any mix of policies emits objects the CRDs accept ------------------------------------------------------
@@ -334,5 +335,5 @@ def test_any_mix_of_policies_is_valid(picks, target):
     assert_valid(objs, target)
     for r in rules:
         for intent in r.intents:
-            if id(intent) in em.seen:
-                assert id(intent) in em.used or em.reasons.get(id(intent)), intent
+            if em.ledger.about(intent) is not None:
+                assert em.ledger.about(intent).held or em.ledger.about(intent).describe(), intent

@@ -19,7 +19,7 @@ from ingress2gw.model.ir import (
     CORS, ExternalAuth, HeaderModifier, IngressDraft, Match, Origin, PathMatch, PolicyIntent, RequestMirror, Retry,
     RuleDraft, ServiceBackend, URLRewrite,
 )
-from ingress2gw.model.policies import FAMILIES
+from ingress2gw.model.policies import FAMILIES, BasicAuthPolicy
 from ingress2gw.passes.plan import plan
 from ingress2gw.pipeline import Options, run
 from ingress2gw.report import Code, Report
@@ -32,7 +32,7 @@ SVC = ServiceBackend(namespace="app", name="svc", port=80)
 
 
 def pi(family: str, **params) -> PolicyIntent:
-    return PolicyIntent(family=family, params=tuple(sorted(params.items())), origin=O)
+    return FAMILIES[family](origin=O, **params)
 
 
 def rule(*intents, path="/", uses=(), host="a.example.com") -> RuleDraft:
@@ -222,7 +222,7 @@ def test_request_mirror_is_left_out_and_reported():
     m = RequestMirror(backend=ServiceBackend(namespace="app", name="shadow", port=80), origin=O)
     objs, em, _ = emit(rule(m))
     assert route_filters(objs) == [[]]
-    assert id(m) not in em.used and "RequestMirror" in em.reasons[id(m)]
+    assert not em.ledger.about(m).held and "RequestMirror" in em.ledger.about(m).describe()
 
 
 def test_generated_objects_are_valid_and_deterministic():
@@ -248,14 +248,14 @@ def test_same_namespace_middlewares_are_kept_in_order_and_replace_their_translat
     auth = use("auth", "basicAuth", {"secret": "users"})
     rw = URLRewrite(replace_prefix_match="/", origin=strip.origin, caveat="Traefik strips character prefixes")
     hdr = HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", "/api"),), origin=strip.origin)
-    basic = PolicyIntent(family="basic-auth", params=(("secret", "app/users"), ("type", "basic")), origin=auth.origin)
+    basic = BasicAuthPolicy(secret="app/users", type="basic", origin=auth.origin)
     r = rule(hdr, rw, basic, path="/api", uses=(strip, auth))
     objs, em, _ = emit(r)
     assert middlewares(objs) == {"ing--middlewares": {"chain": {"middlewares": [{"name": "strip"}, {"name": "auth"}]}}}
     assert [f["type"] for f in route_filters(objs)[0]] == ["ExtensionRef"]  # no URLRewrite, no header filter
     for intent in r.intents:  # the translations count as used, without their Gateway API caveats
-        assert id(intent) in em.used and not intent.caveat
-        assert em.policy_used[id(intent)][0].endswith("(kept, ExtensionRef)")
+        assert em.ledger.about(intent).held and not em.ledger.about(intent).differences
+        assert list(em.ledger.about(intent).objects)[0].endswith("(kept, ExtensionRef)")
 
 
 def test_other_namespace_and_legacy_group_are_copied():

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from ingress2gw.model.ir import HeaderModifier, PolicyIntent, RequestRedirect, URLRewrite
+from ingress2gw.model.ir import HeaderModifier, RequestRedirect, URLRewrite
+from ingress2gw.model.policies import RegexRewritePolicy
 from ingress2gw_nginx import regex
 
 from .conftest import codes_for
@@ -45,8 +46,8 @@ def _rewrite(rule):
     for i in rule.intents:
         if isinstance(i, URLRewrite):
             return ("full", i.replace_full_path) if i.replace_full_path else ("prefix", i.replace_prefix_match)
-        if isinstance(i, PolicyIntent) and i.family == "regex-rewrite":
-            return "policy", dict(i.params)
+        if isinstance(i, RegexRewritePolicy):
+            return "policy", {"pattern": i.pattern, "substitution": i.substitution}
         if isinstance(i, RequestRedirect):
             return "redirect", i.replace_full_path
     return None
@@ -153,3 +154,29 @@ def test_trailing_slash_redirect_skipped_when_exact_exists(nginx):
     added = [(r.match.path.value, r.intents[0].replace_full_path) for d in drafts for r in d.rules
              if isinstance((r.intents or [None])[0], RequestRedirect)]
     assert added == [("/app", "/app/")]
+
+
+def _character_prefix(nginx, text: str, **options) -> list[str]:
+    report, drafts = _post(nginx, text, **options)
+    regex.settle_paths(drafts, report)
+    return [f.message for f in report.findings if f.code.value == "path.character-prefix"]
+
+
+def test_character_prefix_outside_regex_mode_describes_the_prefix_location(nginx):
+    (message,) = _character_prefix(nginx, one_path({}, "/baz"))
+    assert "was an NGINX prefix location, which also matched '/bazx'" in message
+
+
+def test_character_prefix_in_regex_mode_describes_the_regex_location(nginx):
+    # Issue 11: on a regex host (--regex-mode strict keeps the plain path) the finding described a prefix
+    # location, while NGINX used the regex location ~* "^/baz".
+    text = "---\n".join([one_path({"use-regex": "true"}, "/api/[a-z]+", name="api"),
+                         one_path({}, "/baz", name="web", ts="2024-02-01T00:00:00Z")])
+    (message,) = _character_prefix(nginx, text, regex_mode="strict")
+    assert 'was the NGINX regex location ~* "^/baz" (its host is in regex mode)' in message
+    assert "'/bazx' and '/BAZ'" in message and "prefix location" not in message
+
+
+def test_rewrite_prefix_idiom_is_no_character_prefix(nginx):
+    # ~* "^/api(/|$)(.*)" matches /api and /api/..., never /apix: PathPrefix /api is no wider.
+    assert _character_prefix(nginx, one_path({"rewrite-target": "/$2"}, "/api(/|$)(.*)")) == []

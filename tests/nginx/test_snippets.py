@@ -42,8 +42,8 @@ def test_snippet_is_security_and_only_carried_as_data(nginx):
     # Only a data-only "snippet" intent, which only an NGINX-based target renders, with --allow-snippets.
     intents = [i for d in drafts for r in d.rules for i in r.intents]
     assert intents and all(getattr(i, "family", None) == "snippet" for i in intents)
-    assert dict(intents[0].params)["text"] == 'more_set_headers "X: y";'
-    assert dict(intents[0].params)["refused"]  # the controller refused it by default
+    assert intents[0].text == 'more_set_headers "X: y";'
+    assert intents[0].refused  # the controller refused it by default
 
 
 @pytest.mark.parametrize("data,ran", [

@@ -99,3 +99,88 @@ def test_annotations_command_lists_middleware_kinds():
     assert {"Middleware.spec.stripPrefix", "Middleware.spec.basicAuth", "Middleware.spec.chain"} <= kinds
     keys = [row["key"] for row in rows]
     assert len(keys) == len(set(keys))
+
+
+# -- routers on a TLS entry point need a certificate (regression: issue 11) ----------------------------------
+
+def _tls_run(tmp_path, ingresses: list[dict], others: list[dict] = (), **provider_options):
+    from ingress2gw.pipeline import Options, run
+
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [*others, *ingresses]}))
+    opts = Options(paths=[str(path)])
+    opts.provider_options.update(provider_options)
+    result = run(opts)
+    findings = [(f.code.value, f.annotation.rsplit("/", 1)[-1], f.message) for f in result.report.findings
+                if f.code.value not in ("provider.defaults", "ingress.class-assumed")]
+    return result, findings
+
+
+def _ing(name, *, host="app.example.com", annotations=None, tls_secret=None):
+    rule = {"http": {"paths": [{"path": "/", "pathType": "Prefix",
+                                "backend": {"service": {"name": name, "port": {"number": 80}}}}]}}
+    if host:
+        rule["host"] = host
+    spec = {"ingressClassName": "traefik", "rules": [rule]}
+    if tls_secret:
+        spec["tls"] = [{"hosts": [host], "secretName": tls_secret}]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": name, "namespace": "demo", "annotations": {
+                "traefik.ingress.kubernetes.io/" + k: v for k, v in (annotations or {}).items()}},
+            "spec": spec}
+
+
+def _routes(result):
+    return [o for o in result.objects if o["kind"] == "HTTPRoute"]
+
+
+@pytest.mark.parametrize("annotations,code", [
+    ({"router.entrypoints": "websecure"}, "annotation.unsupported"),
+    ({"router.tls": "true"}, "annotation.unsupported"),
+    ({"router.entrypoints": "web,websecure"}, "annotation.lossy"),
+])
+@pytest.mark.parametrize("host", ["app.example.com", None])
+def test_tls_router_without_any_certificate_is_reported(tmp_path, annotations, code, host):
+    result, findings = _tls_run(tmp_path, [_ing("app", host=host, annotations=annotations)])
+    key = next(iter(annotations))
+    (finding,) = [f for f in findings if f[1] == key]
+    assert finding[0] == code
+    assert "no HTTPS listener" in finding[2]
+    if code == "annotation.unsupported":
+        assert not _routes(result), "nothing can be served without a certificate"
+        assert "no route was emitted for /" in finding[2]
+    else:
+        assert "plain HTTP still serves them" in finding[2] and _routes(result)
+
+
+def test_tls_router_certificate_from_another_ingress(tmp_path):
+    """Traefik's certificates are one global store: spec.tls of another Ingress covers the host."""
+    result, findings = _tls_run(tmp_path, [_ing("app", annotations={"router.entrypoints": "websecure"}),
+                                           _ing("certs", annotations={"router.entrypoints": "websecure"},
+                                                tls_secret="app-tls")])
+    assert [f[0] for f in findings if f[1] == "router.entrypoints"] == ["annotation.translated"] * 2
+
+
+def test_tls_router_uses_the_default_certificate(tmp_path):
+    """With the TLSStore named default, a host gets an HTTPS listener with its certificate; a rule without host
+    would need a listener without hostname, which is reported."""
+    store = {"apiVersion": "traefik.io/v1alpha1", "kind": "TLSStore", "metadata": {"name": "default",
+             "namespace": "traefik"}, "spec": {"defaultCertificate": {"secretName": "wildcard"}}}
+    result, findings = _tls_run(tmp_path, [_ing("app", annotations={"router.entrypoints": "websecure"}),
+                                           _ing("any", host=None, annotations={"router.entrypoints": "websecure"})],
+                                [store])
+    (gw,) = [o for o in result.objects if o["kind"] == "Gateway"]
+    (listener,) = gw["spec"]["listeners"]
+    assert listener["hostname"] == "app.example.com" and listener["protocol"] == "HTTPS"
+    assert listener["tls"]["certificateRefs"][0]["name"] == "wildcard"
+    codes = sorted(f[0] for f in findings if f[1] == "router.entrypoints")
+    assert codes == ["annotation.translated", "annotation.unsupported"], findings
+    (unsupported,) = [f for f in findings if f[0] == "annotation.unsupported"]
+    assert "traefik/wildcard" in unsupported[2] and "listener without hostname" in unsupported[2]
+
+
+def test_redirect_to_websecure_without_certificate_is_reported(tmp_path):
+    """entryPoints.web.http.redirections: plain HTTP only redirects, so a host without certificate is lost."""
+    result, findings = _tls_run(tmp_path, [_ing("app")], traefik_redirect_to_https=True)
+    (lost,) = [f for f in findings if f[0] == "tls.default-certificate"]
+    assert "only redirects to HTTPS" in lost[2] and "no route was emitted" in lost[2]

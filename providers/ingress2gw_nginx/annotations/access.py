@@ -22,7 +22,7 @@ PolicyIntent families (one intent per rule of the Ingress):
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, PolicyIntent, Report, Status
+from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, IPAllowPolicy, IPDenyPolicy, Report, Status
 
 
 from ingress2gw_nginx.annotations._read import CLIENT_IP_TEXT, client_ip_source, invalid, shadowed_alias
@@ -33,7 +33,8 @@ _CAVEAT = ("The list is matched against the client address the gateway sees: {ho
            "gateway's client-IP detection the same way, or the list locks everyone out or lets everyone in.")
 
 
-def _ip_list(family: str, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def _ip_list(family: type[IPAllowPolicy | IPDenyPolicy], value: AnnotationValue, draft: IngressDraft, ctx: Context,
+             report: Report) -> None:
     cidrs = parse_cidrs(value.text)
     if cidrs is None:
         invalid(value, report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; the controller "
@@ -44,9 +45,8 @@ def _ip_list(family: str, value: AnnotationValue, draft: IngressDraft, ctx: Cont
         return
     source = client_ip_source(ctx)
     for rule in draft.rules:
-        rule.add(PolicyIntent(family=family, origin=value.origin,
-                              caveat=_CAVEAT.format(how=CLIENT_IP_TEXT[source]),
-                              params=(("cidrs", cidrs), ("status", 403), ("client_ip", source))))
+        rule.add(family(origin=value.origin, caveat=_CAVEAT.format(how=CLIENT_IP_TEXT[source]),
+                        cidrs=cidrs, status=403, client_ip=source))
 
 
 @REGISTRY.annotation(
@@ -61,7 +61,7 @@ def allowlist_source_range(value: AnnotationValue, draft: IngressDraft, ctx: Con
     # whitelist-source-range is the deprecated alias; the canonical key wins when both are set.
     if shadowed_alias(value, ctx, "allowlist-source-range", report):
         return
-    _ip_list("ip-allow", value, draft, ctx, report)
+    _ip_list(IPAllowPolicy, value, draft, ctx, report)
 
 
 @REGISTRY.annotation(
@@ -72,4 +72,4 @@ def allowlist_source_range(value: AnnotationValue, draft: IngressDraft, ctx: Con
     remediation="Attach an authorization policy denying these CIDRs, with the same client-IP detection.",
 )
 def denylist_source_range(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    _ip_list("ip-deny", value, draft, ctx, report)
+    _ip_list(IPDenyPolicy, value, draft, ctx, report)

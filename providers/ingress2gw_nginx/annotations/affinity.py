@@ -18,7 +18,7 @@ PolicyIntent families defined here:
 from __future__ import annotations
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, SessionPersistence, Status,
+    AnnotationValue, Code, Context, IngressDraft, Report, SessionCookiePolicy, SessionPersistence, Status,
 )
 
 from ingress2gw_nginx.annotations.canary import HEADER_NAME
@@ -108,7 +108,7 @@ def _attribute(param: str):
             _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected None, Lax or Strict", at_value=True)
             return
         for rule in draft.rules:
-            rule.add(PolicyIntent(family="session-cookie", params=((param, v),), origin=value.origin))
+            rule.add(SessionCookiePolicy(**{param: v}, origin=value.origin))
     return handler
 
 

@@ -50,8 +50,10 @@ import re
 from urllib.parse import urlsplit
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, ExternalAuth, IngressDraft, PolicyIntent, Report, ServiceBackend, Status,
+    FROM_OUTCOME, AnnotationValue, Deferred, Code, Context, ExternalAuth, IngressDraft, Report, ServiceBackend,
+    Status,
 )
+from ingress2gw.plugin import BasicAuthPolicy, ClientCertPolicy, ExtAuthPolicy, GlobalAuthOptOutPolicy
 
 from ingress2gw_nginx.annotations._read import annotations_of, invalid, no_effect, parse_bool, sibling
 from ingress2gw_nginx.values import TRUE
@@ -102,34 +104,35 @@ def auth_url(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     if parts.query:
         path += "?" + parts.query
     svc = service_of(url) if "$" not in url else None
-    params: list[tuple] = [("url", url), ("path", path)]
+    fields: dict = {"url": url, "path": path}
     if svc:
-        params.append(("service", f"{svc[0]}/{svc[1]}:{svc[2]}"))
+        fields["service"] = f"{svc[0]}/{svc[1]}:{svc[2]}"
     for key, param in (("auth-method", "method"), ("auth-signin", "signin"),
                        ("auth-signin-redirect-param", "signin_redirect_param"),
                        ("auth-request-redirect", "request_redirect"), ("auth-proxy-set-headers", "proxy_set_headers"),
                        ("auth-cache-key", "cache_key")):
         if anns.get(key, "").strip():
-            params.append((param, anns[key].strip()))
+            fields[param] = anns[key].strip()
     response_headers = _csv(anns.get("auth-response-headers"))
     if response_headers:
-        params.append(("response_headers", response_headers))
+        fields["response_headers"] = response_headers
     if anns.get("auth-cache-duration", "").strip():
-        params.append(("cache_duration", tuple(d.strip() for d in anns["auth-cache-duration"].split(",") if d.strip())))
+        fields["cache_duration"] = tuple(d.strip() for d in anns["auth-cache-duration"].split(",") if d.strip())
     if anns.get("auth-always-set-cookie", "").strip() in TRUE:
-        params.append(("always_set_cookie", True))
+        fields["always_set_cookie"] = True
     if anns.get("auth-keepalive", "").strip().isdigit() and int(anns["auth-keepalive"]) > 0:
-        params.append(("keepalive", int(anns["auth-keepalive"])))
+        fields["keepalive"] = int(anns["auth-keepalive"])
     if "auth-snippet" in anns:
-        params.append(("snippet", True))
+        fields["snippet"] = True
     filter_ok = bool(svc) and svc[0] == value.origin.namespace and parts.scheme == "http"
     beyond = {"method", "signin", "signin_redirect_param", "request_redirect", "proxy_set_headers", "cache_key",
-              "cache_duration", "always_set_cookie"} & {p[0] for p in params}
+              "cache_duration", "always_set_cookie"} & set(fields)
+    companions = value.field_origins(_EXT_FIELDS)
     if not filter_ok or beyond:
         # The policy carries what the ExternalAuth filter cannot (core lacks a cross-namespace backendRef
         # and TLS to the auth Service for ExternalAuth).
         for rule in draft.rules:
-            rule.add(PolicyIntent(family="ext-auth", origin=value.origin, params=tuple(params)))
+            rule.add(ExtAuthPolicy(origin=value.origin, field_origins=companions, **fields))
     if not filter_ok:
         return
     backend = ServiceBackend(namespace=svc[0], name=svc[1], port=svc[2])
@@ -139,7 +142,8 @@ def auth_url(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     if "auth-signin" in anns:
         caveat += " auth-signin (302 to the login page on 401) has no ExternalAuth field: users get a bare 401."
     ea = ExternalAuth(backend=backend, path=parts.path or None, allowed_headers=("Cookie",),
-                      allowed_response_headers=response_headers, origin=value.origin, caveat=caveat)
+                      allowed_response_headers=response_headers, origin=value.origin, caveat=caveat,
+                      field_origins=value.field_origins({"auth-response-headers": "allowed_response_headers"}))
     for rule in draft.rules:
         rule.add(ea)
 
@@ -162,10 +166,26 @@ def _needs(main: str, value: AnnotationValue, ctx: Context, report: Report) -> b
     return True
 
 
+#: Companion keys and the field of the main key's intent they set: their findings follow the emitter's
+#: answer for that field.
+_EXT_FIELDS = {"auth-response-headers": "response_headers", "auth-signin": "signin",
+               "auth-signin-redirect-param": "signin_redirect_param", "auth-method": "method",
+               "auth-request-redirect": "request_redirect", "auth-proxy-set-headers": "proxy_set_headers",
+               "auth-cache-key": "cache_key", "auth-cache-duration": "cache_duration",
+               "auth-always-set-cookie": "always_set_cookie"}
+_BASIC_FIELDS = {"auth-secret": "secret", "auth-secret-type": "secret_type", "auth-realm": "realm"}
+_TLS_FIELDS = {"auth-tls-verify-client": "verify", "auth-tls-verify-depth": "depth",
+               "auth-tls-error-page": "error_page", "auth-tls-pass-certificate-to-upstream": "pass_certificate",
+               "auth-tls-match-cn": "match_cn"}
+_FIELDS = {"auth-url": _EXT_FIELDS, "auth-type": _BASIC_FIELDS, "auth-tls-secret": _TLS_FIELDS}
+
+
 def _companion(name: str, main: str, area: str, status: Status, caveat: str, remediation: str = "",
                maps_to: str = "") -> None:
-    def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-        _needs(main, value, ctx, report)
+    def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
+        if _needs(main, value, ctx, report) and name in _FIELDS.get(main, {}):
+            return FROM_OUTCOME
+        return None
 
     REGISTRY.annotation(name, area=area, status=status, caveat=caveat, remediation=remediation,
                         maps_to=maps_to)(handler)
@@ -226,12 +246,13 @@ def auth_type(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
                   "(allow-cross-namespace-resources false, the default since v1.12) and denied the locations.")
     if kind == "digest":
         caveat = (caveat + " " if caveat else "") + "Digest authentication exists only in Traefik (digestAuth)."
-    params: list[tuple] = [("type", kind), ("secret", f"{ns}/{name}"),
-                           ("secret_type", anns.get("auth-secret-type", "").strip() or "auth-file")]
+    fields: dict = {"type": kind, "secret": f"{ns}/{name}",
+                    "secret_type": anns.get("auth-secret-type", "").strip() or "auth-file"}
     if anns.get("auth-realm", "").strip():
-        params.append(("realm", anns["auth-realm"].strip()))
+        fields["realm"] = anns["auth-realm"].strip()
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="basic-auth", origin=value.origin, caveat=caveat, params=tuple(params)))
+        rule.add(BasicAuthPolicy(origin=value.origin, caveat=caveat, field_origins=value.field_origins(_BASIC_FIELDS),
+                                 **fields))
 
 
 _companion("auth-secret", "auth-type", "basicauth", Status.POLICY,
@@ -261,31 +282,34 @@ def auth_tls_secret(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
     anns = annotations_of(value, ctx)
     verify = anns.get("auth-tls-verify-client", "").strip() or "on"
     hosts = tuple(sorted(h for h in draft.hosts if h))
-    params: list[tuple] = [("ca_secret", secret), ("hosts", hosts), ("verify", verify)]
+    fields: dict = {"ca_secret": secret, "hosts": hosts, "verify": verify}
     depth = anns.get("auth-tls-verify-depth", "").strip()
-    params.append(("depth", int(depth) if depth.isdigit() else 1))
+    fields["depth"] = int(depth) if depth.isdigit() else 1
     for key, param in (("auth-tls-error-page", "error_page"), ("auth-tls-match-cn", "match_cn")):
         if anns.get(key, "").strip():
-            params.append((param, anns[key].strip()))
+            fields[param] = anns[key].strip()
     if anns.get("auth-tls-pass-certificate-to-upstream", "").strip() in ("true", "True", "1"):
-        params.append(("pass_certificate", True))
+        fields["pass_certificate"] = True
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="client-cert", origin=value.origin, params=tuple(params)))
+        rule.add(ClientCertPolicy(origin=value.origin, field_origins=value.field_origins(_TLS_FIELDS), **fields))
     lost = []
     if verify == "optional_no_ca":
         lost.append("verify-client optional_no_ca has no equivalent")
-    if "match_cn" in dict(params):
+    if "match_cn" in fields:
         lost.append("auth-tls-match-cn is lost: any certificate from the CA is accepted")
     detail = (f"nginx verified client certificates against {secret} for every path of the host(s) "
               f"{', '.join(hosts) or '(none)'}, including paths of other Ingresses on them. Gateway API (>= 1.5, "
               "Gateway.spec.tls.frontend) validates per Gateway or per port, never per hostname, and ingress2gw does "
               "not emit it: hosts sharing the HTTPS port with these would be affected too. Needs a policy "
               "(client-cert)" + ("; " + "; ".join(lost) if lost else ""))
-    report.add(Code.ANNOTATION_POLICY, location=value.origin.location, obj=value.origin_ref, provider="ingress-nginx",
-               annotation=value.key, value=value.text, detail=detail,
-               remedy="Serve these hosts from a dedicated Gateway (or port) with frontend client validation, or use "
-                      "Envoy Gateway ClientTrafficPolicy.tls.clientValidation on their listener; backends reading "
-                      "ssl-client-* headers must switch to the implementation's (XFCC) headers.")
+    # The finding explains the refusal better than "needs a policy": it stands unless the emitter holds it.
+    standing = Report().add(
+        Code.ANNOTATION_POLICY, location=value.origin.location, obj=value.origin_ref, provider="ingress-nginx",
+        annotation=value.key, value=value.text, detail=detail,
+        remedy="Serve these hosts from a dedicated Gateway (or port) with frontend client validation, or use "
+               "Envoy Gateway ClientTrafficPolicy.tls.clientValidation on their listener; backends reading "
+               "ssl-client-* headers must switch to the implementation's (XFCC) headers.")
+    return Deferred(standing=standing, yields="held")
 
 
 _companion("auth-tls-verify-client", "auth-tls-secret", "mtls", Status.POLICY,
@@ -343,7 +367,7 @@ def enable_global_auth(value: AnnotationValue, draft: IngressDraft, ctx: Context
         no_effect(value, report, "true is the default: the global auth applies")
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="global-auth-opt-out", origin=value.origin, params=(("disabled", True),)))
+        rule.add(GlobalAuthOptOutPolicy(origin=value.origin, disabled=True))
 
 # What the keys read together with a main key produce (annotation × emitter matrix).
 REGISTRY.set_produces(('auth-response-headers',), *('ExternalAuth', 'ext-auth'))

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    AnnotationValue, BackendTLS, Code, Context, IngressDraft, PolicyIntent, Report, Status, URLRewrite,
+    AnnotationValue, BackendTLS, BackendTLSOptionsPolicy, Code, Context, ErrorPagesPolicy, IngressDraft,
+    ProxyBufferingPolicy, Report, Status, URLRewrite,
 )
 
 from ingress2gw_nginx.values import sibling
@@ -122,7 +123,7 @@ def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
         _report(Code.ANNOTATION_TRANSLATED, value, report, "BackendTLSPolicy verifies the backend certificate")
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="backend-tls", params=(("verify", False),), origin=value.origin))
+        rule.add(BackendTLSOptionsPolicy(verify=False, origin=value.origin))
 
 
 @REGISTRY.annotation(
@@ -163,7 +164,7 @@ def proxy_ssl_secret(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
     if not _needs_tls(value, ctx, report):
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="backend-tls", params=(("clientSecret", f"{ns}/{name}"),), origin=value.origin))
+        rule.add(BackendTLSOptionsPolicy(clientSecret=f"{ns}/{name}", origin=value.origin))
 
 
 def _tls_param(param: str):
@@ -172,7 +173,7 @@ def _tls_param(param: str):
             return
         v = tuple(value.text.split()) if param == "protocols" else value.text.strip()
         for rule in draft.rules:
-            rule.add(PolicyIntent(family="backend-tls", params=((param, v),), origin=value.origin))
+            rule.add(BackendTLSOptionsPolicy(**{param: v}, origin=value.origin))
     return handler
 
 
@@ -232,7 +233,7 @@ def _buffer(param: str, kind: str):
                 return
             v = text
         for rule in draft.rules:
-            rule.add(PolicyIntent(family="proxy-buffering", params=((param, v),), origin=value.origin))
+            rule.add(ProxyBufferingPolicy(**{param: v}, origin=value.origin))
     return handler
 
 
@@ -262,7 +263,7 @@ def custom_http_errors(value: AnnotationValue, draft: IngressDraft, ctx: Context
         return
     codes = tuple(sorted({int(p) for p in parts}))
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="error-pages", params=(("codes", codes),), origin=value.origin))
+        rule.add(ErrorPagesPolicy(codes=codes, origin=value.origin))
 
 
 @REGISTRY.annotation(

@@ -23,7 +23,9 @@ proxy-busy-buffers-size) are declared in ``backend.py`` (policy family ``proxy-b
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, PolicyIntent, Report, Status
+from ingress2gw.plugin import (
+    AnnotationValue, BodySizePolicy, ClientBodyBufferPolicy, Context, IngressDraft, PolicyIntent, Report, Status,
+)
 
 from ingress2gw_nginx.annotations._read import invalid, no_effect
 from ingress2gw_nginx.config import parse_size
@@ -38,9 +40,9 @@ def _size(value: AnnotationValue, report: Report) -> int | None:
     return size
 
 
-def _add(draft: IngressDraft, value: AnnotationValue, family: str, params: tuple, caveat: str = "") -> None:
+def _add(draft: IngressDraft, value: AnnotationValue, family: type[PolicyIntent], caveat: str = "", **fields) -> None:
     for rule in draft.rules:
-        rule.add(PolicyIntent(family=family, origin=value.origin, caveat=caveat, params=params))
+        rule.add(family(origin=value.origin, caveat=caveat, **fields))
 
 
 @REGISTRY.annotation(
@@ -55,7 +57,7 @@ def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
     if size is None:
         return
     caveat = "" if size else "0 disables the limit: Envoy-based gateways need no policy, NGF needs maxSize 0."
-    _add(draft, value, "body-size", (("max_bytes", size), ("text", value.text.strip()), ("status", 413)), caveat)
+    _add(draft, value, BodySizePolicy, caveat, max_bytes=size, text=value.text.strip(), status=413)
 
 
 @REGISTRY.annotation(
@@ -67,7 +69,7 @@ def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
 def client_body_buffer_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     size = _size(value, report)
     if size is not None:
-        _add(draft, value, "client-body-buffer", (("bytes", size), ("text", value.text.strip())))
+        _add(draft, value, ClientBodyBufferPolicy, bytes=size, text=value.text.strip())
 
 
 @REGISTRY.annotation(

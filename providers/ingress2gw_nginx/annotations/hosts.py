@@ -10,8 +10,8 @@ host carries them:
 - ``server-alias``: comma-separated extra ``server_name``s for the Ingress's hosts; the whole server (every
   location, from every Ingress) answers under them. Names that are hosts of some Ingress are skipped.
 - ``ssl-passthrough: "true"`` (needs the controller's ``--enable-ssl-passthrough``): TLS for the host goes to
-  the backend of the Ingress's ``/`` path untouched (other paths are ignored for TLS); plain HTTP is still
-  served by nginx.
+  the backend of the host's ``/`` location untouched (other paths are ignored for TLS); plain HTTP is still
+  served by nginx. The setting comes from the Ingress that defined the host first (``_settle_passthrough``).
 
 The handlers record what they need; ``apply_host_wide`` (called from the provider's post-process, after
 regex mode) settles what depends on the other Ingresses.
@@ -22,16 +22,18 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, IngressDraft, Match, ObjectRef, PathMatch, Report, RequestRedirect, RuleDraft,
-    Status, TLSCert,
+    REPORT_LATER, AnnotationValue, Code, Context, IngressDraft, Match, ObjectRef, PathMatch, Report, RequestRedirect,
+    RuleDraft, Status, TLSCert,
 )
 
+from ingress2gw_nginx.annotations.canary import STATE as CANARY
 from ingress2gw_nginx.registry import REGISTRY
 from ingress2gw_nginx.values import parse_bool
 
 PROVIDER = "ingress-nginx"
 WWW = "nginx.www"
 ALIAS = "nginx.alias"
+PASS = "nginx.passthrough"
 _HOST_OK = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -78,30 +80,95 @@ def from_to_www_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Conte
     remediation="The controller needed --enable-ssl-passthrough for this to work; paths other than / never saw "
                 "TLS traffic.",
 )
-def ssl_passthrough(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def ssl_passthrough(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     if not parse_bool(value, report):
-        return
-    common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
-    passed, missing = [], []
-    for host in draft.hosts:
-        rules = [r for r in draft.rules if r.host == host and not r.origin.annotation]
-        root = next((r for r in rules if r.match.path.value == "/" and r.match.path.type != "RegularExpression"),
-                    None)
-        if host is None or root is None:
-            missing.append(host or "*")
+        return None
+    draft.provider_state[PASS] = value
+    return REPORT_LATER  # which backend gets the TLS stream depends on the other Ingresses of the host
+
+
+def _root_path(d: IngressDraft, host: str) -> RuleDraft | None:
+    """The rule of ``d`` that replaced the host's root location: a ``/`` path of type Prefix (ImplementationSpecific
+    is read as Prefix by the controller). An Exact ``/`` is a location of its own next to the root."""
+    return next((r for r in d.rules if r.host == host and not r.origin.annotation and not r.is_default_backend
+                 and r.source_path == "/" and r.source_path_type != "Exact" and r.backends), None)
+
+
+def _written_root(d: IngressDraft, host: str) -> str | None:
+    """The pathType of a ``/`` path the Ingress, as written, has for ``host`` (whether or not it was converted)."""
+    for rule in getattr(d.source, "rules", []):
+        if (rule.host or "").strip().lower().rstrip(".") == host:
+            for ip in rule.paths:
+                if (ip.path or "/") == "/":
+                    return ip.path_type
+    return None
+
+
+def _no_root(d: IngressDraft, host: str) -> str:
+    """Why no backend took the TLS of ``host``."""
+    written = _written_root(d, host)
+    default = " the host's root location kept the controller's default backend, which disables passthrough"
+    if written == "Exact":
+        return "its / path is Exact, a location of its own next to the host's root location, so" + default
+    if written is not None:
+        return "its / path was not converted (see the other findings of this Ingress)"
+    if getattr(d.source, "default_backend", None) is not None:
+        return "it has no / path, and this Ingress's defaultBackend was not converted (see its other findings)"
+    return "no Ingress has a / path for it and this Ingress has no defaultBackend, so" + default
+
+
+def _settle_passthrough(drafts: list[IngressDraft], report: Report) -> None:
+    """ssl-passthrough, as the controller applies it (createServers, getConfiguration).
+
+    The server of a host takes ``SSLPassthrough`` from the Ingress that defined the host first (the oldest).
+    Its TLS stream goes to the backend of the host's root location: the first Prefix ``/`` path of any Ingress
+    of the host, else the defining Ingress's spec.defaultBackend; when the root location is still the
+    controller's default backend, there is no passthrough for the host. Hosts are matched by SNI, so rules
+    without a host get none.
+    """
+    owner: dict[tuple, IngressDraft] = {}
+    for d in drafts:  # oldest first; canary Ingresses define no server
+        for h in ([] if d.provider_state.get(CANARY, {}).get("enabled") else d.hosts):
+            owner.setdefault((d.gateway, h), d)
+    for d in drafts:
+        value = d.provider_state.get(PASS)
+        if value is None:
             continue
-        draft.passthrough.append((host, root.backends[0]))
-        passed.append(f"{host} -> {root.backends[0].name}:{root.backends[0].port}")
-        for r in rules:
-            r.serve_https = False  # TLS for the host never reaches nginx's HTTP server
-    if passed:
-        report.add(Code.ANNOTATION_TRANSLATED, location=value.loc(value=False), **common,
-                   detail=f"TLS passed through to {', '.join(passed)} (TLSRoute); the paths of the Ingress stay on "
-                          "plain HTTP" + (f"; ignored for {', '.join(missing)}: no / path" if missing else ""))
-    else:
-        report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
-                   detail="the controller passes TLS through only to the backend of a / path (or a host), and this "
-                          "Ingress has none")
+        passed, skipped = [], []
+        for host in d.hosts:
+            if host is None:
+                skipped.append("rules without a host (the controller passes TLS through by SNI host name only)")
+                continue
+            first = owner.get((d.gateway, host), d)
+            if first is not d:
+                skipped.append(f"{host} (Ingress {first.origin.key} defined the host first, and the controller took "
+                               "the host's ssl-passthrough from it)")
+                continue
+            root, source = _root_path(d, host), "its / path"
+            if root is None:
+                root = next((r for o in drafts if o.gateway == d.gateway and o is not d
+                             for r in [_root_path(o, host)] if r is not None), None)
+                source = f"the / path of Ingress {root.origin.key}" if root is not None else ""
+            backend = root.backends[0] if root is not None else d.default_backend
+            if backend is None:
+                skipped.append(f"{host} ({_no_root(d, host)})")
+                continue
+            d.passthrough.append((host, backend))
+            passed.append(f"{host} -> {backend.name}:{backend.port} from {source or 'its spec.defaultBackend'}")
+            for r in d.rules:
+                if r.host == host:
+                    r.serve_https = False  # TLS for the host never reaches nginx's HTTP server
+        if not d.hosts:
+            skipped.append("it has no rule with a host (the controller passes TLS through by SNI host name only)")
+        common = dict(location=value.loc(value=False), obj=value.origin_ref, provider=PROVIDER, annotation=value.key,
+                      value=value.text)
+        if passed:
+            report.add(Code.ANNOTATION_TRANSLATED, **common,
+                       detail=f"TLS passed through (TLSRoute): {', '.join(passed)}; the paths of the Ingress stay on "
+                              "plain HTTP" + (f"; no passthrough for {'; '.join(skipped)}" if skipped else ""))
+        else:
+            report.add(Code.ANNOTATION_IGNORED, **common,
+                       detail="the controller passed no TLS through for this Ingress: " + "; ".join(skipped))
 
 
 @REGISTRY.annotation(
@@ -127,6 +194,7 @@ def server_alias(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
 
 
 def apply_host_wide(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
+    _settle_passthrough(drafts, report)  # first: aliases copy the rules of a host with their HTTPS flags
     by_gateway: dict[str, set] = {}
     for d in drafts:
         by_gateway.setdefault(d.gateway, set()).update(h for h in d.hosts if h)
@@ -139,7 +207,7 @@ def apply_host_wide(drafts: list[IngressDraft], ctx: Context, report: Report) ->
             d.rules.remove(r)
             d.tls = [c for c in d.tls if c.host != r.host]
         if taken and not any(r.origin.annotation == value.key for r in d.rules):
-            d.pending = [(s, v) for s, v in d.pending if v.key != value.key]
+            d.pending = [p for p in d.pending if p[1].key != value.key]
             report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), obj=value.origin_ref,
                        provider=PROVIDER, annotation=value.key, value=value.text,
                        detail=f"{', '.join(sorted(r.host for r in taken))} is a host of another Ingress, so the "

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, Status
+from ingress2gw.plugin import (
+    AnnotationValue, Code, Context, IngressDraft, LoadBalancerPolicy, Report, ServiceUpstreamPolicy, Status,
+)
 
 from ingress2gw_nginx.values import TRUE, sibling
 from ingress2gw_nginx.registry import REGISTRY
@@ -59,7 +61,7 @@ def load_balance(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
         _report(Code.ANNOTATION_IGNORED, value, report, "upstream-hash-by overrides load-balance")
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="load-balancer", params=(("algorithm", algo),), origin=value.origin))
+        rule.add(LoadBalancerPolicy(algorithm=algo, origin=value.origin))
 
 
 @REGISTRY.annotation(
@@ -74,14 +76,14 @@ def upstream_hash_by(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
         _report(Code.ANNOTATION_INVALID_VALUE, value, report, "empty hash expression", at_value=True)
         return
     kind, name = hash_kind(expr)
-    params: list = [("hashBy", expr), ("hashKind", kind)]
+    fields: dict = {"hashBy": expr, "hashKind": kind}
     if name:
-        params.append(("hashName", name))
+        fields["hashName"] = name
     if (sibling(value, "upstream-hash-by-subset") or "").strip() in TRUE:
         size = (sibling(value, "upstream-hash-by-subset-size") or "3").strip()
-        params += [("subset", True), ("subsetSize", int(size) if size.isdigit() else 3)]
+        fields |= {"subset": True, "subsetSize": int(size) if size.isdigit() else 3}
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="load-balancer", params=tuple(params), origin=value.origin))
+        rule.add(LoadBalancerPolicy(origin=value.origin, **fields))
 
 
 def _subset(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -112,4 +114,4 @@ def service_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
         _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected true or false", at_value=True)
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="service-upstream", params=(("enabled", True),), origin=value.origin))
+        rule.add(ServiceUpstreamPolicy(enabled=True, origin=value.origin))

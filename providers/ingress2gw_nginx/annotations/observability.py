@@ -20,15 +20,17 @@ PolicyIntent families (one intent per rule):
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, PolicyIntent, Report, Status
+from ingress2gw.plugin import (
+    AccessLogPolicy, AnnotationValue, Context, IngressDraft, PolicyIntent, Report, Status, TracingPolicy, WAFPolicy,
+)
 
 from ingress2gw_nginx.annotations._read import no_effect, parse_bool, sibling
 from ingress2gw_nginx.registry import REGISTRY
 
 
-def _add(draft: IngressDraft, value: AnnotationValue, family: str, params: tuple, caveat: str = "") -> None:
+def _add(draft: IngressDraft, value: AnnotationValue, family: type[PolicyIntent], caveat: str = "", **fields) -> None:
     for rule in draft.rules:
-        rule.add(PolicyIntent(family=family, origin=value.origin, params=params, caveat=caveat))
+        rule.add(family(origin=value.origin, caveat=caveat, **fields))
 
 
 @REGISTRY.annotation(
@@ -44,7 +46,7 @@ def enable_access_log(value: AnnotationValue, draft: IngressDraft, ctx: Context,
     if enabled:
         no_effect(value, report, "true is the default (access logging on); no effect on routing")
         return
-    _add(draft, value, "access-log", (("enabled", False),))
+    _add(draft, value, AccessLogPolicy, enabled=False)
 
 
 @REGISTRY.annotation(
@@ -62,7 +64,7 @@ def enable_opentelemetry(value: AnnotationValue, draft: IngressDraft, ctx: Conte
         no_effect(value, report, f"{value.text.strip()} is what the ConfigMap already sets; no effect on routing")
         return
     trust = (sibling(value, "opentelemetry-trust-incoming-span") or "true").strip() not in ("false", "False", "0")
-    _add(draft, value, "tracing", (("enabled", enabled), ("trust_incoming_span", trust)))
+    _add(draft, value, TracingPolicy, enabled=enabled, trust_incoming_span=trust)
 
 
 REGISTRY.declare(
@@ -88,11 +90,11 @@ def enable_modsecurity(value: AnnotationValue, draft: IngressDraft, ctx: Context
         no_effect(value, report, "false: ModSecurity stays off for this Ingress")
         return
     crs = (sibling(value, "enable-owasp-core-rules") or "").strip() in ("true", "True", "1")
-    params: tuple = (("engine", "modsecurity"), ("enabled", True), ("owasp_core_rules", crs))
+    fields: dict = {"engine": "modsecurity", "enabled": True, "owasp_core_rules": crs}
     tid = sibling(value, "modsecurity-transaction-id")
     if tid:
-        params += (("transaction_id", tid.strip()),)
-    _add(draft, value, "waf", params, caveat="A different WAF engine and rule set: review what it blocks.")
+        fields["transaction_id"] = tid.strip()
+    _add(draft, value, WAFPolicy, caveat="A different WAF engine and rule set: review what it blocks.", **fields)
 
 
 def _waf_companion(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:

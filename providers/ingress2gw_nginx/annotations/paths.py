@@ -10,12 +10,13 @@ What the controller does (https://kubernetes.github.io/ingress-nginx/examples/re
   ``http://``/``https://`` makes nginx answer a 302 redirect instead.
 - ``x-forwarded-prefix``: ``proxy_set_header X-Forwarded-Prefix <value>`` — only on locations that rewrite.
 
-Translation of rewrite-target, per path:
+Translation of rewrite-target, per path (a ``$n`` beyond the groups of the path regex is first replaced by
+nothing, as nginx expands it; ``$0`` is no capture in nginx, so a target using it is not translated):
 
 - literal target → ``URLRewrite{ReplaceFullPath: target}`` (not ReplacePrefixMatch: nginx drops the tail);
 - the prefix-strip idiom ``<literal>(/|$)(.*)`` + ``<P>/$2`` → ``PathPrefix <literal>`` +
   ``URLRewrite{ReplacePrefixMatch: <P>/}`` (case-sensitive now: reported as a caveat);
-- any other use of captures → ``PolicyIntent(family="regex-rewrite")`` for implementation emitters.
+- any other use of captures → ``RegexRewritePolicy`` (family ``regex-rewrite``) for implementation emitters.
 
 PolicyIntent families defined here:
 
@@ -29,8 +30,8 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    PolicyIntent,
-    AnnotationValue, Code, Context, HeaderModifier, IngressDraft, Report, Status, URLRewrite, gateway_path_ok,
+    AnnotationValue, Code, Context, HeaderModifier, IngressDraft, RegexRewritePolicy, Report, Status, URLRewrite,
+    gateway_path_ok,
 )
 
 
@@ -41,8 +42,18 @@ from ingress2gw_nginx.values import parse_bool
 
 PROVIDER = "ingress-nginx"
 _IDIOM = re.compile(r"^((?:[A-Za-z0-9_~%/-]|\\\.)*[A-Za-z0-9_~%-]|/?)\(/\|\$\)\(\.\*\)$")
-_CAPTURE = re.compile(r"\$(\d)")
-_NON_CAPTURE_VAR = re.compile(r"\$(?!\d)")
+#: nginx's captures are ``$1``..``$9``, one digit each (``$10`` is ``$1`` then ``0``). ``$0`` is not one:
+#: ngx_http_script_compile reads it as a variable named ``0``, which fails nginx's configuration test.
+_CAPTURE = re.compile(r"\$([1-9])")
+_NON_CAPTURE_VAR = re.compile(r"\$(?![1-9])")
+
+
+def _drop_missing_captures(target: str, groups: int | None) -> str:
+    """nginx expands a capture the path regex does not have to nothing (ngx_http_script_copy_capture_code copies
+    ``$n`` only when the match has that many groups); RE2 substitutions reject such a reference instead."""
+    if groups is None:
+        return target
+    return _CAPTURE.sub(lambda m: m.group(0) if int(m.group(1)) <= groups else "", target)
 
 
 @REGISTRY.annotation(
@@ -82,6 +93,8 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
     if target.startswith(("http://", "https://")):
         intent, _ = redirect_for_url(target, 302, value.origin)
         return intent, None
+    written, pattern = target, regex.faithful(raw)
+    target = _drop_missing_captures(target, regex.capture_count(pattern))
     if "$" not in target:
         return URLRewrite(replace_full_path=target, origin=value.origin), None
     idiom = _IDIOM.match(raw)
@@ -91,9 +104,8 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
         return URLRewrite(replace_prefix_match=target[:-2], origin=value.origin,
                           caveat=f"the path now matches {literal} case-sensitively; the controller's "
                                  f"regex also rewrote other letter cases (e.g. {literal.upper()})"), literal
-    pattern = regex.faithful(raw)
-    return PolicyIntent(family="regex-rewrite", origin=value.origin, params=(
-        ("pattern", pattern), ("substitution", _CAPTURE.sub(r"\\\1", target)), ("nginx_target", target))), None
+    return RegexRewritePolicy(origin=value.origin, pattern=pattern, substitution=_CAPTURE.sub(r"\\\1", target),
+                              nginx_target=written), None
 
 
 @REGISTRY.annotation(
@@ -155,7 +167,7 @@ def x_forwarded_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context
     common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
     rewrite_key = value.key[: len(value.key) - len(value.name)] + "rewrite-target"
     rewriting = [r for r in draft.rules if any(
-        i.origin is not None and i.origin.annotation == rewrite_key and isinstance(i, (URLRewrite, PolicyIntent))
+        i.origin is not None and i.origin.annotation == rewrite_key and isinstance(i, (URLRewrite, RegexRewritePolicy))
         for i in r.intents)]
     if not text.strip():
         report.add(Code.ANNOTATION_IGNORED, location=value.loc(), **common, detail="empty value: no header is set")

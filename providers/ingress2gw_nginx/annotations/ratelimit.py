@@ -14,11 +14,11 @@ PolicyIntent families (one intent per rule of the Ingress):
 
 ``rate-limit``
     ``requests`` (int) per ``period`` (``1s`` | ``1m``), ``key`` client-ip; ``burst`` (int, extra requests accepted at
-    once = requests × multiplier, served without delay); ``scope``: ``per-pod-per-client-ip`` (never a
+    once = requests × multiplier, served without delay); ``counting``: ``per-pod-per-client-ip`` (never a
     global limit); ``client_ip``: ``tcp-peer`` | ``x-forwarded-for`` | ``proxy-protocol``; ``status`` (int,
     503 unless the ConfigMap changed it — Envoy-based gateways answer 429); ``exempt``: tuple of CIDRs.
 ``connection-limit``
-    ``connections`` (int, concurrent per client IP per replica); ``scope``, ``client_ip``, ``status``,
+    ``connections`` (int, concurrent per client IP per replica); ``counting``, ``client_ip``, ``status``,
     ``exempt`` as above.
 ``bandwidth-limit``
     ``kbytes_per_second`` (int, per connection, response direction); ``after_kbytes`` (int, sent at full
@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, PolicyIntent, Report, Status
+from ingress2gw.plugin import (
+    FROM_OUTCOME, AnnotationValue, BandwidthLimitPolicy, ConnectionLimitPolicy, Context, IngressDraft, RateLimitPolicy, Report,
+    Status,
+)
 
 from ingress2gw_nginx.annotations._read import (
     CLIENT_IP_TEXT, client_ip_source, invalid, no_effect, shadowed_alias, sibling,
@@ -54,14 +57,16 @@ def _int(value: AnnotationValue, report: Report) -> int | None:
     return int(value.text)
 
 
-def _common(value: AnnotationValue, ctx: Context, report: Report) -> tuple | None:
-    """scope, client_ip, exempt params shared by request and connection limits."""
+def _common(value: AnnotationValue, ctx: Context, report: Report, *, burst: bool = True) -> dict:
+    """counting, client_ip, exempt fields shared by request and connection limits."""
     exempt_text = sibling(value, "limit-allowlist", "limit-whitelist")
     exempt: tuple[str, ...] = ()
     if exempt_text is not None:
         exempt = parse_cidrs(exempt_text) or ()
-    return (("scope", "per-pod-per-client-ip"), ("client_ip", client_ip_source(ctx))) + (
-        (("exempt", exempt),) if exempt else ())
+    fields = value.field_origins({"limit-allowlist": "exempt", "limit-whitelist": "exempt"}
+                                 | ({"limit-burst-multiplier": "burst"} if burst else {}))
+    return {"counting": "per-pod-per-client-ip", "client_ip": client_ip_source(ctx)} | (
+        {"exempt": exempt} if exempt else {}) | ({"field_origins": fields} if fields else {})
 
 
 def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -78,11 +83,10 @@ def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: 
     status = ctx.settings.get("limit-req-status-code", 503)
     caveat = _SCOPE_CAVEAT.format(how=CLIENT_IP_TEXT[client_ip_source(ctx)], status=status)
     period = {"second": "1s", "minute": "1m"}[unit]
-    params = (("requests", rate), ("period", period), ("burst", rate * multiplier), ("status", status),
-              ("key", "client-ip"))
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="rate-limit", origin=value.origin, caveat=caveat,
-                              params=params + _common(value, ctx, report)))
+        rule.add(RateLimitPolicy(origin=value.origin, caveat=caveat, requests=rate, period=period,
+                                 burst=rate * multiplier, status=status, key="client-ip",
+                                 **_common(value, ctx, report)))
 
 
 @REGISTRY.annotation("limit-rps", produces=('rate-limit',), area="ratelimit", status=Status.POLICY,
@@ -114,8 +118,8 @@ def limit_connections(value: AnnotationValue, draft: IngressDraft, ctx: Context,
     status = ctx.settings.get("limit-conn-status-code", 503)
     caveat = _SCOPE_CAVEAT.format(how=CLIENT_IP_TEXT[client_ip_source(ctx)], status=status)
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="connection-limit", origin=value.origin, caveat=caveat,
-                              params=(("connections", count), ("status", status)) + _common(value, ctx, report)))
+        rule.add(ConnectionLimitPolicy(origin=value.origin, caveat=caveat, connections=count, status=status,
+                                       **_common(value, ctx, report, burst=False)))
 
 
 def _companion(value: AnnotationValue, ctx: Context, report: Report) -> bool:
@@ -138,6 +142,8 @@ def limit_burst_multiplier(value: AnnotationValue, draft: IngressDraft, ctx: Con
         return
     if not _INT.match(value.text) or int(value.text) <= 0:
         invalid(value, report, f"expected a positive whole number, got {value.text!r}; the controller used 5")
+        return None
+    return FROM_OUTCOME
 
 
 @REGISTRY.annotation("limit-allowlist", produces=('rate-limit',), aliases=("limit-whitelist",), area="ratelimit", status=Status.POLICY,
@@ -150,6 +156,8 @@ def limit_allowlist(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
         return
     if not parse_cidrs(value.text):
         invalid(value, report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; no client was exempt")
+        return None
+    return FROM_OUTCOME
 
 
 @REGISTRY.annotation("limit-rate", produces=('bandwidth-limit',), area="ratelimit", status=Status.POLICY,
@@ -171,8 +179,7 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
     after = sibling(value, "limit-rate-after")
     after_kb = int(after) if after is not None and _INT.match(after) and int(after) > 0 else 0
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="bandwidth-limit", origin=value.origin,
-                              params=(("kbytes_per_second", rate), ("after_kbytes", after_kb))))
+        rule.add(BandwidthLimitPolicy(origin=value.origin, kbytes_per_second=rate, after_kbytes=after_kb))
 
 
 @REGISTRY.annotation("limit-rate-after", area="ratelimit", status=Status.UNSUPPORTED,

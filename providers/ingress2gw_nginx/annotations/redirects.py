@@ -23,8 +23,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, IngressDraft, Match, Origin, PathMatch, Report, RequestRedirect, RuleDraft,
-    Status,
+    REPORT_LATER, AnnotationValue, Code, Context, IngressDraft, Match, Origin, PathMatch, Report, RequestRedirect,
+    RuleDraft, Status,
 )
 
 from ingress2gw_nginx import regex
@@ -35,6 +35,8 @@ PROVIDER = "ingress-nginx"
 #: Codes no Gateway API version can put in RequestRedirect.statusCode.
 _NEVER = (300, 304, 305, 306)
 _HOST_VARS = ("$host", "$http_host")
+#: provider_state key: the force-ssl-redirect value, reported once every Ingress is read.
+FORCE = "nginx.force-ssl-redirect"
 
 
 
@@ -44,7 +46,8 @@ _HOST_VARS = ("$host", "$http_host")
 @REGISTRY.annotation(
     "ssl-redirect", area="redirect", status=Status.TRANSLATED,
     maps_to="HTTPRoute on the HTTP listener: RequestRedirect{scheme: https} per rule",
-    caveat="Rules of this Ingress are served on plain HTTP too, instead of being redirected to HTTPS.",
+    caveat="\"false\": rules of this Ingress are served on plain HTTP too, instead of being redirected to HTTPS. "
+           "\"true\": plain HTTP to its hosts with a certificate is redirected to HTTPS.",
 )
 def ssl_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     enabled = parse_bool(value, report)
@@ -53,6 +56,17 @@ def ssl_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
     for rule in draft.rules:
         rule.ssl_redirect = enabled
     draft.ssl_redirect = enabled
+    # The finding says what this value did: the registry's caveat covers both values for the docs.
+    default = bool(ctx.settings.get("ssl-redirect", True))
+    if enabled:
+        detail = ("plain HTTP requests for the paths of this Ingress on hosts with a certificate in spec.tls are "
+                  "redirected to HTTPS, as the controller did"
+                  + (" (true is the default)" if default else " (the ConfigMap's ssl-redirect is false; this "
+                                                               "Ingress turns it back on)"))
+    else:
+        detail = "Rules of this Ingress are served on plain HTTP too, instead of being redirected to HTTPS."
+    report.add(Code.ANNOTATION_TRANSLATED, location=value.loc(value=False), obj=value.origin_ref, provider=PROVIDER,
+               annotation=value.key, value=value.text, detail=detail)
 
 
 @REGISTRY.annotation(
@@ -64,10 +78,53 @@ def ssl_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
     remediation="Behind a load balancer that terminates TLS and forwards plain HTTP, add a header match "
                 "X-Forwarded-Proto: http to the redirect rule, or the redirect loops.",
 )
-def force_ssl_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def force_ssl_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     if parse_bool(value, report):
         for rule in draft.rules:
             rule.force_ssl_redirect = True
+        draft.force_ssl_redirect = True
+        # Whether HTTPS answers where the redirect sends clients depends on the certificates of every
+        # Ingress of the host: reported by report_force_ssl_redirect once all are read.
+        draft.provider_state[FORCE] = value
+        return REPORT_LATER
+    return None
+
+
+def report_force_ssl_redirect(drafts: list[IngressDraft], report: Report) -> None:
+    """force-ssl-redirect on hosts no Ingress gives a certificate (after host-wide copies: aliases too).
+
+    The controller redirected plain HTTP and answered HTTPS for such a host with its default certificate
+    (``--default-ssl-certificate``, else a self-signed "Fake Certificate"), which the manifests do not name.
+    The redirect is kept (it is what the controller did), but the Gateway has no HTTPS listener for the host.
+    """
+    for d in drafts:
+        value = d.provider_state.get(FORCE)
+        if value is None:
+            continue
+        gateway = [o for o in drafts if o.gateway == d.gateway]
+        covered = {c.host for o in gateway for c in o.tls} | {h for o in gateway for h, _ in o.passthrough}
+        hosts = list(dict.fromkeys(
+            [h for h in d.hosts] + [r.host for o in gateway for r in o.rules
+                                    if r.origin.key == d.origin.key and r.force_ssl_redirect and r.serve_http]))
+        missing = [h or "*" for h in hosts if h not in covered]
+        common = dict(location=value.origin.location, obj=value.origin_ref, provider=PROVIDER, annotation=value.key,
+                      value=value.text)
+        spec = REGISTRY.lookup(value.name)
+        if not missing:
+            report.add(Code.ANNOTATION_TRANSLATED, **common, detail=spec.caveat, remedy=spec.remediation)
+            continue
+        names = ", ".join(missing)
+        report.add(Code.ANNOTATION_LOSSY, **common,
+                   detail=f"plain HTTP requests for {names} are redirected to HTTPS ({d.redirect_code}) as the "
+                          f"controller did, but no Ingress lists {names} in spec.tls with a secretName, so the "
+                          "Gateway has no HTTPS listener for it: the redirected requests, and every HTTPS request "
+                          f"for {names}, get no answer. The controller served them over HTTPS with its default "
+                          "certificate (the Secret of its --default-ssl-certificate flag, else a self-signed "
+                          "'Kubernetes Ingress Controller Fake Certificate')",
+                   remedy=f"Add {names} to spec.tls with a certificate Secret (the one the controller's "
+                          "--default-ssl-certificate names, or one of its own, e.g. from cert-manager) and convert "
+                          "again. If TLS ends in front of the gateway instead, no HTTPS listener is needed, but "
+                          "match X-Forwarded-Proto: http on the redirect rule or it loops.")
 
 
 @REGISTRY.annotation(

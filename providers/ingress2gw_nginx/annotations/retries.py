@@ -18,7 +18,7 @@ PolicyIntent families defined here:
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, Retry, Status
+from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Retry, RetryBudgetPolicy, Status
 
 from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.annotations.timeouts import duration, parse_seconds, setting_seconds
@@ -118,4 +118,4 @@ def proxy_next_upstream_timeout(value: AnnotationValue, draft: IngressDraft, ctx
                    detail="0 is the controller's default (no time budget for retries)")
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="retry", params=(("budget", duration(seconds)),), origin=value.origin))
+        rule.add(RetryBudgetPolicy(budget=duration(seconds), origin=value.origin))

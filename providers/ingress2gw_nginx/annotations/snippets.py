@@ -12,7 +12,7 @@ carry snippets (SnippetsFilter / SnippetsPolicy) only when snippets are enabled 
 
 from __future__ import annotations
 
-from ingress2gw.plugin import PolicyIntent, AnnotationValue, Code, Context, IngressDraft, Report, Status
+from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, SnippetPolicy, Status
 
 from ingress2gw_nginx.annotations._read import sibling
 from ingress2gw_nginx.config import snippets_refused
@@ -158,9 +158,8 @@ def _snippet(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     if value.name in ("configuration-snippet", "server-snippet"):
         # Carried as data only: an emitter whose target runs NGINX may render it when the user passes
         # --allow-snippets (NGINX Gateway Fabric SnippetsFilter); the security finding stays either way.
-        intent = PolicyIntent(family="snippet", origin=value.origin, params=(
-            ("context", "location" if value.name == "configuration-snippet" else "server"),
-            ("refused", refused or ""), ("text", value.text)))
+        intent = SnippetPolicy(origin=value.origin, refused=refused or "", text=value.text,
+                               context="location" if value.name == "configuration-snippet" else "server")
         for rule in draft.rules:
             rule.add(intent)
     report.add(Code.ANNOTATION_SECURITY, location=value.origin.location, obj=value.origin_ref,

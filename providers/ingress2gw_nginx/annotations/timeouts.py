@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, IngressDraft, PolicyIntent, Report, RequestRedirect, Status, Timeouts,
+    AnnotationValue, Code, Context, IngressDraft, Report, RequestRedirect, Status, Timeouts, UpstreamTimeoutsPolicy,
 )
 
 from ingress2gw_nginx.registry import REGISTRY
@@ -72,8 +72,7 @@ def proxy_connect_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Cont
     if seconds is None:
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="upstream-timeouts", params=(("connect", duration(seconds)),),
-                              origin=value.origin))
+        rule.add(UpstreamTimeoutsPolicy(connect=duration(seconds), origin=value.origin))
 
 
 @REGISTRY.annotation(
@@ -101,8 +100,7 @@ def proxy_send_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context
     if seconds is None:
         return
     for rule in draft.rules:
-        rule.add(PolicyIntent(family="upstream-timeouts", params=(("send", duration(seconds)),),
-                              origin=value.origin))
+        rule.add(UpstreamTimeoutsPolicy(send=duration(seconds), origin=value.origin))
 
 
 def apply_defaults(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:

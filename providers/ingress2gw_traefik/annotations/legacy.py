@@ -83,3 +83,44 @@ for _name, _v2 in sorted(V2_EQUIVALENT.items()):
             reason=f"Traefik v1 annotation, ignored by Traefik v2 and later; its v2+ equivalent is {_v2}.",
             remediation=f"Replace it with {_v2} if the behaviour is still wanted, then convert again.",
         )
+
+#: Traefik v1 label spellings that manifests carry as Ingress annotations, and the v1 annotation each one
+#: spelled (the "Old label alias" column of the catalogue). Traefik v2+ ignores them too.
+V1_LABELS = {
+    "traefik.frontend.entryPoints": "frontend-entry-points",
+    "traefik.frontend.passTLSCert": "pass-tls-cert",
+    "traefik.frontend.passHostHeader": "preserve-host",
+    "traefik.frontend.priority": "priority",
+    "traefik.frontend.redirect.entrypoint": "redirect-entry-point",
+    "traefik.frontend.redirect.regex": "redirect-regex",
+    "traefik.frontend.redirect.replacement": "redirect-replacement",
+    "traefik.frontend.rule.type": "rule-type",
+    "traefik.backend.loadbalancer.stickiness": "affinity",
+    "traefik.backend.loadbalancer.stickiness.cookieName": "session-cookie-name",
+    "traefik.backend.circuitbreaker": "circuit-breaker-expression",
+    "traefik.backend.loadbalancer.method": "load-balancer-method",
+    "traefik.backend.loadbalancer.sticky": "affinity",
+}
+
+for _label, _v1 in sorted(V1_LABELS.items()):
+    REGISTRY.declare(
+        _label, area="legacy", status=Status.IGNORED, kind="legacy-label", lifecycle="removed", prefixed=False,
+        reason=f"Traefik v1 label spelling of {_v1}, ignored by Traefik v2 and later; its v2+ equivalent is "
+               f"{V2_EQUIVALENT[_v1]}.",
+        remediation=f"Replace it with {V2_EQUIVALENT[_v1]} if the behaviour is still wanted, then convert again.",
+    )
+
+# Keys under the v1 prefixes that are not in the v1 catalogue: reported, never dropped without a word.
+REGISTRY.declare(
+    "traefik.frontend.* / traefik.backend.*", area="legacy", status=Status.IGNORED, kind="legacy-label",
+    lifecycle="removed", prefixed=False, pattern=r"traefik\.(frontend|backend)\..+",
+    reason="A Traefik v1 label key; Traefik v2 and later ignore it, and so does the conversion.",
+    remediation="Delete the key, or rebuild its behaviour with a v2+ router annotation or Middleware.",
+)
+REGISTRY.declare(
+    "ingress.kubernetes.io/*", area="legacy", status=Status.IGNORED, kind="legacy-annotation", lifecycle="removed",
+    prefixed=False, pattern=r"ingress\.kubernetes\.io/.+",
+    reason="Not a Traefik v1 annotation (ingress.kubernetes.io/ was also the prefix of ingress-nginx before 0.9); "
+           "Traefik ignored it, and so does the conversion.",
+    remediation="Delete the key.",
+)

@@ -5,9 +5,14 @@ Traefik serves a router on the entry points named in ``router.entrypoints`` (def
 https://doc.traefik.io/traefik/reference/routing-configuration/kubernetes/ingress/
 """
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Status
+from ingress2gw.plugin import REPORT_LATER, AnnotationValue, Code, Context, IngressDraft, Report, Status
 
 from ingress2gw_traefik.registry import REGISTRY
+
+#: provider_state keys: the router.entrypoints value (and whether it named unknown entry points), the
+#: router.tls value when true; both are reported once every Ingress is read.
+ENTRYPOINTS = "traefik.entrypoints-value"
+TLS = "traefik.tls-value"
 
 
 def entrypoint_protocols(ctx: Context) -> dict[str, str]:
@@ -20,7 +25,7 @@ def entrypoint_protocols(ctx: Context) -> dict[str, str]:
     maps_to="HTTPRoute.spec.parentRefs[].sectionName (HTTP and/or HTTPS listener)",
     caveat="Entry points map to listeners by the static configuration assumed (see provider.defaults).",
 )
-def entrypoints(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def entrypoints(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     names = [n.strip() for n in value.text.split(",") if n.strip()]
     known = entrypoint_protocols(ctx)
     unknown = [n for n in names if n not in known]
@@ -31,19 +36,27 @@ def entrypoints(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
                           f"({', '.join(f'{k}={v}' for k, v in sorted(known.items()))}); pass --traefik-entrypoint")
     protocols = {known[n] for n in names if n in known}
     draft.provider_state["entrypoints"] = protocols
+    # Whether the HTTPS entry points named here can be served depends on the certificates of every Ingress
+    # (provider.report_certificates, once all are read).
+    draft.provider_state[ENTRYPOINTS] = (value, bool(unknown))
+    return REPORT_LATER
 
 
 @REGISTRY.annotation(
     "router.tls", area="tls", status=Status.TRANSLATED,
     maps_to="HTTPRoute attached to the HTTPS listener only",
 )
-def tls(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def tls(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     text = value.text.strip().lower()
     if text not in ("true", "false", "1", "0", "t", "f"):
         report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
                    annotation=value.key, value=value.text, detail=f"expected true or false, got {value.text!r}")
         return
     draft.provider_state["tls"] = text in ("true", "1", "t")
+    if draft.provider_state["tls"]:
+        draft.provider_state[TLS] = value
+        return REPORT_LATER  # like router.entrypoints: it needs a certificate for every host
+    return None
 
 
 @REGISTRY.annotation(

@@ -10,8 +10,8 @@ PolicyIntent families (canonical, ``ingress2gw.model.policies``): ``native-lb`` 
 """
 
 from ingress2gw.plugin import (
-    AnnotationValue, BackendTLS, Code, Context, IngressDraft, PolicyIntent, Report, RuleDraft,
-    SessionPersistence, Status, Timeouts, URLRewrite,
+    AnnotationValue, BackendTLS, Code, Context, IngressDraft, NativeLBPolicy, Report, RuleDraft, ServersTransportPolicy,
+    SessionCookiePolicy, SessionPersistence, Status, Timeouts, URLRewrite,
 )
 
 from ingress2gw_traefik.registry import REGISTRY
@@ -101,8 +101,7 @@ def sticky_cookie(value: AnnotationValue, rules, ctx, report, svc) -> None:
     for r in rules:
         r.add(sp)
         if attrs:
-            r.add(PolicyIntent(family="session-cookie", params=tuple(sorted(attrs.items())),
-                               origin=value.origin))
+            r.add(SessionCookiePolicy(origin=value.origin, **attrs))
 
 
 for _attr in ("name", "maxage", "secure", "httponly", "samesite", "path", "domain"):
@@ -115,7 +114,7 @@ for _attr in ("name", "maxage", "secure", "httponly", "samesite", "path", "domai
                     reason="Load-balancing to the ClusterIP needs an implementation policy.")
 def native_lb(value: AnnotationValue, rules, ctx, report, svc) -> None:
     if _bool(value.text):
-        intent = PolicyIntent(family="native-lb", origin=value.origin)
+        intent = NativeLBPolicy(origin=value.origin)
         for r in rules:
             r.add(intent)
 
@@ -146,10 +145,9 @@ def servers_transport(value: AnnotationValue, rules, ctx, report, svc) -> None:
                            caveat="responseHeaderTimeout bounds the wait for headers; backendRequest bounds the "
                                   "whole backend request"))
         if spec.get("insecureSkipVerify") or timeouts.get("dialTimeout"):
-            r.add(PolicyIntent(family="servers-transport", origin=value.origin, params=tuple(sorted(
-                (k, v) for k, v in (("name", found.name), ("namespace", found.namespace),
-                                    ("insecure_skip_verify", bool(spec.get("insecureSkipVerify"))),
-                                    ("dial_timeout", str(timeouts.get("dialTimeout", "")))) if v != ""))))
+            r.add(ServersTransportPolicy(origin=value.origin, name=found.name, namespace=found.namespace,
+                                         insecure_skip_verify=bool(spec.get("insecureSkipVerify")),
+                                         dial_timeout=str(timeouts.get("dialTimeout", "")) or None))
 
 
 @service_annotation("service.middlewares", area="middlewares", status=Status.TRANSLATED,

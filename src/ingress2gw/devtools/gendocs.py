@@ -2,6 +2,7 @@
 
 - ``docs/annotations/<provider>.md``: every annotation a provider declares (from its registry).
 - ``docs/diagnostics.md``: every finding code (from ``ingress2gw.report.codes``).
+- ``docs/policy-families.md``: every policy family and its typed fields (from ``ingress2gw.model.policies``).
 
 ``--check`` writes nothing and exits 1 when a file is stale (pytest runs it).
 """
@@ -9,8 +10,10 @@
 from __future__ import annotations
 
 import sys
+import types
 from collections import Counter
 from pathlib import Path
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 from ingress2gw.catalog import catalog_rows, markdown_table
 from ingress2gw.report.codes import all_codes
@@ -69,11 +72,58 @@ def render_matrix() -> str:
     return "".join(out)
 
 
+def _type(t) -> str:
+    """A field's type in words (``|`` would split a Markdown table cell)."""
+    origin, args = get_origin(t), get_args(t)
+    if origin is Annotated:
+        pattern = next((m.pattern for m in args[1:] if getattr(m, "pattern", None)), None)
+        return _type(args[0]) + (f" matching `{pattern}`".replace("|", "\\|") if pattern else "")
+    if origin is Literal:
+        return " or ".join(f"`{a}`" for a in args)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type(a) for a in args)
+    if origin is tuple:
+        return f"list of {_type(args[0])}"
+    return "none" if t is type(None) else getattr(t, "__name__", str(t))
+
+
+def _constraints(field) -> str:
+    words = {"ge": "≥ {}", "le": "≤ {}", "min_length": "at least {} item(s)"}
+    return ", ".join(fmt.format(getattr(m, k)) for m in field.metadata for k, fmt in words.items()
+                     if getattr(m, k, None) is not None)
+
+
+def render_policy_families() -> str:
+    """Each policy family: its id, scope and typed fields (the class's own declarations)."""
+    from ingress2gw.model.ir import PolicyIntent
+    from ingress2gw.model.policies import FAMILIES
+
+    out = [HEADER, "# Policy families\n\n",
+           "Settings only implementation policies can hold reach the emitters as one typed intent per family "
+           "(`ingress2gw.model.policies`), whatever the source controller called them. Scope is the narrowest "
+           "place the source setting applied: `route` (the rules of one Ingress), `service` (every route to a "
+           "Service) or `gateway` (the whole listener set). A field whose default is `None` may be left unsaid by "
+           "the source.\n\n"]
+    base = set(PolicyIntent.model_fields)
+    for name, family in sorted(FAMILIES.items()):
+        out.append(f"## `{name}`\n\n{family.description} Scope: `{family.scope}`; class `{family.__name__}`.\n\n")
+        fields = [(k, f) for k, f in family.model_fields.items() if k not in base]
+        if fields:
+            out.append("| field | type | default | meaning |\n|---|---|---|---|\n")
+        for k, f in fields:
+            kind = _type(f.annotation) + (f" ({_constraints(f)})" if _constraints(f) else "")
+            default = "required" if f.is_required() else f"`{f.default!r}`"
+            out.append(f"| `{k}` | {kind} | {default} | {(f.description or '').replace('|', 'or')} |\n")
+        out.append(("\n" if fields else "") + f"Example: `{family.example!r}`\n\n")
+    return "".join(out)
+
+
 def outputs(root: Path) -> dict[Path, str]:
     from ingress2gw.plugin import load_providers
 
     files = {root / "docs" / "diagnostics.md": render_diagnostics(),
-             root / "docs" / "annotations" / "matrix.md": render_matrix()}
+             root / "docs" / "annotations" / "matrix.md": render_matrix(),
+             root / "docs" / "policy-families.md": render_policy_families()}
     for name in sorted(load_providers()):
         files[root / "docs" / "annotations" / f"{name}.md"] = render_provider(name)
     return files

@@ -90,7 +90,7 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
     atomic_fields = frozenset({"loadBalancer", "extAuth", "clientIPDetection", "clientValidation"})
 
     def __init__(self, opts, report):
-        super().__init__(opts, report)  # policy_caveats (id(intent) -> text) is filled by caveat()
+        super().__init__(opts, report)
         self._native: dict[int, tuple[RuleDraft, RenderedRule]] = {}
         self._filters: dict[tuple[str, str], tuple[dict, list[str]]] = {}
         self._backends: dict[tuple[str, str], tuple[dict, list[str]]] = {}
@@ -98,13 +98,6 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
     # -- what the family renderers use -------------------------------------------------------------------
     def piece(self, kind: str, scope: str, spec: dict, key: str = "") -> Piece:
         return Piece.of(API, kind, scope, spec, key)
-
-    def caveat(self, intent: Intent, text: str) -> None:
-        parts = [p for p in self.policy_caveats.get(id(intent), "").split("; ") if p]
-        for p in text.split("; "):
-            if p not in parts:
-                parts.append(p)
-        self.policy_caveats[id(intent)] = "; ".join(parts)
 
     def native(self, rule: RuleDraft) -> RenderedRule:
         """What the Gateway API part renders for the rule (cached; keyed by identity)."""
@@ -155,7 +148,7 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
         super().track(rule, rendered)
         # Pieces of scope "rule" are referenced from the rule itself. rules() builds the rule's filter list
         # from ``rendered.filters`` right after this call (NEEDED: a base hook for ExtensionRef filters).
-        for p in self.pieces_for(rule)[0]:
+        for p in self.pieces_for(rule).pieces:
             if p.scope != "rule":
                 continue
             what = "rewrite" if "urlRewrite" in p.fragment else "filter"

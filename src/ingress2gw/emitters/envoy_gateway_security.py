@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from ingress2gw.emitters.envoy_gateway_values import cidr, eg_duration
 from ingress2gw.emitters.naming import section_name
-from ingress2gw.model.ir import CORS, ExternalAuth, PolicyIntent, RuleDraft
+from ingress2gw.model.ir import CORS, ExternalAuth, RuleDraft
+from ingress2gw.model.policies import BasicAuthPolicy, ClientCertPolicy, ExtAuthPolicy, IPListPolicy, RateLimitPolicy
 
 SP = "SecurityPolicy"
 CTP = "ClientTrafficPolicy"
@@ -33,10 +34,10 @@ def _ref(ns: str, name: str, here: str) -> dict:
 
 
 # -- client IP ------------------------------------------------------------------------------------------
-def client_ip(em, intent: PolicyIntent, rule: RuleDraft):
+def client_ip(em, intent: IPListPolicy | RateLimitPolicy, rule: RuleDraft):
     """Gateway pieces for where the client address comes from, or the reason it cannot be said exactly."""
-    source = intent.param("client_ip", "tcp-peer")
-    depth, excluded = intent.param("xff_depth"), intent.param("excluded_ips")
+    source = intent.client_ip
+    depth, excluded = (intent.xff_depth, intent.excluded_ips) if isinstance(intent, IPListPolicy) else (None, ())
     if source == "tcp-peer" or depth == 0:
         return []
     if depth is not None or excluded:
@@ -56,15 +57,15 @@ def client_ip(em, intent: PolicyIntent, rule: RuleDraft):
     return f"client IP source {source!r} has no Envoy Gateway setting"
 
 
-def ip_access(em, intent: PolicyIntent, rule: RuleDraft):
+def ip_access(em, intent: IPListPolicy, rule: RuleDraft):
     """ip-allow and ip-deny of a rule together: nginx checks deny entries first, then allow + deny all."""
     deny, allow = [], []
     for it in rule.intents:
-        if not isinstance(it, PolicyIntent) or it.family not in ("ip-allow", "ip-deny"):
+        if not isinstance(it, IPListPolicy):
             continue
-        cidrs = [c for c in (cidr(x) for x in it.param("cidrs") or ()) if c]
+        cidrs = [c for c in (cidr(x) for x in it.cidrs or ()) if c]
         (allow if it.family == "ip-allow" else deny).extend(c for c in cidrs if c not in allow + deny)
-    mine = [c for c in (cidr(x) for x in intent.param("cidrs") or ()) if c]
+    mine = [c for c in (cidr(x) for x in intent.cidrs or ()) if c]
     if not mine:
         return "no valid CIDR to authorize"
     ip = client_ip(em, intent, rule)
@@ -75,8 +76,8 @@ def ip_access(em, intent: PolicyIntent, rule: RuleDraft):
         rules.append({"name": "deny-source-ranges", "action": "Deny", "principal": {"clientCIDRs": deny}})
     if allow:
         rules.append({"name": "allow-source-ranges", "action": "Allow", "principal": {"clientCIDRs": allow}})
-    if intent.param("status", 403) != 403:
-        em.caveat(intent, f"denied requests get 403, not {intent.param('status')}")
+    if intent.status != 403:
+        em.caveat(intent, f"denied requests get 403, not {intent.status}")
     return [em.piece(SP, "route", {"authorization": {"defaultAction": "Deny" if allow else "Allow",
                                                       "rules": rules}})] + ip
 
@@ -89,23 +90,23 @@ _SECRET_FORMAT = {
 }
 
 
-def basic_auth(em, intent: PolicyIntent, rule: RuleDraft):
-    if intent.param("type", "basic") != "basic":
+def basic_auth(em, intent: BasicAuthPolicy, rule: RuleDraft):
+    if intent.type != "basic":
         return "Envoy Gateway has only HTTP Basic authentication (SecurityPolicy.basicAuth), no Digest"
-    ns, name = _split(intent.param("secret") or "")
+    ns, name = _split(intent.secret or "")
     if not name:
         return "basic auth without a Secret"
     ns = ns or rule.origin.namespace
     spec: dict = {"users": _ref(ns, name, rule.origin.namespace)}
-    if intent.param("header_field"):
-        spec["forwardUsernameHeader"] = str(intent.param("header_field"))
-    fmt = _SECRET_FORMAT.get(str(intent.param("secret_type")), "its current format")
+    if intent.header_field:
+        spec["forwardUsernameHeader"] = str(intent.header_field)
+    fmt = _SECRET_FORMAT.get(str(intent.secret_type), "its current format")
     notes = [f"Envoy Gateway reads key '.htpasswd' of Secret {ns}/{name} and accepts only {{SHA}} hashes: "
              f"rewrite the Secret from {fmt} to '.htpasswd' with passwords hashed by 'htpasswd -s' (apr1, bcrypt "
              "and crypt hashes never match)"]
-    if intent.param("realm"):
-        notes.append(f"realm {intent.param('realm')!r} is not sent (Envoy's challenge has a fixed realm)")
-    if intent.param("remove_header"):
+    if intent.realm:
+        notes.append(f"realm {intent.realm!r} is not sent (Envoy's challenge has a fixed realm)")
+    if intent.remove_header:
         notes.append("the Authorization header is still forwarded to the backend")
     em.caveat(intent, "; ".join(notes))
     return [em.piece(SP, "route", {"basicAuth": spec})]
@@ -142,27 +143,34 @@ def _auth_backend(em, url: str, service: str | None, verify: bool, rule: RuleDra
     return {"group": EG_GROUP, "kind": "Backend", "name": name, "port": port}
 
 
-def ext_auth(em, intent: PolicyIntent, rule: RuleDraft):
-    url = str(intent.param("url") or intent.param("address") or "")
+def ext_auth(em, intent: ExtAuthPolicy, rule: RuleDraft):
+    url = str(intent.url or "")
     if "$" in url:
         return f"auth URL {url!r} uses NGINX variables, which Envoy Gateway cannot evaluate"
     if urlsplit(url).scheme not in ("http", "https"):
         return f"auth URL {url!r} is not an absolute http(s) URL"
     if em.rendered_natively(rule, ExternalAuth):
-        return ("the HTTPRoute ExternalAuth filter (experimental channel) already checks this rule; a "
-                "SecurityPolicy.extAuth as well would call the auth service twice")
-    # ``verify`` is not a canonical parameter yet: nginx's auth_request never verified, Traefik (``address``) does.
-    verify = bool(intent.param("verify", intent.param("address") is not None))
-    ref = _auth_backend(em, url, intent.param("service"), verify, rule)
+        # The filter holds the check; what only the policy would have added is answered field by field.
+        for fld in ("signin", "signin_redirect_param", "method", "request_redirect", "proxy_set_headers",
+                    "cache_key", "cache_duration", "always_set_cookie"):
+            if getattr(intent, fld):
+                em.refuse_field(intent, fld, "the HTTPRoute ExternalAuth filter (experimental channel) checks this "
+                                             "rule and has no field for it (a SecurityPolicy.extAuth as well would "
+                                             "call the auth service twice)")
+        return []
+    # nginx's auth_request never verified the auth service's certificate; Traefik's forwardAuth does (its
+    # provider does not say so yet: ``verify`` stays off).
+    verify = intent.verify
+    ref = _auth_backend(em, url, intent.service or None, verify, rule)
     if isinstance(ref, str):
         return ref
     http: dict = {"backendRefs": [ref]}
     parts = urlsplit(url)
-    path = intent.param("path") or ((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+    path = intent.path or ((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     http["pathOverride"] = path
-    if intent.param("response_headers"):
-        http["headersToBackend"] = list(intent.param("response_headers"))
-    headers = ["cookie"] + [h for h in intent.param("request_headers") or () if h.lower() != "cookie"]
+    if intent.response_headers:
+        http["headersToBackend"] = list(intent.response_headers)
+    headers = ["cookie"] + [h for h in intent.request_headers or () if h.lower() != "cookie"]
     notes = [f"the auth service is called at {path} as written (pathOverride) with Host, Method, Path, "
              f"Content-Length, Authorization and {', '.join(headers)}; the source forwarded every request header "
              "(and X-Original-URL / X-Original-Method or X-Forwarded-Uri)"]
@@ -171,23 +179,25 @@ def ext_auth(em, intent: PolicyIntent, rule: RuleDraft):
                if verify else " over TLS without verifying its certificate, as nginx did")
         notes.append("an Envoy Gateway Backend (needs extensionApis.enableBackend in the EnvoyGateway "
                      "configuration) reaches the auth host" + tls)
-    for param, text in (("method", "the auth request keeps the client's method (auth-method is not "
-                                   "configurable)"),
-                        ("signin", "unauthenticated browsers get the 401 instead of a redirect to the sign-in "
-                                   "page (consider SecurityPolicy.oidc)"),
-                        ("cache_key", "auth responses are not cached"),
-                        ("proxy_set_headers", "extra auth request headers from a ConfigMap are not sent"),
-                        ("request_redirect", "X-Auth-Request-Redirect is not sent"),
-                        ("always_set_cookie", "the auth response's Set-Cookie is not passed on errors"),
-                        ("trust_forward_header", "X-Forwarded-* headers from the client are not forwarded")):
-        if intent.param(param):
-            notes.append(text)
+    for fld, text in (("method", "the auth request keeps the client's method (auth-method is not configurable)"),
+                      ("signin", "unauthenticated browsers get the 401 instead of a redirect to the sign-in page "
+                                 "(consider SecurityPolicy.oidc)"),
+                      ("cache_key", "auth responses are not cached"),
+                      ("cache_duration", "auth responses are not cached"),
+                      ("proxy_set_headers", "extra auth request headers from a ConfigMap are not sent"),
+                      ("request_redirect", "X-Auth-Request-Redirect is not sent"),
+                      ("always_set_cookie", "the auth response's Set-Cookie is not passed on errors"),
+                      ("trust_forward_header", "X-Forwarded-* headers from the client are not forwarded")):
+        if getattr(intent, fld):
+            if text not in notes:
+                notes.append(text)
+            em.refuse_field(intent, fld, text)
     em.caveat(intent, "; ".join(notes))
     return [em.piece(SP, "route", {"extAuth": {"http": http, "headersToExtAuth": headers, "statusOnError": 500}})]
 
 
 def external_auth(em, intent: ExternalAuth, rule: RuleDraft):
-    if any(isinstance(i, PolicyIntent) and i.family == "ext-auth" for i in rule.intents):
+    if any(isinstance(i, ExtAuthPolicy) for i in rule.intents):
         return []  # the ext-auth policy of the same annotation says more; its SecurityPolicy covers this
     b = intent.backend
     ref = _ref(b.namespace, b.name, rule.origin.namespace)
@@ -227,8 +237,8 @@ def cors(em, intent: CORS, rule: RuleDraft):
 
 
 # -- client certificates (per host: one HTTPS listener per hostname) ----------------------------------------
-def client_cert(em, intent: PolicyIntent, rule: RuleDraft):
-    verify = str(intent.param("verify", "on"))
+def client_cert(em, intent: ClientCertPolicy, rule: RuleDraft):
+    verify = str(intent.verify)
     if verify == "off":
         return []
     if verify not in _VERIFY_MODES:
@@ -236,8 +246,8 @@ def client_cert(em, intent: PolicyIntent, rule: RuleDraft):
     if em.opts.existing_gateway:
         return ("client certificates are set per listener (ClientTrafficPolicy sectionName), and the listener "
                 "names of the existing Gateway are unknown; a Gateway-wide policy would cover other hosts")
-    hosts = [h for h in (intent.param("hosts") or (rule.host,)) if h]
-    ns, name = _split(intent.param("ca_secret") or "")
+    hosts = [h for h in (intent.hosts or (rule.host,)) if h]
+    ns, name = _split(intent.ca_secret or "")
     if not hosts or not name:
         return "client certificate verification without a host or a CA Secret"
     if not rule.serve_https:
@@ -248,13 +258,13 @@ def client_cert(em, intent: PolicyIntent, rule: RuleDraft):
     notes = [f"verified on the HTTPS listener of {', '.join(hosts)} (key ca.crt of Secret {ns}/{name})"]
     if verify == "optional_no_ca":
         notes.append("optional_no_ca became mode Request: certificates are requested but not verified")
-    notes.append(f"the chain depth is not limited (nginx verified at most {intent.param('depth', 1)} level(s))")
-    if intent.param("match_cn"):
-        notes.append(f"SECURITY: auth-tls-match-cn {intent.param('match_cn')!r} is not enforced: any certificate "
+    notes.append(f"the chain depth is not limited (nginx verified at most {intent.depth} level(s))")
+    if intent.match_cn:
+        notes.append(f"SECURITY: auth-tls-match-cn {intent.match_cn!r} is not enforced: any certificate "
                      "signed by the CA is accepted (Envoy Gateway can match subjectAltNames, not the subject CN)")
-    if intent.param("error_page"):
+    if intent.error_page:
         notes.append("auth-tls-error-page is not used: the TLS handshake fails instead")
-    if intent.param("pass_certificate"):
+    if intent.pass_certificate:
         spec["headers"] = {"xForwardedClientCert": {"mode": "SanitizeSet", "certDetailsToAdd": ["Cert"]}}
         notes.append("the certificate reaches the backend in x-forwarded-client-cert (XFCC format, Cert=...) "
                      "instead of ssl-client-cert, for every route of the listener")

@@ -14,6 +14,10 @@ from ingress2gw.emitters.envoy_gateway_values import (
     duration_ms, eg_duration, per_unit, quantity, status_matches,
 )
 from ingress2gw.model.ir import PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts
+from ingress2gw.model.policies import (
+    BodySizePolicy, CompressionPolicy, ErrorPagesPolicy, LoadBalancerPolicy, ProxyBufferingPolicy, RateLimitPolicy,
+    RegexRewritePolicy, RetryBudgetPolicy, ServersTransportPolicy, SessionCookiePolicy, UpstreamTimeoutsPolicy,
+)
 
 BTP = "BackendTrafficPolicy"
 HRF = "HTTPRouteFilter"
@@ -25,15 +29,15 @@ _ALGORITHMS = {"round_robin": "RoundRobin", "roundrobin": "RoundRobin", "wrr": "
 _ENCODINGS = {"gzip": "Gzip", "br": "Brotli", "brotli": "Brotli", "zstd": "Zstd"}
 
 
-def same_family(rule: RuleDraft, family: str) -> list[PolicyIntent]:
+def same_family(rule: RuleDraft, family: type[PolicyIntent]) -> list:
     """The rule's intents of one family, in source order (list-valued fields combine all of them)."""
-    return [i for i in rule.intents if isinstance(i, PolicyIntent) and i.family == family]
+    return [i for i in rule.intents if isinstance(i, family)]
 
 
 # -- timeouts and retries ------------------------------------------------------------------------------
-def upstream_timeouts(em, intent: PolicyIntent, rule: RuleDraft):
+def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
     timeout: dict = {}
-    connect, send = intent.param("connect"), intent.param("send")
+    connect, send = intent.connect, intent.send
     if connect is not None:
         if eg_duration(connect) is None:
             return f"connect timeout {connect!r} is not a duration Envoy Gateway accepts"
@@ -89,10 +93,10 @@ def retry(em, intent: Retry, rule: RuleDraft):
     return [em.piece(BTP, "route", {"retry": spec})]
 
 
-def retry_budget(em, intent: PolicyIntent, rule: RuleDraft):
-    budget = eg_duration(intent.param("budget"))
+def retry_budget(em, intent: RetryBudgetPolicy, rule: RuleDraft):
+    budget = eg_duration(intent.budget)
     if budget is None:
-        return f"retry budget {intent.param('budget')!r} is not a duration Envoy Gateway accepts"
+        return f"retry budget {intent.budget!r} is not a duration Envoy Gateway accepts"
     made = _retry_spec(rule)
     if isinstance(made, str):
         return made
@@ -109,8 +113,8 @@ def retry_budget(em, intent: PolicyIntent, rule: RuleDraft):
 
 
 # -- request limits --------------------------------------------------------------------------------------
-def body_size(em, intent: PolicyIntent, rule: RuleDraft):
-    n = intent.param("max_bytes")
+def body_size(em, intent: BodySizePolicy, rule: RuleDraft):
+    n = intent.max_bytes
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         return f"body size {n!r} is not a byte count"
     if n == 0:
@@ -122,9 +126,9 @@ def body_size(em, intent: PolicyIntent, rule: RuleDraft):
     return [em.piece(BTP, "route", {"requestBuffer": {"limit": quantity(n)}})]
 
 
-def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
+def rate_limit(em, intent: RateLimitPolicy, rule: RuleDraft):
     rules: list[dict] = []
-    for it in same_family(rule, "rate-limit"):
+    for it in same_family(rule, RateLimitPolicy):
         made = _rate_rules(em, it)
         if isinstance(made, str):
             if it is intent:
@@ -139,8 +143,8 @@ def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
     return [em.piece(BTP, "route", {"rateLimit": {"local": {"rules": rules}}})] + ip
 
 
-def _rate_rules(em, intent: PolicyIntent) -> list[dict] | str:
-    requests, period = intent.param("requests", 0), str(intent.param("period", "1s"))
+def _rate_rules(em, intent: RateLimitPolicy) -> list[dict] | str:
+    requests, period = intent.requests, str(intent.period)
     if not isinstance(requests, int) or isinstance(requests, bool) or requests < 0:
         return f"rate {requests!r} is not a number of requests"
     if requests == 0:
@@ -148,7 +152,7 @@ def _rate_rules(em, intent: PolicyIntent) -> list[dict] | str:
     limit = per_unit(requests, period)
     if limit is None:
         return f"{requests} requests per {period} cannot be written in Envoy Gateway's rate units"
-    key = str(intent.param("key", "client-ip"))
+    key = str(intent.key)
     if key == "client-ip":
         # Envoy Gateway keeps one sourceCIDR per rule (envoyproxy/gateway#10025): one rule per address family.
         selectors = [[{"sourceCIDR": {"type": "Distinct", "value": v}}] for v in ("0.0.0.0/0", "::/0")]
@@ -161,19 +165,19 @@ def _rate_rules(em, intent: PolicyIntent) -> list[dict] | str:
         who = "per route (one hostname)"
     else:
         return f"rate-limit key {key!r} has no Envoy Gateway client selector"
-    local = intent.param("scope", "per-replica") in ("per-replica", "per-pod-per-client-ip")
+    local = (intent.counting or "per-replica") in ("per-replica", "per-pod-per-client-ip")
     notes = [f"local rate limit {limit[0]}/{limit[1]} {who}, counted by each Envoy replica ("
              + ("the source also counted per proxy instance" if local else "the source counted cluster-wide")
              + "); a cluster-wide limit needs rateLimit.global and Envoy Gateway's rate-limit service (Redis), "
                "which is not deployed by default"]
     if (limit[0], limit[1]) != (requests, {"1s": "Second", "1m": "Minute", "1h": "Hour"}.get(period)):
         notes.append(f"{requests} per {period} written as {limit[0]} per {limit[1].lower()}")
-    if intent.param("burst") is not None:
-        notes.append(f"burst {intent.param('burst')} is not reproduced: the bucket holds {limit[0]} requests")
-    if intent.param("status", 429) != 429:
-        notes.append(f"rejected requests get 429, not {intent.param('status')}")
-    if intent.param("exempt"):
-        notes.append(f"exempt ranges {', '.join(intent.param('exempt'))} are limited too: Envoy Gateway cannot "
+    if intent.burst is not None:
+        notes.append(f"burst {intent.burst} is not reproduced: the bucket holds {limit[0]} requests")
+    if intent.status != 429:
+        notes.append(f"rejected requests get 429, not {intent.status}")
+    if intent.exempt:
+        notes.append(f"exempt ranges {', '.join(intent.exempt)} are limited too: Envoy Gateway cannot "
                      "combine a per-client limit with an inverted sourceCIDR in one rule")
     em.caveat(intent, "; ".join(notes))
     return [({"clientSelectors": s} if s else {}) | {"limit": {"requests": limit[0], "unit": limit[1]}}
@@ -188,12 +192,12 @@ def _cookie_hash(em, rule: RuleDraft, sp: SessionPersistence) -> dict | str:
         return f"cookie lifetime {sp.absolute_timeout!r} is not a duration Envoy Gateway accepts"
     cookie: dict = {"name": name, "ttl": ttl}
     attrs: dict = {}
-    for it in same_family(rule, "session-cookie"):
-        for param, attr in (("path", "Path"), ("domain", "Domain"), ("sameSite", "SameSite")):
-            if it.param(param):
-                attrs[attr] = str(it.param(param))
-        for param, attr in (("secure", "Secure"), ("httpOnly", "HttpOnly")):
-            if it.param(param) is True:
+    for it in same_family(rule, SessionCookiePolicy):
+        for value, attr in ((it.path, "Path"), (it.domain, "Domain"), (it.sameSite, "SameSite")):
+            if value:
+                attrs[attr] = str(value)
+        for value, attr in ((it.secure, "Secure"), (it.httpOnly, "HttpOnly")):
+            if value is True:
                 attrs[attr] = ""
     if attrs:
         cookie["attributes"] = attrs
@@ -220,7 +224,7 @@ def session_persistence(em, intent: SessionPersistence, rule: RuleDraft):
     return [em.piece(BTP, "route", spec)]
 
 
-def session_cookie(em, intent: PolicyIntent, rule: RuleDraft):
+def session_cookie(em, intent: SessionCookiePolicy, rule: RuleDraft):
     sp = _affinity(rule)
     if sp is None or sp.type != "Cookie":
         return "cookie attributes need cookie affinity on the same rule"
@@ -231,26 +235,26 @@ def session_cookie(em, intent: PolicyIntent, rule: RuleDraft):
     return spec if isinstance(spec, str) else [em.piece(BTP, "route", spec)]
 
 
-def load_balancer(em, intent: PolicyIntent, rule: RuleDraft):
+def load_balancer(em, intent: LoadBalancerPolicy, rule: RuleDraft):
     if _affinity(rule) is not None:
         return ("not applied: cookie affinity on the same rule decides the endpoint (ingress-nginx also ignores "
                 "load-balance and upstream-hash-by when affinity is set)")
-    kind, name = intent.param("hashKind"), intent.param("hashName")
+    kind, name = intent.hashKind, intent.hashName
     if kind:
         ch = {"sourceIP": {"type": "SourceIP"},
               "header": {"type": "Headers", "headers": [{"name": name}]},
               "cookie": {"type": "Cookie", "cookie": {"name": name}},
               "query": {"type": "QueryParams", "queryParams": [{"name": name}]}}.get(str(kind))
         if ch is None or (kind != "sourceIP" and not name):
-            return (f"upstream-hash-by {intent.param('hashBy')!r}: Envoy Gateway hashes only on the client IP, a "
+            return (f"upstream-hash-by {intent.hashBy!r}: Envoy Gateway hashes only on the client IP, a "
                     "header, a cookie or a query parameter")
         notes = ["consistent hash (Maglev-style table) instead of nginx's ketama ring: keys map to other endpoints "
                  "at cut-over"]
-        if intent.param("subset"):
+        if intent.subset:
             notes.append("upstream-hash-by-subset is not reproduced: a key maps to one endpoint, not to a subset")
         em.caveat(intent, "; ".join(notes) + "; it covers this Ingress's routes, not every route to the Service")
         return [em.piece(BTP, "route", {"loadBalancer": {"type": "ConsistentHash", "consistentHash": ch}})]
-    algo = str(intent.param("algorithm", "")).lower()
+    algo = str(intent.algorithm or "").lower()
     if algo not in _ALGORITHMS:
         return f"load-balancing algorithm {algo!r} has no Envoy Gateway loadBalancer.type"
     if algo == "ewma":
@@ -261,8 +265,8 @@ def load_balancer(em, intent: PolicyIntent, rule: RuleDraft):
 
 
 # -- responses -------------------------------------------------------------------------------------------
-def compression(em, intent: PolicyIntent, rule: RuleDraft):
-    names = [str(e).lower() for e in (intent.param("encodings") or ("br", "gzip"))]
+def compression(em, intent: CompressionPolicy, rule: RuleDraft):
+    names = [str(e).lower() for e in (intent.encodings or ("br", "gzip"))]
     unknown = [n for n in names if n not in _ENCODINGS]
     types = list(dict.fromkeys(_ENCODINGS[n] for n in names if n in _ENCODINGS))
     if not types:
@@ -270,12 +274,12 @@ def compression(em, intent: PolicyIntent, rule: RuleDraft):
     notes = ["Envoy compresses only its default list of text content types"]
     if unknown:
         notes.append(f"encodings {', '.join(unknown)} are not available")
-    if not intent.param("encodings"):
+    if not intent.encodings:
         notes.append("no encodings listed: Brotli and Gzip are enabled")
-    if intent.param("excluded_content_types"):
+    if intent.excluded_content_types:
         notes.append("excludedContentTypes has no equivalent")
     item: dict = {}
-    size = intent.param("min_response_body_bytes")
+    size = intent.min_response_body_bytes
     if isinstance(size, int) and size > 0:
         item["minContentLength"] = max(size, 30)
         if size < 30:
@@ -284,30 +288,30 @@ def compression(em, intent: PolicyIntent, rule: RuleDraft):
     return [em.piece(BTP, "route", {"compressor": [{"type": t, **item} for t in types]})]
 
 
-def error_pages(em, intent: PolicyIntent, rule: RuleDraft):
+def error_pages(em, intent: ErrorPagesPolicy, rule: RuleDraft):
     overrides: list[dict] = []
-    for it in same_family(rule, "error-pages"):
-        match = status_matches(it.param("codes"))
+    for it in same_family(rule, ErrorPagesPolicy):
+        match = status_matches(it.codes)
         if match is None:
             if it is intent:
-                return f"status codes {it.param('codes')!r} cannot be matched"
+                return f"status codes {it.codes!r} cannot be matched"
             continue
         override: dict = {"match": {"statusCodes": match[:50]},
                           "response": {"contentType": "text/plain",
                                        "body": {"type": "Inline", "inline": "Error %RESPONSE_CODE%"}}}
-        if it.param("service"):
+        if it.service:
             override["source"] = "Backend"  # Traefik's errors middleware sees only the service's responses
         overrides.append(override)
-    where = (f"the error service {intent.param('service')}{intent.param('query') or ''}"
-             if intent.param("service") else "the default backend")
+    where = (f"the error service {intent.service}{intent.query or ''}"
+             if intent.service else "the default backend")
     em.caveat(intent, f"responseOverride answers these codes with a static body; the page is no longer fetched "
                       f"from {where} (replace response.body, e.g. with a ConfigMap valueRef holding your page)")
     return [em.piece(BTP, "route", {"responseOverride": overrides})] if overrides else []
 
 
 # -- path rewrite through an HTTPRouteFilter --------------------------------------------------------------
-def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
-    pattern, sub = intent.param("pattern"), intent.param("substitution")
+def regex_rewrite(em, intent: RegexRewritePolicy, rule: RuleDraft):
+    pattern, sub = intent.pattern, intent.substitution
     if not pattern:
         return "regex rewrite without a pattern"
     native = em.native(rule)
@@ -315,7 +319,7 @@ def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
         return "the rule redirects, so there is nothing to rewrite"
     if any(f["type"] == "URLRewrite" and "path" in f["urlRewrite"] for f in native.filters):
         return "another path rewrite (URLRewrite filter) already applies to this rule"
-    if intent.param("strip"):
+    if intent.strip:
         # Traefik stripPrefixRegex removes the match when it starts the path, and keeps a leading slash.
         pattern, sub = f"^(?:{pattern})/?", "/"
         em.caveat(intent, "the stripped prefix is not sent in X-Forwarded-Prefix")
@@ -325,11 +329,11 @@ def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
         "type": "ReplaceRegexMatch", "replaceRegexMatch": {"pattern": str(pattern), "substitution": str(sub or "")}}}})]
 
 
-def servers_transport(em, intent: PolicyIntent, rule: RuleDraft):
-    if intent.param("insecure_skip_verify"):
+def servers_transport(em, intent: ServersTransportPolicy, rule: RuleDraft):
+    if intent.insecure_skip_verify:
         return ("insecureSkipVerify needs an Envoy Gateway Backend with tls.insecureSkipVerify in place of the "
                 "Service backendRef, which this emitter does not write")
-    dial = intent.param("dial_timeout")
+    dial = intent.dial_timeout
     if dial is None:
         return []
     if eg_duration(dial) is None or duration_ms(dial) == 0:
@@ -337,10 +341,10 @@ def servers_transport(em, intent: PolicyIntent, rule: RuleDraft):
     return [em.piece(BTP, "route", {"timeout": {"tcp": {"connectTimeout": eg_duration(dial)}}})]
 
 
-def proxy_buffering(em, intent: PolicyIntent, rule: RuleDraft):
-    streaming = {"requestBuffering": False, "responseBuffering": False}
-    params = dict(intent.params)
-    if params and all(streaming.get(k) is v for k, v in params.items()):
+def proxy_buffering(em, intent: ProxyBufferingPolicy, rule: RuleDraft):
+    switches = [v for v in (intent.requestBuffering, intent.responseBuffering) if v is not None]
+    sizes = (intent.bufferSize, intent.buffersNumber, intent.busyBuffersSize)
+    if switches and all(v is False for v in switches) and all(s is None for s in sizes):
         em.caveat(intent, "Envoy streams request and response bodies by default, as asked")
         return []
     return ("Envoy streams bodies: there is no per-route response buffering or buffer sizing, and request "

@@ -13,6 +13,7 @@ import re
 
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.model.ir import HeaderModifier, Intent, RequestMirror, RuleDraft
+from ingress2gw.model.outcome import unsupported
 
 _SERVICE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _METHOD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -40,14 +41,13 @@ def grpc_rules(emitter, drafts: list[RuleDraft]) -> list[dict]:
     for r in drafts:
         allowed: list[Intent] = [i for i in r.intents if isinstance(i, _GRPC_FILTERS)]
         rendered = render_rule_intents(allowed, emitter.t, "PathPrefix")
+        answers = rendered.outcomes()
         for i in r.intents:
-            emitter.seen.add(id(i))
-            if not isinstance(i, _GRPC_FILTERS):
-                emitter.reasons.setdefault(id(i), f"GRPCRoute has no equivalent of {type(i).__name__}")
-        for i in rendered.used:
-            emitter.used.add(id(i))
-        for i, reason in rendered.left:
-            emitter.reasons.setdefault(id(i), reason)
+            outcome = next((o for j, o in answers if j is i), None) or unsupported(
+                f"GRPCRoute has no equivalent of {type(i).__name__}")
+            if outcome.refused and emitter.grpc_policy_holds(r, i):
+                continue  # the implementation's policy on the GRPCRoute holds it (and answers for it)
+            emitter.ledger.record(i, outcome)
         rule: dict = {}
         if rendered.filters:
             rule["filters"] = rendered.filters

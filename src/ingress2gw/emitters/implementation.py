@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.emitters.standard import GROUP, StandardEmitter, _meta
 from ingress2gw.model.ir import Intent, PolicyIntent, RuleDraft
+from ingress2gw.model.outcome import Difference, Dimension, Outcome, exact, policy, unsupported
 from ingress2gw.report import Code, ObjectRef
 
 
@@ -64,6 +65,25 @@ def deep_merge(base: dict, extra: dict, atomic: frozenset[str] = frozenset()) ->
     return clashes
 
 
+@dataclass
+class RulePolicies:
+    pieces: list[Piece] = field(default_factory=list)
+    #: (intent, outcome) for every intent the Gateway API rendering left out.
+    answers: list[tuple[Intent, Outcome]] = field(default_factory=list)
+    #: (piece, intent that produced it).
+    producers: list[tuple[Piece, Intent]] = field(default_factory=list)
+
+
+def _refusal(intent: Intent, standard: Outcome, reason: str) -> Outcome:
+    """Neither Gateway API nor the implementation holds the intent. A policy family is the
+    implementation's to hold: its refusal is the reason. Any other intent keeps the Gateway API refusal
+    (a version or channel that has it), with the implementation's reason beside it."""
+    if isinstance(intent, PolicyIntent) or not standard.reasons:
+        return unsupported(reason)
+    reasons = standard.reasons + ((reason,) if reason and not any(reason in r for r in standard.reasons) else ())
+    return Outcome(standard.verdict, reasons=reasons)
+
+
 class ImplementationEmitter(StandardEmitter):
     name = ""
     #: Default gatewayClassName of the implementation's installation.
@@ -77,22 +97,20 @@ class ImplementationEmitter(StandardEmitter):
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
-        self._pieces: dict[int, tuple[list[Piece], set[int]]] = {}
-        self.policy_reasons: dict[int, str] = {}
-        #: (id(rule), piece) -> the intents that produced the piece (to take an intent back when its piece
-        #: loses a merge).
-        self.piece_intents: dict[tuple[int, Piece], list[Intent]] = {}
-        #: id(intent) -> what the implementation's policy does differently (appended to its finding).
-        self.policy_caveats: dict[int, str] = {}
-        #: id(intent) -> policy kinds it became (for the per-annotation findings).
-        self.policy_used: dict[int, list[str]] = {}
+        #: Per rule (render cache, keyed by the rule object): its policy pieces, the answer for each intent
+        #: the Gateway API rendering left out, and which intents produced each piece.
+        self._pieces: dict[int, RulePolicies] = {}
         self.service_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
         self.gateway_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
         self._gateway: tuple[str, str] | None = None
 
     # -- what subclasses provide -------------------------------------------------------------------
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        """Pieces for an intent the standard rendering left out, or the reason there are none."""
+        """Pieces for an intent the standard rendering left out, or the reason there are none.
+
+        ``[]`` is an intent the implementation holds without an object (its default already behaves so).
+        What the pieces do differently is said with ``caveat``; objects written besides the pieces with
+        ``also``."""
         return f"{self.name} has no policy for {type(intent).__name__}"
 
     def policy_object(self, piece_kind: str, api_version: str, name: str, namespace: str, target: dict,
@@ -101,48 +119,62 @@ class ImplementationEmitter(StandardEmitter):
         return {"apiVersion": api_version, "kind": piece_kind, "metadata": _meta(name, namespace, sources),
                 "spec": {"targetRefs": [target], **spec}}
 
+    # -- answers the renderers give besides their pieces --------------------------------------------------
+    def caveat(self, intent: Intent, text: str, *changes: Dimension) -> None:
+        """What the implementation's rendering of ``intent`` does differently (the finding becomes lossy)."""
+        for part in (p for p in text.split("; ") if p):
+            self.ledger.record(intent, policy(differences=(Difference(part, frozenset(changes)),)))
+
+    def also(self, intent: Intent, kind: str) -> None:
+        """The intent also became an object that is not a policy piece (GatewayExtension, Backend)."""
+        self.ledger.record(intent, policy(kind))
+
+    def refuse_field(self, intent: Intent, name: str, reason: str) -> None:
+        """One field of the intent is not held (``reason``), whatever happens to the rest: the annotation
+        that set it (``Intent.field_origins``) gets this answer."""
+        self.ledger.record(intent, policy(fields={name: unsupported(reason)}))
+
+    def take_back(self, intent: Intent, reason: str) -> None:
+        """A piece of the intent was not written after all (it lost a merge): the setting is not held."""
+        self.ledger.record(intent, unsupported(reason))
+
     # -- mechanics ---------------------------------------------------------------------------------------
-    def pieces_for(self, rule: RuleDraft) -> tuple[list[Piece], set[int]]:
+    def pieces_for(self, rule: RuleDraft) -> "RulePolicies":
         cached = self._pieces.get(id(rule))
         if cached is None:
             if rule.protocol == "grpc":
-                left = [(i, "") for i in rule.intents]
+                left = [(i, unsupported("")) for i in rule.intents]
             else:
                 left = render_rule_intents(rule.intents, self.t, rule.match.path.type).left
-            pieces: list[Piece] = []
-            used: set[int] = set()
-            for intent, _reason in left:
+            cached = self._pieces[id(rule)] = RulePolicies()
+            for intent, refusal in left:
                 result = self.render_policy(intent, rule)
                 if isinstance(result, str):
-                    self.policy_reasons[id(intent)] = result
+                    cached.answers.append((intent, _refusal(intent, refusal, result)))
                     continue
                 for p in result:
-                    self.piece_intents.setdefault((id(rule), p), []).append(intent)
-                pieces += result
-                used.add(id(intent))
-                self.policy_used.setdefault(id(intent), [])
-                for p in result:
-                    if p.kind not in self.policy_used[id(intent)]:
-                        self.policy_used[id(intent)].append(p.kind)
-            cached = self._pieces[id(rule)] = (pieces, used)
+                    cached.producers.append((p, intent))
+                cached.pieces += result
+                cached.answers.append((intent, policy(*(p.kind for p in result)) if result else exact()))
         return cached
 
+    def producers(self, rule: RuleDraft, piece: Piece) -> list[Intent]:
+        """The intents of ``rule`` that produced ``piece``."""
+        return [i for p, i in self.pieces_for(rule).producers if p == piece]
+
     def handled_elsewhere(self, rule: RuleDraft, intent) -> bool:
-        return id(intent) in self.pieces_for(rule)[1]
+        return any(i is intent for i, _ in self.pieces_for(rule).answers)
 
     def track(self, rule: RuleDraft, rendered) -> None:
         super().track(rule, rendered)
-        pieces, used = self.pieces_for(rule)
-        for intent in rule.intents:
-            if id(intent) in used:
-                self.used.add(id(intent))
-            elif id(intent) in self.policy_reasons and id(intent) not in self.used:
-                base = self.reasons.get(id(intent), "")
-                extra = self.policy_reasons[id(intent)]
-                if isinstance(intent, PolicyIntent):
-                    base = ""  # the standard rendering's reason ("needs an implementation policy") is moot here
-                self.reasons[id(intent)] = f"{base}; {extra}" if base and extra not in base else (base or extra)
-        for p in pieces:
+        self.track_policies(rule)
+
+    def track_policies(self, rule: RuleDraft) -> None:
+        """Record the policy answers of an emitted rule and file its Service and Gateway pieces."""
+        held = self.pieces_for(rule)
+        for intent, outcome in held.answers:
+            self.ledger.record(intent, outcome)
+        for p in held.pieces:
             if p.scope == "service":
                 for b in rule.backends:
                     self.service_pieces.setdefault((b.namespace, b.name, p.api_version, p.kind, p.key), []).append(
@@ -153,7 +185,7 @@ class ImplementationEmitter(StandardEmitter):
     def split_by_policy(self, drafts: list[RuleDraft]) -> list[tuple[str, list[RuleDraft], list]]:
         groups: dict[tuple, list[RuleDraft]] = {}
         for r in drafts:
-            route_pieces = tuple(sorted({p for p in self.pieces_for(r)[0] if p.scope == "route"},
+            route_pieces = tuple(sorted({p for p in self.pieces_for(r).pieces if p.scope == "route"},
                                         key=lambda p: (p.kind, p.spec)))
             groups.setdefault(route_pieces, []).append(r)
         out = []

@@ -31,6 +31,10 @@ from ingress2gw.emitters.render import needs
 from ingress2gw.model.ir import (
     BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
 )
+from ingress2gw.model.policies import (
+    BackendTLSOptionsPolicy, CircuitBreakerPolicy, IPListPolicy, LoadBalancerPolicy, ServersTransportPolicy,
+    SessionCookiePolicy, UpstreamTimeoutsPolicy,
+)
 
 SECURITY = "security.istio.io/v1"
 NETWORKING = "networking.istio.io/v1"
@@ -93,8 +97,6 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
-        #: id(intent) -> the caveat that replaces the intent's own, where Istio does what the source did.
-        self.caveat_overrides: dict[int, str] = {}
         self._plans: dict[tuple[str, str], object] = {}
         self._gateway_names: dict[tuple[str, str], list[str]] = {}
         self._rule_gw: dict[int, tuple[str, str]] = {}
@@ -118,15 +120,13 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         return f"istio has no policy for {type(intent).__name__}"
 
     def _caveat(self, intent: Intent, texts) -> None:
-        # An intent shared by several rules is rendered once per rule: each text is kept once.
-        old = self.policy_caveats.get(id(intent), "")
-        texts = [t for t in texts if t and t not in old]
-        if texts:
-            self.policy_caveats[id(intent)] = "; ".join(([old] if old else []) + list(dict.fromkeys(texts)))
+        for t in texts:
+            if t:
+                self.caveat(intent, t)
 
     # AuthorizationPolicy --------------------------------------------------------------------------
-    def _ip_list(self, intent: PolicyIntent, rule: RuleDraft):
-        cidrs = list(intent.param("cidrs") or ())
+    def _ip_list(self, intent: IPListPolicy, rule: RuleDraft):
+        cidrs = list(intent.cidrs or ())
         if not cidrs:
             return "an IP list without addresses"
         if rule.match.path.type == "RegularExpression":
@@ -135,21 +135,21 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         if "*" in rule.match.path.value:
             return f"the path {rule.match.path.value} contains '*', a wildcard in Istio authorization paths"
         allow = intent.family == "ip-allow"
-        client = intent.param("client_ip") or "tcp-peer"
+        client = intent.client_ip or "tcp-peer"
         field = "ipBlocks" if client == "tcp-peer" else "remoteIpBlocks"
         field = "not" + field[0].upper() + field[1:] if allow else field
         source = {field: cidrs}
-        status = intent.param("status")
+        status = intent.status
         self._caveat(intent, [
             "" if client == "tcp-peer" else
             f"the source read the client address from {client}: Istio's remoteIpBlocks sees it only when the "
             "gateway trusts that many proxies (meshConfig gatewayTopology.numTrustedProxies, or the "
             "proxy.istio.io/config annotation on the Gateway) or accepts the PROXY protocol",
-            "" if not intent.param("xff_depth") else
-            f"Traefik took the address at X-Forwarded-For depth {intent.param('xff_depth')}: set numTrustedProxies "
+            "" if not intent.xff_depth else
+            f"Traefik took the address at X-Forwarded-For depth {intent.xff_depth}: set numTrustedProxies "
             "so Istio picks the same one",
-            "" if not intent.param("excluded_ips") else
-            f"Traefik skipped the proxies {', '.join(intent.param('excluded_ips'))} in X-Forwarded-For; Istio counts "
+            "" if not intent.excluded_ips else
+            f"Traefik skipped the proxies {', '.join(intent.excluded_ips)} in X-Forwarded-For; Istio counts "
             "hops instead",
             "" if status in (None, 403) else f"Istio answers 403, the source answered {status}",
         ])
@@ -163,18 +163,18 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
     def _dr(traffic_policy: dict, key: str = "") -> list[Piece]:
         return [Piece.of(NETWORKING, "DestinationRule", "service", {"trafficPolicy": traffic_policy}, key=key)]
 
-    def _load_balancer(self, intent: PolicyIntent, rule: RuleDraft):
-        if intent.param("hashBy"):
-            kind, name = intent.param("hashKind"), intent.param("hashName")
+    def _load_balancer(self, intent: LoadBalancerPolicy, rule: RuleDraft):
+        if intent.hashBy:
+            kind, name = intent.hashKind, intent.hashName
             ch = {"sourceIP": {"useSourceIp": True}, "header": {"httpHeaderName": name},
                   "cookie": {"httpCookie": {"name": name}}, "query": {"httpQueryParameterName": name}}.get(kind)
             if ch is None or (kind != "sourceIP" and not name):
                 return (f"Istio hashes on the source address, a header, a cookie or a query parameter; "
-                        f"{intent.param('hashBy')!r} is none of them")
+                        f"{intent.hashBy!r} is none of them")
             self._caveat(intent, ["hashing to a subset of endpoints has no Istio equivalent: every endpoint is in "
-                                  "the ring" if intent.param("subset") else ""])
+                                  "the ring" if intent.subset else ""])
             return self._dr({"loadBalancer": {"consistentHash": ch}})
-        algo = str(intent.param("algorithm") or "")
+        algo = str(intent.algorithm or "")
         if algo not in SIMPLE_LB:
             return f"Istio has no load-balancing algorithm for {algo!r}"
         simple, caveat = SIMPLE_LB[algo]
@@ -199,7 +199,7 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         ])
         return self._dr({"loadBalancer": {"consistentHash": {"httpCookie": cookie}}}, key=PER_ROUTE)
 
-    def _session_cookie(self, intent: PolicyIntent, rule: RuleDraft):
+    def _session_cookie(self, intent: SessionCookiePolicy, rule: RuleDraft):
         sp = next((i for i in rule.intents if isinstance(i, SessionPersistence)), None)
         if sp is None:
             return "cookie attributes without a sticky-session cookie on the rule"
@@ -208,15 +208,15 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
                     "attributes; a DestinationRule cookie would compete with it")
         cookie: dict = {"name": self._cookie_name(sp)}
         attributes = []
-        if intent.param("path"):
-            cookie["path"] = str(intent.param("path"))
-        if intent.param("domain"):
-            attributes.append({"name": "Domain", "value": str(intent.param("domain"))})
-        if intent.param("sameSite"):
-            attributes.append({"name": "SameSite", "value": str(intent.param("sameSite"))})
-        if intent.param("secure") is True:
+        if intent.path:
+            cookie["path"] = str(intent.path)
+        if intent.domain:
+            attributes.append({"name": "Domain", "value": str(intent.domain)})
+        if intent.sameSite:
+            attributes.append({"name": "SameSite", "value": str(intent.sameSite)})
+        if intent.secure is True:
             attributes.append({"name": "Secure"})
-        if intent.param("httpOnly") is True:
+        if intent.httpOnly is True:
             attributes.append({"name": "HttpOnly"})
         if attributes:
             cookie["attributes"] = attributes
@@ -224,14 +224,14 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
             return "no cookie attribute Istio sets (Secure/HttpOnly false are Envoy's defaults)"
         return self._dr({"loadBalancer": {"consistentHash": {"httpCookie": cookie}}}, key=PER_ROUTE)
 
-    def _upstream_timeouts(self, intent: PolicyIntent, rule: RuleDraft):
-        if intent.param("connect") is None:
+    def _upstream_timeouts(self, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
+        if intent.connect is None:
             return "Istio has no idle timeout between two writes to the backend (proxy-send-timeout)"
-        ms = duration_ms(intent.param("connect"))
+        ms = duration_ms(intent.connect)
         if not ms:
-            return f"connect timeout {intent.param('connect')!r} is not a duration Istio accepts (>= 1ms)"
+            return f"connect timeout {intent.connect!r} is not a duration Istio accepts (>= 1ms)"
         self._caveat(intent, ["Istio has no idle timeout between two writes to the backend: the send timeout "
-                              "was dropped" if intent.param("send") else ""])
+                              "was dropped" if intent.send else ""])
         return self._dr({"connectionPool": {"tcp": {"connectTimeout": istio_duration(ms)}}}, key=PER_ROUTE)
 
     def _tls_of(self, rule: RuleDraft) -> BackendTLS | None:
@@ -241,10 +241,11 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         """The DestinationRule TLS of a rule's backend, from its BackendTLS intent (hostname) and its
         backend-tls params; every intent of the rule renders the same block, so the pieces merge."""
         tls_intent = self._tls_of(rule)
-        params: dict = {}
+        params: dict = {}  # the last value each backend-tls intent of the rule set
         for other in rule.intents:
-            if isinstance(other, PolicyIntent) and other.family == "backend-tls":
-                params.update(dict(other.params))
+            if isinstance(other, BackendTLSOptionsPolicy):
+                params.update({k: v for k, v in (("verify", other.verify), ("clientSecret", other.clientSecret))
+                               if v is not None})
         tls: dict = {"mode": "SIMPLE"}
         if tls_intent is not None:
             tls["sni"] = tls_intent.hostname
@@ -261,12 +262,11 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
             tls["subjectAltNames"] = [tls_intent.hostname]  # what BackendTLSPolicy validation.hostname checks
         return tls
 
-    def _backend_tls(self, intent: PolicyIntent, rule: RuleDraft):
+    def _backend_tls(self, intent: BackendTLSOptionsPolicy, rule: RuleDraft):
         # The provider writes backend-tls only next to TLS towards the backend (its BackendTLS intent).
-        own = dict(intent.params)
-        if set(own) <= {"ciphers", "protocols"}:
+        if intent.verify is None and intent.clientSecret is None:
             return "Istio's DestinationRule TLS has no cipher or protocol-version setting towards backends"
-        if own.get("verify") is not False and not own.get("clientSecret"):
+        if intent.verify is not False and not intent.clientSecret:
             return "the backend certificate is verified already (BackendTLSPolicy)"
         tls = self._tls_settings(rule)
         if isinstance(tls, str):
@@ -274,9 +274,9 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         tls_intent = self._tls_of(rule)
         if tls.get("insecureSkipVerify") and tls_intent is not None:
             # The backend-protocol finding says BackendTLSPolicy verifies; on Istio nothing does, as in nginx.
-            self.caveat_overrides[id(tls_intent)] = ""
+            self.ledger.void_caveat(tls_intent)
         self._caveat(intent, [
-            "" if not (own.get("ciphers") or own.get("protocols")) else
+            "" if not (intent.ciphers or intent.protocols) else
             "Istio's DestinationRule TLS has no cipher or protocol-version setting: those were dropped",
             "Istio's TLS to this Service comes from the DestinationRule, which replaces its BackendTLSPolicy",
         ])
@@ -295,42 +295,43 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
                                   "bundle and the hostname"])
         return self._dr({"tls": tls}, key=PER_ROUTE)  # nginx verified per location
 
-    def _servers_transport(self, intent: PolicyIntent, rule: RuleDraft):
+    def _servers_transport(self, intent: ServersTransportPolicy, rule: RuleDraft):
         policy: dict = {}
         notes = []
-        if intent.param("insecure_skip_verify"):
+        if intent.insecure_skip_verify:
             tls_intent = self._tls_of(rule)
             if tls_intent is None:
                 notes.append("insecureSkipVerify had no effect: the backend is not reached over TLS")
             else:
                 policy["tls"] = {"mode": "SIMPLE", "sni": tls_intent.hostname, "insecureSkipVerify": True}
-        if intent.param("dial_timeout"):
-            ms = duration_ms(intent.param("dial_timeout"))
+        if intent.dial_timeout:
+            ms = duration_ms(intent.dial_timeout)
             if not ms:
-                return f"dialTimeout {intent.param('dial_timeout')!r} is not a duration Istio accepts"
+                return f"dialTimeout {intent.dial_timeout!r} is not a duration Istio accepts"
             policy["connectionPool"] = {"tcp": {"connectTimeout": istio_duration(ms)}}
         if not policy:
             return "; ".join(notes) or "ServersTransport without a setting Istio holds"
         self._caveat(intent, notes)
         return self._dr(policy)
 
-    def _circuit_breaker(self, intent: PolicyIntent, rule: RuleDraft):
-        expr = str(intent.param("expression", ""))
+    def _circuit_breaker(self, intent: CircuitBreakerPolicy, rule: RuleDraft):
+        expr = str(intent.expression)
         m = _RATIO.match(expr)
         if not m:
             return (f"Istio ejects endpoints after consecutive errors; {expr!r} (latency, request counts or "
                     "combined conditions) has no equivalent")
         field = "consecutiveGatewayErrors" if m.group(1).startswith("Network") else "consecutive5xxErrors"
         detection: dict = {field: 5, "maxEjectionPercent": 100}
-        for param, target, default in (("check_period", "interval", "100ms"),
-                                       ("fallback_duration", "baseEjectionTime", "10s")):
-            ms = duration_ms(intent.param(param) or default)
+        for param, value, target, default in (("check_period", intent.check_period, "interval", "100ms"),
+                                              ("fallback_duration", intent.fallback_duration, "baseEjectionTime",
+                                               "10s")):
+            ms = duration_ms(value or default)
             if not ms:
-                return f"{param} {intent.param(param)!r} is not a duration Istio accepts"
+                return f"{param} {value!r} is not a duration Istio accepts"
             detection[target] = istio_duration(ms)
         self._caveat(intent, [
             f"approximation: Traefik opened the breaker for the whole router when {m.group(1)} over the check period "
-            f"exceeded {m.group(2)} and answered {intent.param('response_code') or 503}; Istio ejects each endpoint "
+            f"exceeded {m.group(2)} and answered {intent.response_code or 503}; Istio ejects each endpoint "
             f"after 5 consecutive {'gateway errors' if field.startswith('consecutiveG') else '5xx responses'} for "
             "baseEjectionTime (every endpoint may be ejected); tune the count to your error rates",
         ])
@@ -352,7 +353,5 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
     def _refuse(self, entries, reason: str) -> None:
         """Take back intents whose pieces could not be written exactly."""
         for piece, rule in entries:
-            for intent in self.piece_intents.get((id(rule), piece), []):
-                self.used.discard(id(intent))
-                self.policy_used.pop(id(intent), None)
-                self.reasons[id(intent)] = reason
+            for intent in self.producers(rule, piece):
+                self.take_back(intent, reason)

@@ -104,19 +104,6 @@ class KgatewayEmitter(ImplementationEmitter):
     def piece(self, kind: str, scope: str, spec: dict, key: str = "") -> Piece:
         return Piece.of(API, kind, scope, spec, key)
 
-    def caveat(self, intent: Intent, text: str) -> None:
-        parts = [p for p in self.policy_caveats.get(id(intent), "").split("; ") if p]
-        for p in text.split("; "):
-            if p and p not in parts:
-                parts.append(p)
-        self.policy_caveats[id(intent)] = "; ".join(parts)
-
-    def also(self, intent: Intent, kind: str) -> None:
-        """The intent also became an object that is not a policy piece (GatewayExtension, Backend)."""
-        kinds = self.policy_used.setdefault(id(intent), [])
-        if kind not in kinds:
-            kinds.append(kind)
-
     def native(self, rule: RuleDraft) -> RenderedRule:
         """What the HTTPRoute itself renders for the rule (cached per rule)."""
         cached = self._native.get(id(rule))
@@ -192,7 +179,7 @@ class KgatewayEmitter(ImplementationEmitter):
             super().emit_grpc(out, ns, base + suffix, host, sections, group, gateway_of, gw_ns, gw_name, listener_ns,
                               listener_sources, http_too=http_too)
             for r in group:
-                self._track_pieces(r)
+                self.track_policies(r)
             names = [o["metadata"]["name"] for o in out[start:] if o["kind"] == "GRPCRoute"]
             if pieces:
                 mark = len(out)
@@ -201,21 +188,8 @@ class KgatewayEmitter(ImplementationEmitter):
                     for ref in obj["spec"]["targetRefs"]:
                         ref["kind"] = "GRPCRoute"
 
-    def _track_pieces(self, rule: RuleDraft) -> None:
-        """What ``track`` does for HTTP rules, for a gRPC rule (grpc_rules already marked its filters)."""
-        pieces, used = self.pieces_for(rule)
-        for intent in rule.intents:
-            if id(intent) in used:
-                self.used.add(id(intent))
-            elif id(intent) in self.policy_reasons and id(intent) not in self.used:
-                self.reasons[id(intent)] = self.policy_reasons[id(intent)]
-        for p in pieces:
-            if p.scope == "service":
-                for b in rule.backends:
-                    self.service_pieces.setdefault((b.namespace, b.name, p.api_version, p.kind, p.key), []).append(
-                        (p, rule))
-            elif p.scope == "gateway" and self._gateway is not None:
-                self.gateway_pieces.setdefault((*self._gateway, p.api_version, p.kind, p.key), []).append((p, rule))
+    def grpc_policy_holds(self, rule: RuleDraft, intent) -> bool:
+        return any(i is intent and not o.refused for i, o in self.pieces_for(rule).answers)
 
     # -- HTTPRoute backendRefs: service-upstream sends to a Backend ------------------------------------------
     def backend_refs(self, backends) -> list[dict]:

@@ -15,6 +15,10 @@ import re
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.kgateway_traffic import duration, millis
 from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft, SessionPersistence
+from ingress2gw.model.policies import (
+    BackendTLSOptionsPolicy, InFlightPolicy, LoadBalancerPolicy, ServersTransportPolicy, ServiceUpstreamPolicy,
+    SessionCookiePolicy,
+)
 
 BCP = "BackendConfigPolicy"
 _VERSIONS = {"TLSv1": "1.0", "TLSv1.1": "1.1", "TLSv1.2": "1.2", "TLSv1.3": "1.3"}
@@ -24,8 +28,8 @@ _CIPHER_EXPR = re.compile(r"[!+@]|^(ALL|DEFAULT|COMPLEMENTOFDEFAULT|HIGH|MEDIUM|
 _APP_PROTOCOLS = {"http2", "grpc", "grpc-web", "kubernetes.io/h2c", "kubernetes.io/ws"}
 
 
-def _family(rule: RuleDraft, *names: str) -> list[PolicyIntent]:
-    return [i for i in rule.intents if isinstance(i, PolicyIntent) and i.family in names]
+def _family(rule: RuleDraft, *families: type[PolicyIntent]) -> list:
+    return [i for i in rule.intents if isinstance(i, families)]
 
 
 def verified_tls(hostname: str) -> dict:
@@ -42,12 +46,14 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     if btls is None:
         return None, refused
     tls: dict = {"sni": btls.hostname}
-    settings = _family(rule, "backend-tls")
-    params: dict[str, tuple] = {}
+    settings = _family(rule, BackendTLSOptionsPolicy)
+    params: dict[str, tuple] = {}  # setting -> (value, the last intent that set it)
     for i in settings:
-        for k, v in i.params:
-            params[k] = (v, i)
-    insecure = [i for i in _family(rule, "servers-transport") if i.param("insecure_skip_verify")]
+        for k, v in (("verify", i.verify), ("clientSecret", i.clientSecret), ("ciphers", i.ciphers),
+                     ("protocols", i.protocols)):
+            if v is not None:
+                params[k] = (v, i)
+    insecure = [i for i in _family(rule, ServersTransportPolicy) if i.insecure_skip_verify]
     verify = not insecure and params.get("verify", (True,))[0] is not False
     secret = params.get("clientSecret")
     svc_ns = rule.backends[0].namespace if rule.backends else rule.origin.namespace
@@ -101,7 +107,7 @@ def backend_tls(em, intent: Intent, rule: RuleDraft):
     if tls is None:
         em.caveat(intent, "no effect: the backend is reached without TLS")
         return []
-    if isinstance(intent, PolicyIntent) and intent.param("verify") is False:
+    if isinstance(intent, BackendTLSOptionsPolicy) and intent.verify is False:
         em.caveat(intent, "the backend certificate is not verified, as the controller did not verify it")
     if isinstance(intent, BackendTLS):
         how = ("not verified" if tls.get("insecureSkipVerify") else "verified against ca.crt of the client Secret"
@@ -110,14 +116,14 @@ def backend_tls(em, intent: Intent, rule: RuleDraft):
     return [em.piece(BCP, "service", {"tls": tls})]
 
 
-def servers_transport(em, intent: PolicyIntent, rule: RuleDraft):
+def servers_transport(em, intent: ServersTransportPolicy, rule: RuleDraft):
     pieces = []
-    dial = duration(intent.param("dial_timeout") or "")
+    dial = duration(intent.dial_timeout or "")
     if dial:
         if millis(dial) is None:
             return f"dialTimeout {dial!r} is not a duration kgateway accepts"
         pieces.append(em.piece(BCP, "service", {"connectTimeout": dial}))
-    if intent.param("insecure_skip_verify"):
+    if intent.insecure_skip_verify:
         tls, refused = _tls(em, rule)
         if id(intent) in refused:
             return refused[id(intent)]
@@ -138,17 +144,18 @@ def _cookie(em, rule: RuleDraft, sp: SessionPersistence) -> dict:
     attrs: dict = {"path": "/"}
     if nginx:
         attrs["httpOnly"] = True  # the controller's affinity cookie is HttpOnly
-    for i in _family(rule, "session-cookie"):
-        attrs.update({k: v for k, v in i.params if k in ("path", "secure", "httpOnly")})
-        same_site = str(i.param("sameSite") or "").capitalize()  # Traefik spells it lower-case
+    for i in _family(rule, SessionCookiePolicy):
+        attrs.update({k: v for k, v in (("httpOnly", i.httpOnly), ("path", i.path), ("secure", i.secure))
+                      if v is not None})
+        same_site = str(i.sameSite or "").capitalize()  # Traefik spells it lower-case
         if same_site in ("Strict", "Lax", "None"):
             attrs["sameSite"] = same_site
         elif same_site:
-            em.caveat(i, f"SameSite {i.param('sameSite')!r} is not Strict, Lax or None; the cookie has none")
-        if i.param("domain"):
-            em.caveat(i, f"the cookie Domain ({i.param('domain')}) has no kgateway field: the browser scopes it to "
+            em.caveat(i, f"SameSite {i.sameSite!r} is not Strict, Lax or None; the cookie has none")
+        if i.domain:
+            em.caveat(i, f"the cookie Domain ({i.domain}) has no kgateway field: the browser scopes it to "
                          "the request host")
-    if nginx and not any(i.param("path") for i in _family(rule, "session-cookie")):
+    if nginx and not any(i.path for i in _family(rule, SessionCookiePolicy)):
         em.caveat(sp, "the cookie Path is / (nginx scoped it to the location path unless session-cookie-path was set)")
     cookie.update(attrs)
     return cookie
@@ -161,8 +168,8 @@ def _lb(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     sps = [i for i in rule.intents if isinstance(i, SessionPersistence)]
     sp = sps[-1] if sps else None
     native = sp is not None and not em.left(sp, rule)
-    cookies = _family(rule, "session-cookie")
-    lbs = _family(rule, "load-balancer")
+    cookies = _family(rule, SessionCookiePolicy)
+    lbs = _family(rule, LoadBalancerPolicy)
     if native:
         refused.update({id(i): "the route's sessionPersistence (Gateway API) has no field for cookie Path, Domain, "
                                "SameSite, Secure or HttpOnly, and a BackendConfigPolicy cookie hash would be a second "
@@ -182,21 +189,21 @@ def _lb(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     lb = lbs[-1] if lbs else None
     if lb is None:
         return None, refused
-    if native and lb.param("hashBy"):
+    if native and lb.hashBy:
         em.caveat(lb, "the route's sessionPersistence takes precedence over hashing, as in the controller")
         return None, refused
-    kind, name = lb.param("hashKind"), lb.param("hashName")
-    if lb.param("hashBy"):
+    kind, name = lb.hashKind, lb.hashName
+    if lb.hashBy:
         policy = {"sourceIP": {}} if kind == "sourceIP" else {"header": {"name": name}} if kind == "header" else \
             {"cookie": {"name": name}} if kind == "cookie" and name else None
         if policy is None:
             refused[id(lb)] = (f"kgateway hashes on a header, a cookie or the client IP (ringHash.hashPolicies); "
-                               f"{lb.param('hashBy')!r} is none of them")
+                               f"{lb.hashBy!r} is none of them")
             return None, refused
-        if lb.param("subset"):
+        if lb.subset:
             em.caveat(lb, "hashing to a subset of endpoints is not kept: the hash picks among all endpoints")
         return {"ringHash": {"hashPolicies": [policy]}}, refused
-    algorithm = lb.param("algorithm")
+    algorithm = lb.algorithm
     if algorithm == "round_robin":
         return {"roundRobin": {}}, refused
     if algorithm in ("ewma", "least_request", "least_conn"):
@@ -221,12 +228,12 @@ def load_balancing(em, intent: Intent, rule: RuleDraft):
     return [em.piece(BCP, "service", {"loadBalancer": lb})]
 
 
-def in_flight(em, intent: PolicyIntent, rule: RuleDraft):
-    key = intent.param("key")
+def in_flight(em, intent: InFlightPolicy, rule: RuleDraft):
+    key = intent.key
     if key not in (None, "", "host"):
         return (f"kgateway caps concurrent requests per Service for every client together "
                 f"(BackendConfigPolicy.circuitBreakers), not per {key}")
-    amount = intent.param("amount")
+    amount = intent.amount
     if not isinstance(amount, int) or amount <= 0:
         em.caveat(intent, "no limit to configure")
         return []
@@ -239,9 +246,9 @@ def in_flight(em, intent: PolicyIntent, rule: RuleDraft):
 # -- service-upstream: the ClusterIP instead of the endpoints -------------------------------------------------------
 
 def service_upstream(em, intent: PolicyIntent, rule: RuleDraft):
-    if intent.family == "service-upstream" and intent.param("enabled") is False:
+    if isinstance(intent, ServiceUpstreamPolicy) and intent.enabled is False:
         return []
-    if any(isinstance(i, BackendTLS) for i in rule.intents) or _family(rule, "backend-tls", "servers-transport"):
+    if any(isinstance(i, (BackendTLS, BackendTLSOptionsPolicy, ServersTransportPolicy)) for i in rule.intents):
         return ("the backend is reached over TLS; a Backend standing in for the Service would need its own TLS "
                 "policy, which ingress2gw does not write")
     if not rule.backends:

@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 
 from ingress2gw.emitters.naming import dns_subdomain, fit, host_slug, short_hash
 from ingress2gw.model.ir import ExternalAuth, PolicyIntent, RuleDraft
+from ingress2gw.model.policies import (
+    BasicAuthPolicy, ClientCertForwardPolicy, ClientCertPolicy, ExtAuthPolicy, GlobalAuthOptOutPolicy, IPAllowPolicy,
+    IPDenyPolicy, IPListPolicy,
+)
 
 TP = "TrafficPolicy"
 LP = "ListenerPolicy"
@@ -22,10 +26,10 @@ _MAX_CIDRS = 256
 # -- IP allow and deny lists ----------------------------------------------------------------------------------
 
 
-def _networks(intents: list[PolicyIntent]) -> list | None:
+def _networks(intents: list[IPListPolicy]) -> list | None:
     nets = []
     for i in intents:
-        for c in i.param("cidrs") or ():
+        for c in i.cidrs or ():
             try:
                 nets.append(ipaddress.ip_network(str(c).strip(), strict=False))
             except ValueError:
@@ -53,7 +57,7 @@ def _rules(action: str, nets: list) -> list[dict]:
     return [{"action": action, "cidrs": cidrs[i:i + _MAX_CIDRS]} for i in range(0, len(cidrs), _MAX_CIDRS)]
 
 
-def ip_access(em, intent: PolicyIntent, rule: RuleDraft):
+def ip_access(em, intent: IPListPolicy, rule: RuleDraft):
     """One acl for every ip-allow and ip-deny intent of the rule (each renders the same piece).
 
     nginx checks deny lines, then allow lines, then denies everything else: a client is let in when no deny
@@ -61,8 +65,8 @@ def ip_access(em, intent: PolicyIntent, rule: RuleDraft):
     order, so allow ranges inside a deny range are dropped (the deny range already answered them), and
     several allow lists (Traefik middlewares in a chain) are intersected, since each must let the client in.
     """
-    allows = [i for i in rule.intents if isinstance(i, PolicyIntent) and i.family == "ip-allow"]
-    denies = [i for i in rule.intents if isinstance(i, PolicyIntent) and i.family == "ip-deny"]
+    allows = [i for i in rule.intents if isinstance(i, IPAllowPolicy)]
+    denies = [i for i in rule.intents if isinstance(i, IPDenyPolicy)]
     allow_lists = [_networks([i]) for i in allows]
     deny = _networks(denies)
     if deny is None or any(a is None for a in allow_lists):
@@ -77,22 +81,22 @@ def ip_access(em, intent: PolicyIntent, rule: RuleDraft):
         return "more than 65536 ranges"
     if rules:
         spec["rules"] = rules
-    statuses = sorted({i.param("status") or 403 for i in allows + denies})
+    statuses = sorted({i.status or 403 for i in allows + denies})
     spec["denyResponse"] = {"statusCode": statuses[0]}
     notes = []
     if len(statuses) > 1:
         notes.append(f"one status for every rejection ({statuses[0]}); the lists answered {statuses}")
     if allows and not allow:
         notes.append("no address is in every allow list (and outside the deny list): every request is rejected")
-    depth = max((i.param("xff_depth") or 0 for i in allows), default=0)
+    depth = max((i.xff_depth or 0 for i in allows), default=0)
     pieces = [em.piece(TP, "route", {"acl": spec})]
     if depth:
         notes.append(f"the client address was the X-Forwarded-For entry at depth {depth}; for the same in kgateway "
                      f"set ListenerPolicy default.httpSettings.xffNumTrustedHops: {depth} on the Gateway "
                      "(for every route)")
     else:
-        pieces += client_address(em, intent, {i.param("client_ip") or "tcp-peer" for i in allows + denies})
-    if any(i.param("excluded_ips") for i in allows):
+        pieces += client_address(em, intent, {i.client_ip or "tcp-peer" for i in allows + denies})
+    if any(i.excluded_ips for i in allows):
         notes.append("ipStrategy.excludedIPs has no per-route equivalent (ListenerPolicy httpSettings."
                      "xffTrustedCIDRs is Gateway-wide)")
     if notes:
@@ -125,14 +129,14 @@ def client_address(em, intent: PolicyIntent, sources: set[str]) -> list:
 _KEYS = {"auth-file": "auth", "users": "users"}
 
 
-def basic_auth(em, intent: PolicyIntent, rule: RuleDraft):
-    if (intent.param("type") or "basic") != "basic":
+def basic_auth(em, intent: BasicAuthPolicy, rule: RuleDraft):
+    if (intent.type or "basic") != "basic":
         return "kgateway has HTTP Basic authentication only (TrafficPolicy.basicAuth); digest has no equivalent"
-    secret = str(intent.param("secret") or "")
+    secret = str(intent.secret or "")
     ns, _, name = secret.rpartition("/")
     if not name:
         return "basic-auth without a Secret"
-    kind = intent.param("secret_type") or "auth-file"
+    kind = intent.secret_type or "auth-file"
     if kind not in _KEYS:
         return (f"kgateway reads one htpasswd file from one key of a Secret; a {kind} Secret (one key per user) "
                 "must be rebuilt as an htpasswd file with {SHA} hashes and referenced instead")
@@ -143,12 +147,12 @@ def basic_auth(em, intent: PolicyIntent, rule: RuleDraft):
              f"match, so re-hash those passwords in key {_KEYS[kind]!r} of Secret {secret}"]
     if kind == "users":
         notes.append("a kubernetes.io/basic-auth Secret (username/password keys) is not read: use key 'users'")
-    if intent.param("realm"):
-        notes.append(f"the realm {intent.param('realm')!r} is not configurable")
-    if intent.param("header_field"):
-        notes.append(f"the user name is not passed to the backend in {intent.param('header_field')}")
+    if intent.realm:
+        notes.append(f"the realm {intent.realm!r} is not configurable")
+    if intent.header_field:
+        notes.append(f"the user name is not passed to the backend in {intent.header_field}")
     spec: dict = {"basicAuth": {"secretRef": ref}}
-    if intent.param("remove_header"):
+    if intent.remove_header:
         # Header modifiers run in kgateway's route stage, after authentication.
         spec["headerModifiers"] = {"request": {"remove": ["Authorization"]}}
     em.caveat(intent, "; ".join(notes))
@@ -167,19 +171,16 @@ _VARIABLES = {"$request_uri": "%REQ(:path)%", "$scheme": "%REQ(x-forwarded-proto
               "$http_host": "%REQ(:authority)%"}
 
 
-def as_ext_auth(intent: ExternalAuth) -> PolicyIntent:
+def as_ext_auth(intent: ExternalAuth) -> ExtAuthPolicy:
     """The ext-auth policy that does what an HTTP ExternalAuth filter asks, for the same annotation."""
     b = intent.backend
     url = f"http://{b.name}.{b.namespace}.svc.cluster.local:{b.port}{intent.path or '/'}"
-    params: list[tuple] = [("url", url), ("service", f"{b.namespace}/{b.name}:{b.port}"), ("path", intent.path or "/")]
-    if intent.allowed_headers:
-        params.append(("request_headers", tuple(intent.allowed_headers)))
-    if intent.allowed_response_headers:
-        params.append(("response_headers", tuple(intent.allowed_response_headers)))
-    return PolicyIntent(family="ext-auth", origin=intent.origin, params=tuple(params))
+    return ExtAuthPolicy(url=url, service=f"{b.namespace}/{b.name}:{b.port}", path=intent.path or "/",
+                         request_headers=tuple(intent.allowed_headers),
+                         response_headers=tuple(intent.allowed_response_headers), origin=intent.origin)
 
 
-def absorb_external_auth(rule: RuleDraft, converted: dict[int, PolicyIntent]) -> None:
+def absorb_external_auth(rule: RuleDraft, converted: dict[int, ExtAuthPolicy]) -> None:
     """kgateway enforces external auth through a GatewayExtension; the HTTPRoute ExternalAuth filter is not among
     the Gateway API features kgateway v2.4 lists, so an HTTP ExternalAuth intent is rendered as the equivalent
     ext-auth policy (same annotation, reported once). When the annotation also produced an ext-auth policy (it
@@ -187,7 +188,7 @@ def absorb_external_auth(rule: RuleDraft, converted: dict[int, PolicyIntent]) ->
 
     The rule's intents are replaced before anything renders them; ``converted`` keeps one policy per filter
     intent, shared by the rules that shared the filter."""
-    origins = [i.origin for i in rule.intents if isinstance(i, PolicyIntent) and i.family == "ext-auth"]
+    origins = [i.origin for i in rule.intents if isinstance(i, ExtAuthPolicy)]
     out = []
     for i in rule.intents:
         if isinstance(i, ExternalAuth) and i.protocol == "HTTP" and i.backend.port is not None:
@@ -231,7 +232,7 @@ def _backend_for_url(em, intent, rule: RuleDraft, url: str) -> dict | str:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         return f"the auth URL {url!r} has an invalid port"
-    service = intent.param("service")
+    service = intent.service
     if service:  # the provider names the Service when the URL is one (svc.ns[.svc[.cluster.local]])
         ns_name, _, port_text = str(service).rpartition(":")
         ns, _, name = ns_name.partition("/")
@@ -261,8 +262,8 @@ def _backend_for_url(em, intent, rule: RuleDraft, url: str) -> dict | str:
     return {"group": KG_GROUP, "kind": "Backend", "name": name}
 
 
-def ext_auth(em, intent: PolicyIntent, rule: RuleDraft):
-    url = str(intent.param("url") or intent.param("address") or "")
+def ext_auth(em, intent: ExtAuthPolicy, rule: RuleDraft):
+    url = str(intent.url or "")
     if "$" in url:
         return f"the auth URL {url!r} uses NGINX variables; a GatewayExtension names one fixed service"
     parts = urlsplit(url)
@@ -271,10 +272,10 @@ def ext_auth(em, intent: PolicyIntent, rule: RuleDraft):
     ref = _backend_for_url(em, intent, rule, url)
     if isinstance(ref, str):
         return ref
-    traefik = _source(intent.origin) == "traefik" or intent.param("address") is not None
+    traefik = _source(intent.origin) == "traefik"
     notes = []
     add = dict(_TRAEFIK_HEADERS if traefik else _NGINX_HEADERS)
-    redirect = intent.param("request_redirect")
+    redirect = intent.request_redirect
     if redirect:
         value = str(redirect)
         for var, fmt in _VARIABLES.items():
@@ -285,11 +286,11 @@ def ext_auth(em, intent: PolicyIntent, rule: RuleDraft):
             add["X-Auth-Request-Redirect"] = value
     path = parts.path or "/"
     if traefik:
-        forward = list(intent.param("request_headers") or ()) or ["cookie", "x-forwarded-for", "x-forwarded-proto"]
+        forward = list(intent.request_headers or ()) or ["cookie", "x-forwarded-for", "x-forwarded-proto"]
         notes.append(f"the auth request path is {path.rstrip('/')}<request path> (Traefik called {path} as written, "
                      "the request URI in X-Forwarded-Uri, which is kept)")
     else:
-        forward = ["cookie", *(intent.param("request_headers") or ())]
+        forward = ["cookie", *(intent.request_headers or ())]
         notes.append(f"the auth request path is {path.rstrip('/')}<request path> (nginx called {path} as written; "
                      "the request URI is in X-Original-URL and X-Auth-Request-Redirect, as nginx sent it)")
     forward = list(dict.fromkeys(h.lower() for h in forward))
@@ -298,21 +299,25 @@ def ext_auth(em, intent: PolicyIntent, rule: RuleDraft):
                  "GatewayExtension's extAuth.headersToForward")
     if parts.query:
         notes.append(f"the query ?{parts.query} of the auth URL is not sent")
-    if intent.param("signin"):
+    if intent.signin:
         notes.append(f"unauthenticated browsers get the auth service's answer (401) instead of a redirect to "
-                     f"{intent.param('signin')}; use kgateway's OAuth2 GatewayExtension or an auth service that "
+                     f"{intent.signin}; use kgateway's OAuth2 GatewayExtension or an auth service that "
                      "answers 302 itself")
-    if intent.param("method"):
-        notes.append(f"the auth request uses the client's method, not {intent.param('method')}")
-    if intent.param("cache_key") or intent.param("cache_duration"):
+        em.refuse_field(intent, "signin", notes[-1])
+        if intent.signin_redirect_param:
+            em.refuse_field(intent, "signin_redirect_param", "there is no sign-in redirect to carry it")
+    if intent.method:
+        notes.append(f"the auth request uses the client's method, not {intent.method}")
+        em.refuse_field(intent, "method", notes[-1])
+    if intent.cache_key or intent.cache_duration:
         notes.append("auth responses are not cached: every request reaches the auth service")
-    if intent.param("always_set_cookie"):
+    if intent.always_set_cookie:
         notes.append("Set-Cookie from the auth service is not passed to the client")
-    if intent.param("proxy_set_headers"):
-        notes.append(f"the headers of ConfigMap {intent.param('proxy_set_headers')} are not added: list them in the "
+    if intent.proxy_set_headers:
+        notes.append(f"the headers of ConfigMap {intent.proxy_set_headers} are not added: list them in the "
                      "GatewayExtension's extAuth.httpService.authorizationRequest.headersToAdd")
     em.caveat(intent, "; ".join(notes))
-    return _extension(em, rule, intent, ref, path, forward, list(intent.param("response_headers") or ()), add)
+    return _extension(em, rule, intent, ref, path, forward, list(intent.response_headers or ()), add)
 
 
 def external_auth(em, intent: ExternalAuth, rule: RuleDraft):
@@ -322,11 +327,7 @@ def external_auth(em, intent: ExternalAuth, rule: RuleDraft):
         return "the auth Service has no port"
     if intent.protocol == "HTTP":
         policy = as_ext_auth(intent)
-        result = ext_auth(em, policy, rule)
-        for table in (em.policy_caveats, em.policy_used):
-            if id(policy) in table:
-                table[id(intent)] = table.pop(id(policy))
-        return result
+        return ext_auth(em, policy, rule)  # same origin: its answers are the annotation's
     ref = {"name": b.name, "port": b.port}
     if b.namespace != rule.origin.namespace:
         ref["namespace"] = b.namespace
@@ -338,9 +339,8 @@ def external_auth(em, intent: ExternalAuth, rule: RuleDraft):
     return [em.piece(TP, "route", {"extAuth": {"extensionRef": {"name": name}}})]
 
 
-def global_auth_opt_out(em, intent: PolicyIntent, rule: RuleDraft):
-    own = any(isinstance(i, ExternalAuth) or (isinstance(i, PolicyIntent) and i.family == "ext-auth")
-              for i in rule.intents)
+def global_auth_opt_out(em, intent: GlobalAuthOptOutPolicy, rule: RuleDraft):
+    own = any(isinstance(i, (ExternalAuth, ExtAuthPolicy)) for i in rule.intents)
     if own:
         em.caveat(intent, "the route's own external auth replaces a Gateway-level one")
         return []
@@ -362,35 +362,35 @@ def _listeners(em, hosts) -> list[str] | str:
     return sections or "none of the hosts has an HTTPS listener"
 
 
-def client_cert(em, intent: PolicyIntent, rule: RuleDraft):
-    verify = intent.param("verify") or "on"
+def client_cert(em, intent: ClientCertPolicy, rule: RuleDraft):
+    verify = intent.verify or "on"
     if verify == "off":
         em.caveat(intent, "verification off: no client certificate is requested")
         return []
     if verify not in _MODES:
         return f"auth-tls-verify-client {verify} has no kgateway mode (Require, Optional)"
-    sections = _listeners(em, intent.param("hosts") or ())
+    sections = _listeners(em, intent.hosts or ())
     if isinstance(sections, str):
         return sections
-    ns, _, name = str(intent.param("ca_secret") or "").rpartition("/")
+    ns, _, name = str(intent.ca_secret or "").rpartition("/")
     ref = {"group": "", "kind": "Secret", "name": name}
     if ns and ns != em.gateway_namespace():
         ref["namespace"] = ns
     default: dict = {"clientCertificateValidation": {"caCertificateRefs": [ref], "mode": _MODES[verify]}}
     notes = ["validated per HTTPS listener: a wildcard listener on the same port that overlaps these hosts can bypass "
              "it through TLS connection reuse (kgateway ListenerPolicy docs)"]
-    if intent.param("pass_certificate"):
+    if intent.pass_certificate:
         default["httpSettings"] = {"forwardClientCertDetails": {"mode": "SanitizeSet", "details": {"cert": True}}}
         notes.append("backends get the certificate in x-forwarded-client-cert (Cert=\"...\"), not in ssl-client-cert")
-    if (intent.param("depth") or 1) != 1:
-        notes.append(f"the chain depth limit ({intent.param('depth')}) has no field")
-    if intent.param("error_page"):
+    if (intent.depth or 1) != 1:
+        notes.append(f"the chain depth limit ({intent.depth}) has no field")
+    if intent.error_page:
         notes.append("failed verifications end the TLS handshake; there is no error page")
     em.caveat(intent, "; ".join(notes))
     return [em.piece(LP, "gateway", {"default": default}, key=s) for s in sections]
 
 
-def client_cert_forward(em, intent: PolicyIntent, rule: RuleDraft):
+def client_cert_forward(em, intent: ClientCertForwardPolicy, rule: RuleDraft):
     sections = _listeners(em, [rule.host])
     if isinstance(sections, str):
         return sections

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 
 from ingress2gw.model.ir import CORS, PolicyIntent, Retry, RuleDraft, Timeouts, URLRewrite
+from ingress2gw.model.policies import (
+    AccessLogPolicy, BandwidthLimitPolicy, BodySizePolicy, CompressionPolicy, ProxyBufferingPolicy, RateLimitPolicy,
+    RegexRewritePolicy, TracingPolicy, UpstreamTimeoutsPolicy,
+)
 
 TP = "TrafficPolicy"
 BCP = "BackendConfigPolicy"
@@ -49,29 +53,29 @@ def nginx_bytes(text: str) -> int | None:
     return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
 
 
-def _family(rule: RuleDraft, name: str) -> list[PolicyIntent]:
-    return [i for i in rule.intents if isinstance(i, PolicyIntent) and i.family == name]
+def _family(rule: RuleDraft, family: type[PolicyIntent]) -> list:
+    return [i for i in rule.intents if isinstance(i, family)]
 
 
 # -- request bodies and buffering ----------------------------------------------------------------------------
 
 def _buffer(em, rule: RuleDraft) -> list:
     """The body-size piece of the rule (the limit kgateway enforces by buffering), or []."""
-    for i in _family(rule, "body-size"):
-        n = i.param("max_bytes")
+    for i in _family(rule, BodySizePolicy):
+        n = i.max_bytes
         if isinstance(n, int) and 0 < n < 4 << 30:
             return [em.piece(TP, "route", {"buffer": {"maxRequestSize": quantity(n)}})]
     return []
 
 
-def body_size(em, intent: PolicyIntent, rule: RuleDraft):
-    n = intent.param("max_bytes")
+def body_size(em, intent: BodySizePolicy, rule: RuleDraft):
+    n = intent.max_bytes
     if not isinstance(n, int) or n < 0:
         return f"body-size without a size in bytes ({n!r})"
     if n == 0:
         return []  # kgateway sets no body size limit by default, as 0 meant
     if n >= 4 << 30:
-        return f"TrafficPolicy.buffer.maxRequestSize must be below 4Gi ({intent.param('text', n)} asked for more)"
+        return f"TrafficPolicy.buffer.maxRequestSize must be below 4Gi ({intent.text or n} asked for more)"
     em.caveat(intent, "kgateway enforces the limit by buffering the whole request body in the gateway's memory "
                       "before proxying it (nginx spilled large bodies to a temporary file)")
     return _buffer(em, rule)
@@ -83,21 +87,20 @@ def client_body_buffer(em, intent: PolicyIntent, rule: RuleDraft):
     return []
 
 
-def proxy_buffering(em, intent: PolicyIntent, rule: RuleDraft):
-    p = dict(intent.params)
+def proxy_buffering(em, intent: ProxyBufferingPolicy, rule: RuleDraft):
     pieces: list = []
-    if p.get("requestBuffering") is True:
+    if intent.requestBuffering is True:
         pieces = _buffer(em, rule)
         em.caveat(intent, "kgateway buffers whole request bodies only up to the proxy-body-size limit "
                           "(TrafficPolicy.buffer)" if pieces else
                   "Envoy streams request bodies to the backend, where nginx read them whole first: backends now see "
                   "slow uploads as they arrive (kgateway buffers only together with a size limit, proxy-body-size)")
-    elif p.get("requestBuffering") is False and _buffer(em, rule):
+    elif intent.requestBuffering is False and _buffer(em, rule):
         em.caveat(intent, "the request body is still buffered: kgateway enforces proxy-body-size by buffering it")
-    if p.get("responseBuffering") is True:
+    if intent.responseBuffering is True:
         em.caveat(intent, "Envoy streams responses to the client where nginx buffered them (memory use and the "
                           "backend's connection time differ, not the responses)")
-    size = p.get("bufferSize")
+    size = intent.bufferSize
     if size is not None:
         n = nginx_bytes(size)
         if n is None:
@@ -106,7 +109,7 @@ def proxy_buffering(em, intent: PolicyIntent, rule: RuleDraft):
             return (f"nginx accepted upstream response headers up to {size}; Envoy rejects headers above 60 KiB "
                     "(max_response_headers_kb) and no kgateway v2.4.3 field raises that limit")
         em.caveat(intent, f"Envoy accepts upstream response headers up to 60 KiB (nginx: {size})")
-    if "buffersNumber" in p or "busyBuffersSize" in p:
+    if intent.buffersNumber is not None or intent.busyBuffersSize is not None:
         em.caveat(intent, "nginx's response buffer counts and sizes have no Envoy counterpart; Envoy streams "
                           "responses through its own flow-control buffers")
     return pieces
@@ -117,8 +120,8 @@ def proxy_buffering(em, intent: PolicyIntent, rule: RuleDraft):
 _RE2_UNSUPPORTED = re.compile(r"\(\?(=|!|<=|<!)|\\[1-9]|\\Z")
 
 
-def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
-    pattern, substitution = intent.param("pattern"), intent.param("substitution")
+def regex_rewrite(em, intent: RegexRewritePolicy, rule: RuleDraft):
+    pattern, substitution = intent.pattern, intent.substitution
     if not pattern or substitution is None:
         return "regex-rewrite without a pattern and a substitution"
     if em.on_grpc_route(rule):
@@ -126,7 +129,7 @@ def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
     if any(isinstance(i, URLRewrite) and (i.replace_full_path or i.replace_prefix_match) for i in em.native(rule).used):
         return ("the rule already rewrites its path with the HTTPRoute URLRewrite filter; Envoy applies one path "
                 "rewrite per route")
-    if intent.param("strip"):
+    if intent.strip:
         # Traefik stripPrefixRegex removes the matched prefix and keeps the rest (at least "/").
         pattern, substitution = f"^(?:{pattern.removeprefix('^')})/?", "/"
         em.caveat(intent, "Traefik's X-Forwarded-Prefix header (the stripped prefix) is not added")
@@ -140,13 +143,13 @@ def regex_rewrite(em, intent: PolicyIntent, rule: RuleDraft):
 
 # -- limits -------------------------------------------------------------------------------------------------------
 
-def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
-    requests = intent.param("requests")
+def rate_limit(em, intent: RateLimitPolicy, rule: RuleDraft):
+    requests = intent.requests
     if not isinstance(requests, int) or requests <= 0:
         em.caveat(intent, "no limit to configure (0 requests means off)")
         return []
-    key = str(intent.param("key") or "client-ip")
-    period = duration(intent.param("period") or "1s")
+    key = str(intent.key or "client-ip")
+    period = duration(intent.period or "1s")
     if key != "host":
         what = "per client IP address" if key == "client-ip" else f"per value of the {key[7:]} header"
         descriptor = "RemoteAddress" if key == "client-ip" else "Header"
@@ -158,7 +161,7 @@ def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
     ms = millis(period)
     if ms is None or ms < 50:
         return f"the period {period!r} is not a duration of at least 50ms (tokenBucket.fillInterval)"
-    burst = intent.param("burst")
+    burst = intent.burst
     tokens = max(burst if isinstance(burst, int) and burst > 0 else 1, requests)
     em.caveat(intent, f"the token bucket gets {requests} tokens at once every {period} and holds {tokens}, where "
                       f"Traefik refilled it continuously: up to {tokens} requests can pass at once; counted per Envoy "
@@ -168,11 +171,11 @@ def rate_limit(em, intent: PolicyIntent, rule: RuleDraft):
         "maxTokens": tokens, "tokensPerFill": requests, "fillInterval": period}}}})]
 
 
-def bandwidth_limit(em, intent: PolicyIntent, rule: RuleDraft):
-    rate = intent.param("kbytes_per_second")
+def bandwidth_limit(em, intent: BandwidthLimitPolicy, rule: RuleDraft):
+    rate = intent.kbytes_per_second
     if not isinstance(rate, int) or rate <= 0:
         return f"bandwidth-limit without a positive rate ({rate!r})"
-    after = intent.param("after_kbytes") or 0
+    after = intent.after_kbytes or 0
     em.caveat(intent, "enforced by Envoy's fault filter per request (nginx: per connection); kgateway passes "
                       "kbitsPerSecond to Envoy's limit_kbps, which Envoy counts in KiB/s, the unit of limit-rate"
                       + (f"; limit-rate-after is lost: the first {after} KB are throttled too" if after else ""))
@@ -182,15 +185,15 @@ def bandwidth_limit(em, intent: PolicyIntent, rule: RuleDraft):
 
 # -- timeouts and retries ---------------------------------------------------------------------------------------
 
-def upstream_timeouts(em, intent: PolicyIntent, rule: RuleDraft):
+def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
     pieces = []
-    connect = intent.param("connect")
+    connect = intent.connect
     if connect is not None:
         if millis(connect) is None:
             return f"connect timeout {connect!r} is not a duration"
         pieces.append(em.piece(BCP, "service", {"connectTimeout": connect}))
         em.caveat(intent, "BackendConfigPolicy.connectTimeout applies to every route to the Service")
-    send = intent.param("send")
+    send = intent.send
     if send is not None:
         ms = millis(send)
         if ms is None:
@@ -276,35 +279,35 @@ def cors(em, intent: CORS, rule: RuleDraft):
 _CODECS = {"gzip": "Gzip", "br": "Brotli", "zstd": "Zstd"}
 
 
-def compression(em, intent: PolicyIntent, rule: RuleDraft):
+def compression(em, intent: CompressionPolicy, rule: RuleDraft):
     if em.on_grpc_route(rule):
         return "kgateway honours TrafficPolicy.compression on HTTPRoutes only, and this rule is on a GRPCRoute"
-    wanted = [str(e).strip().lower() for e in (intent.param("encodings") or ("gzip", "br", "zstd"))]
+    wanted = [str(e).strip().lower() for e in (intent.encodings or ("gzip", "br", "zstd"))]
     libs = list(dict.fromkeys(_CODECS[e] for e in wanted if e in _CODECS))
     if not libs:
         return f"kgateway compresses with gzip, br or zstd only (asked: {', '.join(wanted)})"
     notes = ["Envoy compresses only JSON, JavaScript, HTML, CSS, plain text, XML and SVG responses (Traefik: every "
              "type not excluded)", "Envoy compresses responses from 30 bytes (Traefik: "
-             f"{intent.param('min_response_body_bytes') or 1024})"]
+             f"{intent.min_response_body_bytes or 1024})"]
     dropped = [e for e in wanted if e not in _CODECS]
     if dropped:
         notes.append(f"{', '.join(dropped)} is not offered")
-    if intent.param("excluded_content_types"):
+    if intent.excluded_content_types:
         notes.append("excludedContentTypes has no kgateway field")
     em.caveat(intent, "; ".join(notes))
     return [em.piece(TP, "route", {"compression": {"responseCompression": {"libraries": libs}}})]
 
 
-def tracing(em, intent: PolicyIntent, rule: RuleDraft):
-    if intent.param("enabled") is False:
+def tracing(em, intent: TracingPolicy, rule: RuleDraft):
+    if intent.enabled is False:
         return [em.piece(TP, "route", {"tracing": {"disable": {}}})]
     return ("kgateway traces a route only when a ListenerPolicy (httpSettings.tracing) names the collector; "
             "TrafficPolicy.tracing adjusts sampling per route. Configure the collector the controller used "
             "(otlp-collector-host) there, with the sampling it had")
 
 
-def access_log(em, intent: PolicyIntent, rule: RuleDraft):
-    if intent.param("enabled") is False:
+def access_log(em, intent: AccessLogPolicy, rule: RuleDraft):
+    if intent.enabled is False:
         em.caveat(intent, "kgateway writes no access log unless a ListenerPolicy (httpSettings.accessLog) configures "
                           "one for the Gateway; if you add one, exclude these routes with its filter")
         return []

@@ -25,11 +25,16 @@ import re
 
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
 from ingress2gw.emitters.nginx_gateway_fabric_attach import RULE, V1A1, Attachment
+from ingress2gw.model.outcome import exact, policy
 from ingress2gw.emitters.nginx_gateway_fabric_values import (
     claimable, duration_ms, nginx_bytes, ngf_duration, ngf_size, rate_key, request_rate,
 )
 from ingress2gw.model.ir import (
     BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts,
+)
+from ingress2gw.model.policies import (
+    BasicAuthPolicy, BodySizePolicy, LoadBalancerPolicy, ProxyBufferingPolicy, RateLimitPolicy, SnippetPolicy,
+    UpstreamTimeoutsPolicy,
 )
 
 #: ingress-nginx defaults for what its template writes with proxy_buffer_size / proxy_buffers.
@@ -93,9 +98,6 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
-        #: id(intent) -> the caveat that replaces the intent's own, when NGF does what the source did
-        #: (the intent's caveat describes Gateway API or Envoy-based gateways).
-        self.caveat_overrides: dict[int, str] = {}
         #: (namespace, kind, name) -> [spec, sources] of the ExtensionRef filter objects.
         self._filters: dict[tuple[str, str, str], list] = {}
 
@@ -118,97 +120,94 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         return f"nginx-gateway-fabric has no policy for {type(intent).__name__}"
 
     def _caveat(self, intent: Intent, texts) -> None:
-        # An intent shared by several rules is rendered once per rule: each text is kept once.
-        old = self.policy_caveats.get(id(intent), "")
-        texts = [t for t in texts if t and t not in old]
-        if texts:
-            self.policy_caveats[id(intent)] = "; ".join(([old] if old else []) + list(dict.fromkeys(texts)))
+        for t in texts:
+            if t:
+                self.caveat(intent, t)
 
-    def _body_size(self, intent: PolicyIntent, rule: RuleDraft):
-        n = intent.param("max_bytes")
+    def _body_size(self, intent: BodySizePolicy, rule: RuleDraft):
+        n = intent.max_bytes
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             return "body-size without a byte count"
         got = ngf_size(n)
         if got is None:
             return f"{n} bytes is more than ClientSettingsPolicy.body.maxSize can hold (9999g)"
         size, exact = got
-        status = intent.param("status")
+        status = intent.status
         self._caveat(intent, [
             "" if exact else f"{n} bytes rounded up to {size} (NGF sizes have at most four digits)",
             "" if status in (None, 413) else f"NGINX answers 413 to larger bodies, the source answered {status}",
         ])
         return [Piece.of(V1A1, "ClientSettingsPolicy", "route", {"body": {"maxSize": size}})]
 
-    def _rate_limit(self, intent: PolicyIntent, rule: RuleDraft):
-        requests = intent.param("requests", 0)
+    def _rate_limit(self, intent: RateLimitPolicy, rule: RuleDraft):
+        requests = intent.requests
         if not requests:
             return []  # 0: the source did not limit
-        if intent.param("exempt"):
-            return (f"NGF RateLimitPolicy has no exemption list: the clients of {', '.join(intent.param('exempt'))} "
+        if intent.exempt:
+            return (f"NGF RateLimitPolicy has no exemption list: the clients of {', '.join(intent.exempt)} "
                     "that the source did not limit would be limited too")
-        got = request_rate(requests, intent.param("period", "1s"))
+        got = request_rate(requests, intent.period)
         if got is None:
-            return (f"{requests} requests per {intent.param('period')} is below NGINX's smallest rate (1r/m) or has "
+            return (f"{requests} requests per {intent.period} is below NGINX's smallest rate (1r/m) or has "
                     "no duration")
         rate, exact = got
-        key = rate_key(str(intent.param("key", "client-ip")))
+        key = rate_key(str(intent.key))
         if key is None:
-            return f"rate-limit key {intent.param('key')!r} has no NGINX variable"
+            return f"rate-limit key {intent.key!r} has no NGINX variable"
         limit: dict = {"rate": rate, "key": key, "noDelay": True}
-        if intent.param("burst"):
-            limit["burst"] = int(intent.param("burst"))
-        status = intent.param("status") or 429  # Traefik answers 429; ingress-nginx says its status
-        client_ip = intent.param("client_ip", "tcp-peer")
+        if intent.burst:
+            limit["burst"] = int(intent.burst)
+        status = intent.status or 429  # Traefik answers 429; ingress-nginx says its status
+        client_ip = intent.client_ip
         self._caveat(intent, [
-            "" if exact else f"{requests} per {intent.param('period')} rounded down to {rate}",
+            "" if exact else f"{requests} per {intent.period} rounded down to {rate}",
             "" if client_ip in ("", "tcp-peer") or key != "$binary_remote_addr" else
             f"the source read the client address from {client_ip}: set NginxProxy spec.rewriteClientIP (mode, "
             "trustedAddresses) the same way, or every client behind the load balancer shares one bucket",
-            "" if intent.param("scope") != "per-replica" else
+            "" if intent.counting != "per-replica" else
             "Traefik's token bucket (average per period, burst) becomes NGINX's leaky bucket (rate, burst, nodelay): "
             "bursts are admitted alike, sustained traffic is held to the rate",
         ])
-        if intent.param("scope") == "per-pod-per-client-ip":
+        if intent.counting == "per-pod-per-client-ip":
             # ingress-nginx's own limit_req: same algorithm, same per-replica, per-client-address buckets.
-            self.caveat_overrides[id(intent)] = (
+            self.ledger.void_caveat(intent, (
                 "NGF counts per NGINX replica and per client address, as the controller did: the effective limit "
-                "scales with the number of data-plane replicas")
+                "scales with the number of data-plane replicas"))
         return [Piece.of(V1A1, "RateLimitPolicy", "route",
                          {"rateLimit": {"local": {"rules": [limit]}, "rejectCode": int(status)}})]
 
-    def _proxy_buffering(self, intent: PolicyIntent, rule: RuleDraft):
-        params = dict(intent.params)
-        sibling: dict = {}
-        for other in rule.intents:
-            if isinstance(other, PolicyIntent) and other.family == "proxy-buffering":
-                sibling.update(dict(other.params))
+    def _proxy_buffering(self, intent: ProxyBufferingPolicy, rule: RuleDraft):
+        # The sizes the rule's proxy-buffering intents set (the last one wins; None: none set it).
+        siblings = [o for o in rule.intents if isinstance(o, ProxyBufferingPolicy)]
+        buffer_size = next((o.bufferSize for o in reversed(siblings) if o.bufferSize is not None), None)
+        buffers_number = next((o.buffersNumber for o in reversed(siblings) if o.buffersNumber is not None), None)
         buffering: dict = {}
         caveats = []
-        if "responseBuffering" in params:
-            buffering["disable"] = not params["responseBuffering"]
-        if "bufferSize" in params or "buffersNumber" in params:
+        if intent.responseBuffering is not None:
+            buffering["disable"] = not intent.responseBuffering
+        if intent.bufferSize is not None or intent.buffersNumber is not None:
             # ingress-nginx writes proxy_buffers <number> <proxy-buffer-size>: the buffers follow the size,
             # which also keeps proxy_busy_buffers_size valid when only the size grows.
-            size = self._size(sibling.get("bufferSize", DEFAULT_BUFFER_SIZE), caveats)
-            number = sibling.get("buffersNumber", DEFAULT_BUFFERS)
+            size = self._size(DEFAULT_BUFFER_SIZE if buffer_size is None else buffer_size, caveats)
+            number = DEFAULT_BUFFERS if buffers_number is None else buffers_number
             if size is None:
-                return f"{sibling.get('bufferSize')!r} is not an NGINX size NGF can hold"
+                return f"{buffer_size!r} is not an NGINX size NGF can hold"
             if not isinstance(number, int) or not 2 <= number <= 256:
                 return f"ProxySettingsPolicy holds 2 to 256 buffers, not {number!r}"
-            if "bufferSize" in params:
+            if intent.bufferSize is not None:
                 buffering["bufferSize"] = size
             buffering["buffers"] = {"number": number, "size": size}
-            missing = [k for k, d in (("proxy-buffer-size", "bufferSize"), ("proxy-buffers-number", "buffersNumber"))
-                       if d not in sibling]
+            missing = [k for k, v in (("proxy-buffer-size", buffer_size), ("proxy-buffers-number", buffers_number))
+                       if v is None]
             if missing:
                 caveats.append(f"proxy_buffers assumes the controller default of {' and '.join(missing)} "
                                f"({DEFAULT_BUFFERS} buffers of {DEFAULT_BUFFER_SIZE})")
-        if "busyBuffersSize" in params:
-            busy = self._size(params["busyBuffersSize"], caveats)
+        if intent.busyBuffersSize is not None:
+            busy = self._size(intent.busyBuffersSize, caveats)
             if busy is None:
-                return f"{params['busyBuffersSize']!r} is not an NGINX size NGF can hold"
+                return f"{intent.busyBuffersSize!r} is not an NGINX size NGF can hold"
             buffering["busyBuffersSize"] = busy
-        if "requestBuffering" in params:
+        if intent.requestBuffering is not None:
             why = "ProxySettingsPolicy has no request buffering (proxy_request_buffering) field"
             if not buffering:
                 return why
@@ -228,15 +227,15 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
             caveats.append(f"{text} rounded up to {got[0]}")
         return got[0]
 
-    def _upstream_timeouts(self, intent: PolicyIntent, rule: RuleDraft):
+    def _upstream_timeouts(self, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
         timeout: dict = {}
         caveats = []
-        for param in ("connect", "send"):
-            if intent.param(param) is None:
+        for param, text in (("connect", intent.connect), ("send", intent.send)):
+            if text is None:
                 continue
-            value = self._duration(intent.param(param), caveats)
+            value = self._duration(text, caveats)
             if value is None:
-                return f"{param} timeout {intent.param(param)!r} is not a duration NGF can hold"
+                return f"{param} timeout {text!r} is not a duration NGF can hold"
             timeout[param] = value
         if not timeout:
             return "upstream-timeouts without a timeout"
@@ -253,21 +252,21 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
             caveats.append(f"{text} rounded up to {got[0]}")
         return got[0]
 
-    def _load_balancer(self, intent: PolicyIntent, rule: RuleDraft):
+    def _load_balancer(self, intent: LoadBalancerPolicy, rule: RuleDraft):
         spec: dict = {}
         caveats = []
-        if intent.param("hashBy"):
-            key = str(intent.param("hashBy")).strip()
+        if intent.hashBy:
+            key = str(intent.hashBy).strip()
             if not _HASH_KEY.match(key):
                 return (f"NGF hashes on a single NGINX variable ($name); {key!r} is an expression "
                         "UpstreamSettingsPolicy.hashMethodKey cannot hold")
             # ingress-nginx hashes consistently (ketama), as NGINX's `hash ... consistent` does.
             spec = {"loadBalancingMethod": "hash consistent", "hashMethodKey": key}
-            if intent.param("subset"):
+            if intent.subset:
                 caveats.append("hashing to a subset of endpoints (upstream-hash-by-subset) has no NGINX OSS "
                                "equivalent: every endpoint is in the ring")
-        elif intent.param("algorithm"):
-            algo = str(intent.param("algorithm"))
+        elif intent.algorithm:
+            algo = str(intent.algorithm)
             if algo not in ALGORITHMS:
                 return f"NGF has no load-balancing method for {algo!r}"
             method, caveat = ALGORITHMS[algo]
@@ -278,37 +277,37 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         self._caveat(intent, caveats)
         return [Piece.of(V1A1, "UpstreamSettingsPolicy", "service", spec)]
 
-    def _basic_auth(self, intent: PolicyIntent, rule: RuleDraft):
-        if intent.param("type", "basic") != "basic":
+    def _basic_auth(self, intent: BasicAuthPolicy, rule: RuleDraft):
+        if intent.type != "basic":
             return "NGF AuthenticationFilter has no digest authentication"
-        ns, _, name = str(intent.param("secret", "")).rpartition("/")
+        ns, _, name = str(intent.secret).rpartition("/")
         if not name:
             return "basic-auth without a Secret"
         if ns and ns != rule.origin.namespace:
             return (f"AuthenticationFilter reads the Secret from its own namespace ({rule.origin.namespace}); "
                     f"{ns}/{name} is in another namespace")
-        secret_type = intent.param("secret_type", "auth-file")
+        secret_type = intent.secret_type or "auth-file"
         self._caveat(intent, [
             "NGF reads an htpasswd file from key 'auth' of a Secret of type nginx.org/htpasswd: "
             + ("recreate Secret " if secret_type == "auth-file" else "convert Secret ")
             + f"{rule.origin.namespace}/{name} with that type"
             + ("" if secret_type == "auth-file" else f" ({secret_type} → one htpasswd line per user)"),
-            "" if not intent.param("header_field") else
-            f"NGF does not copy the user name into {intent.param('header_field')}",
-            "" if not intent.param("remove_header") else
+            "" if not intent.header_field else
+            f"NGF does not copy the user name into {intent.header_field}",
+            "" if not intent.remove_header else
             "NGF forwards the Authorization header to the backend (Traefik removed it)",
         ])
-        realm = str(intent.param("realm", ""))  # ingress-nginx writes auth_basic "<realm>", "" by default
+        realm = str(intent.realm)  # ingress-nginx writes auth_basic "<realm>", "" by default
         return [Piece.of(V1A1, "AuthenticationFilter", RULE,
                          {"type": "Basic", "basic": {"realm": realm, "secretRef": {"name": name}}})]
 
-    def _snippet(self, intent: PolicyIntent, rule: RuleDraft):
-        context = SNIPPET_CONTEXTS.get(str(intent.param("context", "")))
-        text = str(intent.param("text", ""))
+    def _snippet(self, intent: SnippetPolicy, rule: RuleDraft):
+        context = SNIPPET_CONTEXTS.get(str(intent.context))
+        text = str(intent.text)
         if context is None or not text.strip():
             return "snippet without a known NGINX context or text"
-        if intent.param("refused"):
-            return f"the source controller never ran this snippet ({intent.param('refused')}); it is not carried over"
+        if intent.refused:
+            return f"the source controller never ran this snippet ({intent.refused}); it is not carried over"
         if not getattr(self.opts, "allow_snippets", False):
             return ("raw NGINX snippets are carried to an NGF SnippetsFilter only with --allow-snippets (review "
                     "the text first; NGF must run with snippets enabled)")
@@ -320,7 +319,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
                               "does not load breaks the whole data-plane configuration; review it"
                               + (" (server context: it applies to every route of the host)"
                                  if context == "http.server" else "")])
-        if context in ("main", "http") or intent.param("global"):
+        if context in ("main", "http"):
             return [Piece.of(V1A1, "SnippetsPolicy", "gateway", {"snippets": [{"context": context, "value": text}]})]
         return [Piece.of(V1A1, "SnippetsFilter", RULE, {"snippets": [{"context": context, "value": text}]})]
 
@@ -328,20 +327,17 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
     def pieces_for(self, rule: RuleDraft):
         if id(rule) in self._pieces:
             return self._pieces[id(rule)]
-        pieces, used = super().pieces_for(rule)
+        held = super().pieces_for(rule)
         if rule.protocol != "grpc":
             for intent in rule.intents:
                 if isinstance(intent, Timeouts) and self._claims(intent):
                     extra = self._read_timeout(intent)
                     if isinstance(extra, str):
                         continue  # standard rendering stands (NGF ignores it: see the docs)
-                    pieces += extra
-                    used.add(id(intent))
-                    self.policy_used.setdefault(id(intent), [])
-                    for p in extra:
-                        if p.kind not in self.policy_used[id(intent)]:
-                            self.policy_used[id(intent)].append(p.kind)
-        return pieces, used
+                    held.pieces += extra
+                    held.producers += [(p, intent) for p in extra]
+                    held.answers.append((intent, policy(*(p.kind for p in extra)) if extra else exact()))
+        return held
 
     @staticmethod
     def _claims(intent: Timeouts) -> bool:
@@ -354,7 +350,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         caveats: list = []
         if intent.origin is None or intent.origin.annotation.endswith("proxy-read-timeout"):
             # ingress-nginx's own proxy_read_timeout: the caveat about Gateway API timeouts does not apply.
-            self.caveat_overrides[id(intent)] = ""
+            self.ledger.void_caveat(intent)
         else:
             caveats.append("NGF's proxy_read_timeout bounds each wait between two reads from the backend (the "
                            "first one included), not the whole response")

@@ -51,7 +51,7 @@ class Attachment:
         """
         groups: dict[tuple, list[RuleDraft]] = {}
         for r in drafts:
-            sig = tuple(sorted({p for p in self.pieces_for(r)[0] if p.scope == RULE}, key=lambda p: (p.kind, p.spec)))
+            sig = tuple(sorted({p for p in self.pieces_for(r).pieces if p.scope == RULE}, key=lambda p: (p.kind, p.spec)))
             groups.setdefault(sig, []).append(r)
         out: list[dict] = []
         for sig, group in sorted(groups.items(), key=lambda kv: repr(kv[0])):
@@ -124,10 +124,8 @@ class Attachment:
         return out
 
     def _take_back(self, piece: Piece, rule: RuleDraft, reason: str) -> None:
-        for intent in self.piece_intents.get((id(rule), piece), []):
-            self.used.discard(id(intent))
-            self.policy_used.pop(id(intent), None)
-            self.reasons[id(intent)] = reason
+        for intent in self.producers(rule, piece):
+            self.take_back(intent, reason)
 
     def gateway_policies(self) -> list[dict]:
         out = []

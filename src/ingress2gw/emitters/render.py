@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingress2gw.gwapi import Target
+from ingress2gw.model.outcome import Outcome, exact, needs_policy, needs_version, unsupported
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, HeaderModifier, Intent, PolicyIntent, RequestMirror, RequestRedirect,
     Retry, SessionPersistence, Timeouts, URLRewrite,
@@ -22,16 +23,20 @@ class RenderedRule:
     filters: list[dict] = field(default_factory=list)
     fields: dict = field(default_factory=dict)
     used: list[Intent] = field(default_factory=list)
-    #: (intent, reason) for what this target cannot express.
-    left: list[tuple[Intent, str]] = field(default_factory=list)
+    #: (intent, refusal) for what this target cannot express.
+    left: list[tuple[Intent, Outcome]] = field(default_factory=list)
+
+    def outcomes(self) -> list[tuple[Intent, Outcome]]:
+        """The Gateway API rendering's answer for each intent: rendered, or the refusal."""
+        return [(i, exact()) for i in self.used] + list(self.left)
 
     @property
     def redirects(self) -> bool:
         return any(f["type"] == "RequestRedirect" for f in self.filters)
 
 
-def needs(target: Target, standard: str | None, experimental: str | None) -> str | None:
-    """None when the target has the feature; otherwise the reason."""
+def needs(target: Target, standard: str | None, experimental: str | None) -> Outcome | None:
+    """None when the target has the feature; otherwise the refusal."""
     if standard and target.at_least(standard):
         return None
     if experimental and target.channel == "experimental" and target.at_least(experimental):
@@ -41,7 +46,7 @@ def needs(target: Target, standard: str | None, experimental: str | None) -> str
         parts.append(f"Gateway API >= {standard}")
     if experimental:
         parts.append(f"the experimental channel >= {experimental}")
-    return f"needs {' or '.join(parts)} (target: {target.version} {target.channel})"
+    return needs_version(f"needs {' or '.join(parts)} (target: {target.version} {target.channel})")
 
 
 def _path(kind: str, full: str | None, prefix: str | None) -> dict | None:
@@ -63,11 +68,11 @@ def render_rule_intents(intents: list[Intent], target: Target, path_type: str) -
     # placed first and a rewrite of the same rule is what gets left out.
     intents = sorted(intents, key=lambda i: not isinstance(i, RequestRedirect))
     for intent in intents:
-        reason = _render_one(intent, target, path_type, out, headers)
-        if reason is None:
+        refusal = _render_one(intent, target, path_type, out, headers)
+        if refusal is None:
             out.used.append(intent)
         else:
-            out.left.append((intent, reason))
+            out.left.append((intent, refusal if isinstance(refusal, Outcome) else unsupported(refusal)))
     for direction, hm in headers.items():
         key = "requestHeaderModifier" if direction == "request" else "responseHeaderModifier"
         body = {k: v for k, v in (("set", _pairs(hm["set"].items())), ("add", _pairs(hm["add"])),
@@ -83,11 +88,13 @@ def _has(out: RenderedRule, kind: str) -> bool:
     return any(f["type"] == kind for f in out.filters)
 
 
-def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule, headers: dict) -> str | None:
+def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
+                headers: dict) -> Outcome | str | None:
+    """None when rendered; otherwise the refusal (a plain reason is "unsupported")."""
     if isinstance(intent, RequestRedirect):
         if intent.status_code not in t.redirect_codes:
-            return (f"redirect status {intent.status_code} needs Gateway API >= 1.5 "
-                    f"(target: {t.version} {t.channel})")
+            return needs_version(f"redirect status {intent.status_code} needs Gateway API >= 1.5 "
+                                 f"(target: {t.version} {t.channel})")
         if _has(out, "RequestRedirect") or _has(out, "URLRewrite"):
             return "another redirect or rewrite already applies to this rule"
         if intent.replace_prefix_match is not None and path_type != "PathPrefix":
@@ -215,6 +222,6 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule, he
     if isinstance(intent, BackendTLS):
         return needs(t, "1.4", "1.2")  # rendered as a BackendTLSPolicy by the emitter, not a filter
     if isinstance(intent, PolicyIntent):
-        return (f"needs an implementation policy ({intent.family}); the standard emitter writes Gateway API "
-                "objects only")
+        return needs_policy(f"needs an implementation policy ({intent.family}); the standard emitter writes "
+                            "Gateway API objects only")
     return f"{type(intent).__name__} has no Gateway API rendering"

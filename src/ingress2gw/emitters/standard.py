@@ -16,6 +16,7 @@ from ingress2gw.emitters.naming import dns_subdomain, fit, host_slug, section_na
 from ingress2gw.gwapi import GROUP, Target
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.model.ir import BackendTLS, RuleDraft, ServiceBackend
+from ingress2gw.model.outcome import Ledger
 from ingress2gw.passes.plan import GatewayPlan, HostPlan
 from ingress2gw.report import Code, ObjectRef, Report
 
@@ -66,13 +67,8 @@ class StandardEmitter:
 
     def __init__(self, opts: EmitOptions, report: Report):
         self.opts, self.report, self.t = opts, report, opts.target
-        #: ids of the intents this emitter was offered / rendered, and why the others were not.
-        self.seen: set[int] = set()
-        self.used: set[int] = set()
-        self.reasons: dict[int, str] = {}
-        #: ids of intents left out on at least one rule they were attached to (an annotation applies to
-        #: every path of its Ingress: rendered on one path but not another is not a full translation).
-        self.left_somewhere: set[int] = set()
+        #: The answer for every intent of every rule emitted (findings are derived from it).
+        self.ledger = Ledger()
         self.backend_tls: dict[tuple[str, str], tuple] = {}
 
     # -- rules ----------------------------------------------------------------------------------
@@ -126,19 +122,19 @@ class StandardEmitter:
         return rendered.filters
 
     def track(self, rule: RuleDraft, rendered) -> None:
-        """Remember which intents were offered, rendered, or left out (and why)."""
-        for intent in rule.intents:
-            self.seen.add(id(intent))
+        """Record the answer for each intent of an emitted rule."""
         for intent in rendered.used:
-            self.used.add(id(intent))
             if isinstance(intent, BackendTLS):  # rendered as a policy on the Service, not a filter
                 for b in rule.backends:
                     self.backend_tls.setdefault((b.namespace, b.name), (intent, b))
-        for intent, reason in rendered.left:
-            if self.handled_elsewhere(rule, intent):
+        for intent, outcome in rendered.outcomes():
+            if outcome.refused and self.handled_elsewhere(rule, intent):
                 continue
-            self.reasons.setdefault(id(intent), reason)
-            self.left_somewhere.add(id(intent))
+            self.ledger.record(intent, outcome)
+
+    def grpc_policy_holds(self, rule: RuleDraft, intent) -> bool:
+        """Whether an intent a GRPCRoute cannot hold is held by an implementation policy on the GRPCRoute."""
+        return False
 
     def handled_elsewhere(self, rule: RuleDraft, intent) -> bool:
         """Whether an intent the Gateway API rendering left out of this rule is held another way (an

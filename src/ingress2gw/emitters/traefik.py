@@ -21,10 +21,11 @@ What a rule gets, besides the standard filters:
   redirect and CORS filters (NGINX answered those before access control) and before the rewrite and
   header filters (auth services saw the original request).
 
-Findings: the translations of a kept Middleware are marked used (``annotation.policy-emitted``), without
-their Gateway API caveats; findings the provider filed before emission (kinds without a translation,
-self-reported losses) are replaced, since Traefik runs the Middleware as before. RequestMirror is left
-out and reported: Traefik's Gateway provider rejects routes with that filter.
+Outcomes: a kept Middleware is answered as kept (``Ledger.keep``): its translations and whatever the
+provider would otherwise have said of it (kinds without a translation, its own losses: the provider
+defers those as standing findings) give way to ``annotation.policy-emitted``, since Traefik runs the
+Middleware as before. RequestMirror is refused: Traefik's Gateway provider rejects routes with that
+filter.
 """
 
 from __future__ import annotations
@@ -33,18 +34,15 @@ import json
 from dataclasses import dataclass, field
 
 from ingress2gw.emitters import traefik_middlewares as tm
-from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
+from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, RulePolicies
 from ingress2gw.emitters.naming import fit, short_hash
 from ingress2gw.emitters.render import needs, render_rule_intents
 from ingress2gw.emitters.standard import _meta, sort_key
 from ingress2gw.model.ir import CORS, ExternalAuth, Intent, Origin, PolicyIntent, RequestMirror, Retry, RuleDraft
-from ingress2gw.report import Code, ObjectRef
+from ingress2gw.model.outcome import exact, policy, unsupported
 
 API_VERSION = "traefik.io/v1alpha1"
 GROUP = "traefik.io"
-#: Provider findings a kept Middleware replaces (it runs as before, so the loss they describe is gone).
-_SUPERSEDED = {Code.ANNOTATION_UNSUPPORTED, Code.ANNOTATION_POLICY, Code.ANNOTATION_IGNORED, Code.ANNOTATION_LOSSY,
-               Code.ANNOTATION_TRANSLATED}
 _MIRROR = ("Traefik's Gateway provider does not implement the RequestMirror filter (it rejects the route); mirror "
            "with a TraefikService (mirroring) as the rule's backend")
 
@@ -56,11 +54,9 @@ def middleware_uses(rule: RuleDraft) -> list:
 
 
 @dataclass
-class RulePlan:
+class RulePlan(RulePolicies):
     refs: list[str] = field(default_factory=list)  # Middleware names, in order
     standard: list[Intent] = field(default_factory=list)  # left to the Gateway API renderer
-    pieces: list[Piece] = field(default_factory=list)
-    used: set[int] = field(default_factory=set)
 
 
 class TraefikEmitter(ImplementationEmitter):
@@ -77,8 +73,6 @@ class TraefikEmitter(ImplementationEmitter):
         self._by_content: dict[tuple[str, str, str], str] = {}
         #: Middlewares of the input attached by name: their names are never given to a generated object.
         self._existing: set[tuple[str, str]] = set()
-        #: (Middleware origin, Ingress, detail) of kept Middlewares, for the provider's findings.
-        self._kept: dict[tuple, str] = {}
 
     # -- policies --------------------------------------------------------------------------------------
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
@@ -91,41 +85,34 @@ class TraefikEmitter(ImplementationEmitter):
         # Middlewares attach per rule (ExtensionRef filters), so rules never need separate routes.
         return [("", drafts, [])]
 
-    def pieces_for(self, rule: RuleDraft) -> tuple[list[Piece], set[int]]:
+    def pieces_for(self, rule: RuleDraft) -> "RulePlan":
         plan = self._plans.get(id(rule))
         if plan is None:
             plan = self._plans[id(rule)] = self._plan(rule)
-        return plan.pieces, plan.used
+        return plan
 
     def _plan(self, rule: RuleDraft) -> RulePlan:
         plan = RulePlan()
-        ns, ref = rule.origin.namespace, ObjectRef("Ingress", rule.origin.namespace, rule.origin.name)
+        ns = rule.origin.namespace
         kept: dict[Origin, str] = {}
         for use in middleware_uses(rule):
             name, how = self._keep(use, ns, rule.origin.key)
             plan.refs.append(name)
             kept.setdefault(use.origin, how)
-        # The translations of a kept Middleware are replaced by the Middleware itself: they count as
-        # used, and their Gateway API caveats no longer apply (caveat-free copies for the findings).
-        for k, intent in enumerate(rule.intents):
-            if intent.origin in kept:
-                if intent.caveat:
-                    intent = rule.intents[k] = intent.model_copy(update={"caveat": ""})
-                plan.used.add(id(intent))
-                self.policy_used[id(intent)] = [kept[intent.origin]]
-        # service.middlewares findings name the Service; router.middlewares findings the Ingress.
-        owners = [ref] + [ObjectRef("Service", b.namespace, b.name) for b in rule.backends]
+        # A kept Middleware runs as before: whatever was said of it while it was read (its translations,
+        # their Gateway API caveats, kinds without a translation) gives way to the Middleware itself.
         for origin, how in kept.items():
-            for owner in owners:
-                self._kept.setdefault((origin, owner), "translated to traefik " + how)
+            self.ledger.keep(origin, how)
+        held = [intent for intent in rule.intents if intent.origin in kept]
+        plan.answers += [(intent, policy(kept[intent.origin])) for intent in held]
 
         ext_auth = {i.origin for i in rule.intents if isinstance(i, PolicyIntent) and i.family == "ext-auth"}
         slots: dict[str, tuple[dict, list[tuple[Intent, list[str]]]]] = {}
-        for k, intent in enumerate(rule.intents):
-            if id(intent) in plan.used:
+        for intent in rule.intents:
+            if any(intent is h for h in held):
                 continue
             if isinstance(intent, RequestMirror):
-                self.policy_reasons[id(intent)] = _MIRROR
+                plan.answers.append((intent, unsupported(_MIRROR)))
                 continue
             if isinstance(intent, CORS) and needs(self.t, "1.5", "1.3") is None:
                 plan.standard.append(intent)  # the CORS filter, where the target has it
@@ -135,17 +122,17 @@ class TraefikEmitter(ImplementationEmitter):
                 continue
             if isinstance(intent, (ExternalAuth, Retry, CORS)) and intent.caveat:
                 # Their caveats describe the Gateway API filter; the Middleware's own caveats replace them.
-                intent = rule.intents[k] = intent.model_copy(update={"caveat": ""})
+                self.ledger.void_caveat(intent)
             if isinstance(intent, ExternalAuth) and intent.origin in ext_auth:
-                plan.used.add(id(intent))  # the ext-auth policy of the same annotation carries it
+                plan.answers.append((intent, exact()))  # the ext-auth policy of the same annotation carries it
                 continue
             result = tm.render(intent, rule)
             if isinstance(result, str):
-                self.policy_reasons[id(intent)] = result
+                plan.answers.append((intent, unsupported(result)))
                 continue
-            plan.used.add(id(intent))
             if isinstance(result, list):
-                continue  # Traefik behaves the same without a Middleware
+                plan.answers.append((intent, exact()))  # Traefik behaves the same without a Middleware
+                continue
             spec, intents = slots.setdefault(result.slot, ({}, []))
             _merge(spec, result.spec)
             intents.append((intent, result.caveats))
@@ -159,10 +146,9 @@ class TraefikEmitter(ImplementationEmitter):
             plan.pieces.append(Piece.of(API_VERSION, "Middleware", "route", spec, key=slot))
             label = f"Middleware {name} ({next(iter(spec))})"
             for intent, caveats in intents:
-                if label not in self.policy_used.setdefault(id(intent), []):
-                    self.policy_used[id(intent)].append(label)
-                if caveats:
-                    self.policy_caveats[id(intent)] = "; ".join(caveats)
+                plan.answers.append((intent, policy(label)))
+                for c in caveats:
+                    self.caveat(intent, c)
         if len(plan.refs) > 1:
             chain = {"chain": {"middlewares": [{"name": n} for n in plan.refs]}}
             plan.refs = [self._register(ns, fit(f"{rule.origin.name}--middlewares", 63), chain, rule.origin.key)]
@@ -232,27 +218,7 @@ class TraefikEmitter(ImplementationEmitter):
             objects.append({"apiVersion": API_VERSION, "kind": "Middleware",
                             "metadata": _meta(name, ns, sorted(obj["sources"])), "spec": obj["spec"]})
         objects.sort(key=sort_key)
-        self._replace_provider_findings()
         return objects
-
-    def _replace_provider_findings(self) -> None:
-        """Findings the provider filed before emission about a Middleware that is now kept as it is.
-
-        A stopgap: the provider reports kinds without a translation (and its own losses) while reading them,
-        before any emitter ran, so the kept Middleware's finding is swapped here. The clean fix is in the
-        core (outcomes of such findings decided after emission, like the deferred ones)."""
-        for (origin, ref), detail in sorted(self._kept.items(), key=lambda kv: (kv[0][1].namespace, kv[0][1].name,
-                                                                                    str(kv[0][0].location))):
-            for f in list(self.report.findings):
-                if (f.annotation != origin.annotation or f.location != origin.location or f.obj != ref
-                        or f.code not in _SUPERSEDED):
-                    continue
-                if f.annotation.endswith(".redirectScheme") and f.code is Code.ANNOTATION_LOSSY:
-                    continue  # the HTTP listener's redirect rule is the translation, not the Middleware
-                self.report.findings.remove(f)
-                self.report.add(Code.ANNOTATION_POLICY_EMITTED, location=f.location, obj=f.obj, provider=f.provider,
-                                annotation=f.annotation, value=f.value, detail=detail,
-                                remedy="Keep the Middleware (and what it references) in the manifests you apply.")
 
 
 def _local_refs(kind: str, body: dict) -> list[str]:

@@ -1,6 +1,6 @@
 """Traefik Middleware specs for the intents Gateway API cannot hold (``--emitter traefik``).
 
-Each renderer takes the canonical parameters of a policy family (``ingress2gw.model.policies``) and
+Each renderer takes the typed intent of a policy family (``ingress2gw.model.policies``) and
 returns a ``Generated``: the *slot* (one Middleware per slot and rule; intents of the same slot are
 merged, later values win), the Middleware ``spec`` and what Traefik does differently — or the reason
 Traefik has nothing that holds the setting. Field semantics follow the Traefik v3.7 Middleware reference
@@ -20,6 +20,12 @@ import re
 from dataclasses import dataclass, field
 
 from ingress2gw.model.ir import CORS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft
+from ingress2gw.model.policies import (
+    BasicAuthPolicy, BodySizePolicy, CircuitBreakerPolicy, ClientBodyBufferPolicy, ClientCertForwardPolicy,
+    CompressionPolicy, ConnectionLimitPolicy, EncodedCharactersPolicy, ErrorPagesPolicy, ExtAuthPolicy, GRPCWebPolicy,
+    InFlightPolicy, IPAllowPolicy, IPDenyPolicy, IPListPolicy, ProxyBufferingPolicy, RateLimitPolicy,
+    RegexRewritePolicy, RetryBudgetPolicy,
+)
 
 SLOTS = ("cors", "encoded-characters", "rate-limit", "connection-limit", "in-flight", "ip-allow", "ip-deny",
          "basic-auth", "ext-auth", "pass-tls-client-cert", "buffering", "regex-rewrite", "grpc-web", "compress",
@@ -66,13 +72,13 @@ _PROXY_CAVEAT = ("enable the PROXY protocol on Traefik's entry points (entryPoin
                  "the remote address is the client's")
 
 
-def _ip_strategy(p: dict, caveats: list[str]) -> dict | None:
+def _ip_strategy(caveats: list[str], source: str = "tcp-peer", xff_depth: int | None = None,
+                 excluded_ips: tuple[str, ...] = ()) -> dict | None:
     """Where Traefik takes the client address from; None: the TCP peer (Traefik's default)."""
-    if p.get("xff_depth"):
-        return {"depth": int(p["xff_depth"])}
-    if p.get("excluded_ips"):
-        return {"excludedIPs": list(p["excluded_ips"])}
-    source = p.get("client_ip", "tcp-peer")
+    if xff_depth:
+        return {"depth": int(xff_depth)}
+    if excluded_ips:
+        return {"excludedIPs": list(excluded_ips)}
     if source == "x-forwarded-for":
         caveats.append(_XFF_CAVEAT)
         return {"depth": 1}
@@ -81,75 +87,75 @@ def _ip_strategy(p: dict, caveats: list[str]) -> dict | None:
     return None
 
 
-def _criterion(p: dict, caveats: list[str], *, explicit_ip: bool = False) -> dict | None:
-    key = str(p.get("key", "client-ip"))
+def _criterion(key: str, caveats: list[str], *, client_ip: str = "tcp-peer", explicit_ip: bool = False) -> dict | None:
+    key = str(key)
     if key.startswith("header:"):
         return {"requestHeaderName": key[len("header:"):]}
     if key == "host":
         return {"requestHost": True}
-    strategy = _ip_strategy(p, caveats)
+    strategy = _ip_strategy(caveats, client_ip)
     if strategy is None and not explicit_ip:
         return None
     return {"ipStrategy": strategy or {}}
 
 
-def _status_caveat(p: dict, caveats: list[str], traefik_status: int = 429) -> None:
-    status = p.get("status")
+def _status_caveat(status: int | None, caveats: list[str], traefik_status: int = 429) -> None:
     if isinstance(status, int) and status != traefik_status:
         caveats.append(f"Traefik answers {traefik_status} where the source answered {status}")
 
 
-def _exempt_caveat(p: dict, caveats: list[str]) -> None:
-    if p.get("exempt"):
-        caveats.append("Traefik has no exemption list: " + ", ".join(p["exempt"]) + " are limited too")
+def _exempt_caveat(exempt: tuple[str, ...], caveats: list[str]) -> None:
+    if exempt:
+        caveats.append("Traefik has no exemption list: " + ", ".join(exempt) + " are limited too")
 
 
-def rate_limit(p: dict, rule: RuleDraft) -> Generated | list | str:
-    requests = int(p.get("requests", 0) or 0)
+def rate_limit(p: RateLimitPolicy, rule: RuleDraft) -> Generated | list | str:
+    requests = int(p.requests or 0)
     if requests <= 0:
         return []  # no limit: nothing to attach
     caveats: list[str] = []
-    body: dict = {"average": requests, "period": str(p.get("period", "1s")), "burst": int(p.get("burst", 1) or 1)}
-    crit = _criterion(p, caveats)
+    body: dict = {"average": requests, "period": str(p.period), "burst": int(p.burst or 1)}
+    crit = _criterion(p.key, caveats, client_ip=p.client_ip)
     if crit:
         body["sourceCriterion"] = crit
-    _status_caveat(p, caveats)
-    _exempt_caveat(p, caveats)
+    _status_caveat(p.status, caveats)
+    _exempt_caveat(p.exempt, caveats)
     return Generated("rate-limit", {"rateLimit": body}, caveats)
 
 
-def connection_limit(p: dict, rule: RuleDraft) -> Generated | str:
+def connection_limit(p: ConnectionLimitPolicy, rule: RuleDraft) -> Generated | str:
     caveats = ["Traefik limits in-flight requests per client address, not connections (HTTP/2 carries many "
                "requests on one connection)"]
-    body = {"amount": int(p["connections"]), "sourceCriterion": _criterion(p, caveats, explicit_ip=True)}
-    _status_caveat(p, caveats)
-    _exempt_caveat(p, caveats)
+    body = {"amount": int(p.connections),
+            "sourceCriterion": _criterion("client-ip", caveats, client_ip=p.client_ip, explicit_ip=True)}
+    _status_caveat(p.status, caveats)
+    _exempt_caveat(p.exempt, caveats)
     return Generated("connection-limit", {"inFlightReq": body}, caveats)
 
 
-def in_flight(p: dict, rule: RuleDraft) -> Generated:
+def in_flight(p: InFlightPolicy, rule: RuleDraft) -> Generated:
     caveats: list[str] = []
-    body: dict = {"amount": int(p.get("amount", 0))}
-    crit = _criterion(p, caveats) if p.get("key") else None
+    body: dict = {"amount": int(p.amount)}
+    crit = _criterion(p.key, caveats) if p.key else None
     if crit:
         body["sourceCriterion"] = crit
     return Generated("in-flight", {"inFlightReq": body}, caveats)
 
 
-def _allow_body(ranges: list[str], p: dict, caveats: list[str]) -> dict:
+def _allow_body(ranges: list[str], p: IPListPolicy, caveats: list[str]) -> dict:
     body: dict = {"sourceRange": ranges}
-    strategy = _ip_strategy(p, caveats)
+    strategy = _ip_strategy(caveats, p.client_ip, p.xff_depth, p.excluded_ips)
     if strategy is not None:
         body["ipStrategy"] = strategy
-    status = p.get("status")
+    status = p.status
     if isinstance(status, int) and status != 403:
         body["rejectStatusCode"] = status
     return body
 
 
-def ip_allow(p: dict, rule: RuleDraft) -> Generated:
+def ip_allow(p: IPAllowPolicy, rule: RuleDraft) -> Generated:
     caveats: list[str] = []
-    return Generated("ip-allow", {"ipAllowList": _allow_body(list(p["cidrs"]), p, caveats)}, caveats)
+    return Generated("ip-allow", {"ipAllowList": _allow_body(list(p.cidrs), p, caveats)}, caveats)
 
 
 def complement(cidrs) -> list[str]:
@@ -170,26 +176,26 @@ def complement(cidrs) -> list[str]:
     return [str(n) for n in sorted(out, key=lambda n: (n.version, n))]
 
 
-def ip_deny(p: dict, rule: RuleDraft) -> Generated:
+def ip_deny(p: IPDenyPolicy, rule: RuleDraft) -> Generated:
     # Traefik has only allow lists: the complement of the denied ranges is exact.
     caveats: list[str] = []
-    return Generated("ip-deny", {"ipAllowList": _allow_body(complement(p["cidrs"]), p, caveats)}, caveats)
+    return Generated("ip-deny", {"ipAllowList": _allow_body(complement(p.cidrs), p, caveats)}, caveats)
 
 
-def basic_auth(p: dict, rule: RuleDraft) -> Generated | str:
-    ns, _, name = str(p.get("secret", "")).rpartition("/")
+def basic_auth(p: BasicAuthPolicy, rule: RuleDraft) -> Generated | str:
+    ns, _, name = str(p.secret).rpartition("/")
     if not name:
         return "the basic-auth setting names no Secret"
     if ns and ns != rule.origin.namespace:
         return (f"the Secret {ns}/{name} is in another namespace; Traefik reads the users from a Secret in the "
                 f"Middleware's namespace ({rule.origin.namespace}): copy the Secret there")
-    kind = "digestAuth" if p.get("type") == "digest" else "basicAuth"
+    kind = "digestAuth" if p.type == "digest" else "basicAuth"
     body: dict = {"secret": name}
-    for param, key in (("realm", "realm"), ("header_field", "headerField"), ("remove_header", "removeHeader")):
-        if p.get(param) not in (None, ""):
-            body[key] = p[param]
+    for value, key in ((p.realm, "realm"), (p.header_field, "headerField"), (p.remove_header, "removeHeader")):
+        if value not in (None, ""):
+            body[key] = value
     caveats = []
-    secret_type = p.get("secret_type", "users")
+    secret_type = p.secret_type or "users"
     if secret_type == "auth-file":
         caveats.append(f"Traefik reads the {'htdigest' if kind == 'digestAuth' else 'htpasswd'} lines from the "
                        f"Secret key users (ingress-nginx read key auth): add a users key to {name}")
@@ -210,48 +216,51 @@ _EXT_LOST = {
 }
 
 
-def forward_auth(url: str, p: dict) -> Generated | str:
+def forward_auth(url: str, p: ExtAuthPolicy) -> Generated | str:
     if "$" in url:
         return f"the auth URL {url} uses NGINX variables, which forwardAuth.address cannot hold"
     caveats = ["Traefik sends X-Forwarded-Method/-Proto/-Host/-Uri/-For to the auth service where ingress-nginx "
                "sent X-Original-URL and X-Original-Method"]
     body: dict = {"address": url}
-    method = str(p.get("method") or "").upper()
+    method = str(p.method or "").upper()
     if not method:
         body["preserveRequestMethod"] = True  # NGINX's auth subrequest kept the client's method
     elif method != "GET":
         caveats.append(f"Traefik calls the auth service with GET or the client's method, not {method}")
-    if p.get("trust_forward_header"):
+    if p.trust_forward_header:
         body["trustForwardHeader"] = True
-    if p.get("request_headers"):
-        body["authRequestHeaders"] = list(p["request_headers"])
-    if p.get("response_headers"):
-        body["authResponseHeaders"] = list(p["response_headers"])
+    if p.request_headers:
+        body["authRequestHeaders"] = list(p.request_headers)
+    if p.response_headers:
+        body["authResponseHeaders"] = list(p.response_headers)
     if url.startswith("https://"):
         # NGINX did not verify the auth service's certificate (proxy_ssl_verify off); Traefik does by default.
         body["tls"] = {"insecureSkipVerify": True}
         caveats.append("the auth service's certificate is not verified, as NGINX did not verify it: set "
                        "forwardAuth.tls.caSecret and drop insecureSkipVerify")
-    signin = str(p.get("signin") or "")
+    signin = str(p.signin or "")
     if signin and "$" not in signin:
         body["authSigninURL"] = signin
     elif signin:
         caveats.append(f"auth-signin {signin} uses NGINX variables; forwardAuth.authSigninURL was not set")
-    caveats += [text for param, text in _EXT_LOST.items() if p.get(param)]
-    if p.get("cache_duration") and not p.get("cache_key"):
+    lost = {"signin_redirect_param": p.signin_redirect_param, "request_redirect": p.request_redirect,
+            "proxy_set_headers": p.proxy_set_headers, "cache_key": p.cache_key,
+            "always_set_cookie": p.always_set_cookie, "snippet": p.snippet}
+    caveats += [text for param, text in _EXT_LOST.items() if lost[param]]
+    if p.cache_duration and not p.cache_key:
         caveats.append(_EXT_LOST["cache_key"])
     return Generated("ext-auth", {"forwardAuth": body}, caveats)
 
 
-def ext_auth(p: dict, rule: RuleDraft) -> Generated | str:
-    url = str(p.get("url") or "")
+def ext_auth(p: ExtAuthPolicy, rule: RuleDraft) -> Generated | str:
+    url = str(p.url or "")
     if not url:
         return "the ext-auth setting has no URL"
     return forward_auth(url, p)
 
 
-def body_size(p: dict, rule: RuleDraft) -> Generated | list:
-    size = int(p.get("max_bytes", 0) or 0)
+def body_size(p: BodySizePolicy, rule: RuleDraft) -> Generated | list:
+    size = int(p.max_bytes or 0)
     if size <= 0:
         return []  # unlimited: Traefik has no limit unless a buffering Middleware sets one
     return Generated("buffering", {"buffering": {"maxRequestBodyBytes": size}},
@@ -259,14 +268,16 @@ def body_size(p: dict, rule: RuleDraft) -> Generated | list:
                       "to enforce the limit"])
 
 
-def client_body_buffer(p: dict, rule: RuleDraft) -> Generated:
-    return Generated("buffering", {"buffering": {"memRequestBodyBytes": int(p["bytes"])}},
+def client_body_buffer(p: ClientBodyBufferPolicy, rule: RuleDraft) -> Generated:
+    return Generated("buffering", {"buffering": {"memRequestBodyBytes": int(p.bytes)}},
                      ["the buffering Middleware buffers request and response bodies"])
 
 
-def proxy_buffering(p: dict, rule: RuleDraft) -> Generated | list | str:
-    on = [k for k in ("requestBuffering", "responseBuffering") if p.get(k) is True]
-    sizes = [k for k in ("bufferSize", "buffersNumber", "busyBuffersSize") if k in p]
+def proxy_buffering(p: ProxyBufferingPolicy, rule: RuleDraft) -> Generated | list | str:
+    on = [k for k, v in (("requestBuffering", p.requestBuffering), ("responseBuffering", p.responseBuffering))
+          if v is True]
+    sizes = [k for k, v in (("bufferSize", p.bufferSize), ("buffersNumber", p.buffersNumber),
+                            ("busyBuffersSize", p.busyBuffersSize)) if v is not None]
     if on:
         caveats = ["the buffering Middleware buffers request and response bodies together"]
         if sizes:
@@ -277,20 +288,20 @@ def proxy_buffering(p: dict, rule: RuleDraft) -> Generated | list | str:
     return []  # buffering off: Traefik streams bodies unless a buffering Middleware is attached
 
 
-def compression(p: dict, rule: RuleDraft) -> Generated:
+def compression(p: CompressionPolicy, rule: RuleDraft) -> Generated:
     body: dict = {}
     names = {"brotli": "br"}
-    if p.get("encodings"):
-        body["encodings"] = [names.get(e, e) for e in p["encodings"]]
-    if p.get("min_response_body_bytes") is not None:
-        body["minResponseBodyBytes"] = int(p["min_response_body_bytes"])
-    if p.get("excluded_content_types"):
-        body["excludedContentTypes"] = list(p["excluded_content_types"])
+    if p.encodings:
+        body["encodings"] = [names.get(e, e) for e in p.encodings]
+    if p.min_response_body_bytes is not None:
+        body["minResponseBodyBytes"] = int(p.min_response_body_bytes)
+    if p.excluded_content_types:
+        body["excludedContentTypes"] = list(p.excluded_content_types)
     return Generated("compress", {"compress": body})
 
 
-def error_pages(p: dict, rule: RuleDraft) -> Generated | str:
-    service = str(p.get("service") or "")
+def error_pages(p: ErrorPagesPolicy, rule: RuleDraft) -> Generated | str:
+    service = str(p.service or "")
     if not service:
         return ("Traefik's errors Middleware fetches the pages from a Service; ingress-nginx sent the errors to "
                 "its default backend, which is not in the manifests")
@@ -301,9 +312,9 @@ def error_pages(p: dict, rule: RuleDraft) -> Generated | str:
         svc["namespace"] = ns
     if port.isdigit():
         svc["port"] = int(port)
-    body: dict = {"status": [str(c) for c in p.get("codes", ())], "service": svc}
-    if p.get("query"):
-        body["query"] = p["query"]
+    body: dict = {"status": [str(c) for c in p.codes], "service": svc}
+    if p.query:
+        body["query"] = p.query
     caveats = ["a Service in another namespace needs allowCrossNamespace on Traefik's CRD provider"] \
         if "namespace" in svc else []
     return Generated("error-pages", {"errors": body}, caveats)
@@ -314,28 +325,30 @@ def _go_replacement(sub: str) -> str:
     return re.sub(r"\\(\d+)", r"${\1}", sub.replace("$", "$$"))
 
 
-def regex_rewrite(p: dict, rule: RuleDraft) -> Generated:
-    if p.get("strip"):
-        return Generated("regex-rewrite", {"stripPrefixRegex": {"regex": [p["pattern"]]}})
+def regex_rewrite(p: RegexRewritePolicy, rule: RuleDraft) -> Generated:
+    if p.strip:
+        return Generated("regex-rewrite", {"stripPrefixRegex": {"regex": [p.pattern]}})
+    if p.substitution is None:
+        raise KeyError("substitution")
     # The canonical pattern matches the whole path, so Go's ReplaceAllString rewrites it as NGINX did.
-    return Generated("regex-rewrite", {"replacePathRegex": {"regex": p["pattern"],
-                                                            "replacement": _go_replacement(p["substitution"])}},
+    return Generated("regex-rewrite", {"replacePathRegex": {"regex": p.pattern,
+                                                            "replacement": _go_replacement(p.substitution)}},
                      ["Traefik also sends the original path in X-Replaced-Path"])
 
 
-def circuit_breaker(p: dict, rule: RuleDraft) -> Generated:
-    body: dict = {"expression": p["expression"]}
-    for param, key in (("check_period", "checkPeriod"), ("fallback_duration", "fallbackDuration"),
-                       ("recovery_duration", "recoveryDuration"), ("response_code", "responseCode")):
-        if p.get(param) not in (None, ""):
-            body[key] = p[param]
+def circuit_breaker(p: CircuitBreakerPolicy, rule: RuleDraft) -> Generated:
+    body: dict = {"expression": p.expression}
+    for value, key in ((p.check_period, "checkPeriod"), (p.fallback_duration, "fallbackDuration"),
+                       (p.recovery_duration, "recoveryDuration"), (p.response_code, "responseCode")):
+        if value not in (None, ""):
+            body[key] = value
     return Generated("circuit-breaker", {"circuitBreaker": body})
 
 
-def retry_budget(p: dict, rule: RuleDraft) -> Generated | str:
+def retry_budget(p: RetryBudgetPolicy, rule: RuleDraft) -> Generated | str:
     if not any(isinstance(i, Retry) for i in rule.intents):
         return "a retry time budget needs a number of retries (Traefik's retry Middleware requires attempts)"
-    return Generated("retry", {"retry": {"timeout": p["budget"]}})
+    return Generated("retry", {"retry": {"timeout": p.budget}})
 
 
 def retry(intent: Retry) -> Generated:
@@ -352,7 +365,7 @@ def retry(intent: Retry) -> Generated:
 def external_auth(intent: ExternalAuth) -> Generated | str:
     b = intent.backend
     url = f"http://{b.name}.{b.namespace}.svc.cluster.local:{b.port or 80}{intent.path or ''}"
-    return forward_auth(url, {"response_headers": intent.allowed_response_headers})
+    return forward_auth(url, ExtAuthPolicy(url=url, response_headers=intent.allowed_response_headers))
 
 
 def cors(intent: CORS) -> Generated:
@@ -377,16 +390,16 @@ def cors(intent: CORS) -> Generated:
     return Generated("cors", {"headers": body})
 
 
-def grpc_web(p: dict, rule: RuleDraft) -> Generated:
-    return Generated("grpc-web", {"grpcWeb": {"allowOrigins": list(p.get("allow_origins") or ("*",))}})
+def grpc_web(p: GRPCWebPolicy, rule: RuleDraft) -> Generated:
+    return Generated("grpc-web", {"grpcWeb": {"allowOrigins": list(p.allow_origins or ("*",))}})
 
 
-def client_cert_forward(p: dict, rule: RuleDraft) -> Generated:
-    return Generated("pass-tls-client-cert", {"passTLSClientCert": {"pem": bool(p.get("pem", True))}})
+def client_cert_forward(p: ClientCertForwardPolicy, rule: RuleDraft) -> Generated:
+    return Generated("pass-tls-client-cert", {"passTLSClientCert": {"pem": bool(p.pem)}})
 
 
-def encoded_characters(p: dict, rule: RuleDraft) -> Generated:
-    return Generated("encoded-characters", {"encodedCharacters": {k: True for k in p.get("allowed", ())}})
+def encoded_characters(p: EncodedCharactersPolicy, rule: RuleDraft) -> Generated:
+    return Generated("encoded-characters", {"encodedCharacters": {k: True for k in p.allowed}})
 
 
 FAMILIES = {
@@ -415,7 +428,7 @@ def render(intent: Intent, rule: RuleDraft) -> Generated | list | str:
             return f"no Traefik Middleware holds {intent.family}: " + _NO_MIDDLEWARE.get(
                 intent.family, "Traefik has no equivalent")
         try:
-            return fn(dict(intent.params), rule)
+            return fn(intent, rule)
         except (KeyError, TypeError, ValueError) as e:
             return f"the {intent.family} setting cannot be rendered as a Middleware ({e})"
     return f"no Traefik Middleware holds {type(intent).__name__}"

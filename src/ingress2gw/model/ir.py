@@ -8,7 +8,7 @@ intent carries an ``Origin`` so that whatever an emitter cannot use is reported 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +84,9 @@ class Intent(Node):
     origin: Origin | None = None
     #: When set, the translation is lossy: the text says what behaves differently.
     caveat: str = ""
+    #: Fields set by other annotations than ``origin`` (``signin`` from ``auth-signin`` in the ext-auth policy
+    #: of ``auth-url``): the emitter's outcome answers for each (``Outcome.fields``), and so does its finding.
+    field_origins: tuple[tuple[str, Origin], ...] = ()
 
 
 class RequestRedirect(Intent):
@@ -161,15 +164,23 @@ class BackendTLS(Intent):
 class PolicyIntent(Intent):
     """A setting only implementation policies can hold (body size, rate limits, IP lists, auth...).
 
-    ``family`` is a stable id (``body-size``, ``rate-limit``, ``ip-allow``...); ``params`` its values.
-    The standard emitter never renders these; implementation emitters do (issue 7).
+    Abstract: each policy family is a subclass with typed fields (``ingress2gw.model.policies``), and
+    ``family`` its stable id (``body-size``, ``rate-limit``, ``ip-allow``...). The standard emitter never
+    renders these; implementation emitters do (issue 7).
     """
 
-    family: str
-    params: tuple[tuple[str, str | int | bool | tuple], ...] = ()
+    #: Stable id of the family (``rate-limit``); set by each family class.
+    family: ClassVar[str]
+    #: The narrowest place the source setting applied: ``route``, ``service`` or ``gateway``.
+    scope: ClassVar[str]
+    description: ClassVar[str]
+    #: A realistic value set: emitters are probed with it to compute what they can hold.
+    example: ClassVar[dict] = {}
 
-    def param(self, key: str, default=None):
-        return dict(self.params).get(key, default)
+    def __init__(self, /, **data) -> None:
+        if not hasattr(type(self), "family"):
+            raise TypeError(f"{type(self).__name__} is abstract: build one of the policy family classes")
+        super().__init__(**data)
 
 
 
@@ -236,6 +247,9 @@ class IngressDraft:
     redirect_code: int = 308
     #: Whether rules of this Ingress redirect plain HTTP to HTTPS when their host has TLS.
     ssl_redirect: bool = False
+    #: Whether the Ingress redirects plain HTTP to HTTPS whatever its hosts' TLS (ingress-nginx
+    #: force-ssl-redirect): the root location the controller makes for a host it owns redirects too.
+    force_ssl_redirect: bool = False
 
     #: The default backend of the Ingress (a catch-all), before passes place it.
     default_backend: ServiceBackend | None = None

@@ -127,10 +127,12 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
             else:
                 hp.http_rules.append(rule)
 
-    # The controller's own root location on a TLS host redirects too (it answers 404 over HTTPS).
+    # The controller's own root location on a TLS host redirects too (it answers 404 over HTTPS), and so does
+    # the root location of a host whose owning Ingress forces the redirect (never the catch-all server's).
     for host, hp in gp.hosts.items():
         owner = owners.get(host)
-        if hp.cert is not None and owner is not None and owner.ssl_redirect:
+        if owner is not None and ((hp.cert is not None and owner.ssl_redirect)
+                                  or (owner.force_ssl_redirect and host is not None)):
             # Where the host's paths are regexes, the root is the shortest regex (tried last), never a
             # PathPrefix "/" that Gateway API precedence would rank above every regex.
             regex_host = any(r.match.path.type == "RegularExpression" for r in hp.http_rules + hp.https_rules)

@@ -88,16 +88,20 @@ def apply_baseline(report: Report, path: Path) -> int:
     remaining = read_baseline(path)
     root = path.resolve().parent
     source = str(path)
-    n = 0
-    out = []
-    for f in report.sorted():  # sorted: which of two identical findings is "new" does not depend on input order
+    # Which of two identical findings is "new" does not depend on input order: decided in sorted order.
+    chosen: Counter = Counter()
+    for f in report.sorted():
         if f.suppression is None and remaining:
             fp = fingerprint(f, root)
             if remaining[fp] > 0:
                 remaining[fp] -= 1
-                f = dataclasses.replace(f, suppression=Suppression("baseline", f"recorded in the baseline {source}",
-                                                                   source))
-                n += 1
-        out.append(f)
-    report.findings = out
-    return n
+                chosen[f] += 1
+    suppression = Suppression("baseline", f"recorded in the baseline {source}", source)
+
+    def accept(f) -> Suppression | None:
+        if chosen[f] > 0:
+            chosen[f] -= 1
+            return suppression
+        return None
+
+    return report.suppress(accept)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from ingress2gw.report.codes import Code, Severity, Status
 from ingress2gw.source.location import Location
@@ -101,17 +102,46 @@ class Finding:
         return d
 
 
-@dataclass
+class FindingsView(Sequence):
+    """The report's findings, read-only: a finding is added with ``Report.add``/``Report.extend`` and
+    never changed or removed afterwards (only ``Report.suppress`` marks one for the gate)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[Finding]):
+        self._items = items
+
+    def __getitem__(self, i):
+        return self._items[i]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __repr__(self) -> str:
+        return f"FindingsView({self._items!r})"
+
+
 class Report:
     """Collects findings. Each pipeline stage takes its input plus the Report."""
 
-    findings: list[Finding] = field(default_factory=list)
-    #: Ingresses considered, by ObjectRef, for the fully/partly/not translated summary.
-    ingresses: dict[ObjectRef, str] = field(default_factory=dict)
-    #: How many findings were ever added (never decreases, even if a finding is later taken back).
-    serial: int = 0
-    #: Global defaults the translation assumed (provider -> list of "key=value").
-    assumptions: dict[str, list[str]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self._findings: list[Finding] = []
+        #: Ingresses considered, by ObjectRef, for the fully/partly/not translated summary.
+        self.ingresses: dict[ObjectRef, str] = {}
+        #: Global defaults the translation assumed (provider -> list of "key=value").
+        self.assumptions: dict[str, list[str]] = {}
+
+    @property
+    def findings(self) -> FindingsView:
+        return FindingsView(self._findings)
+
+    @property
+    def serial(self) -> int:
+        """How many findings were added so far."""
+        return len(self._findings)
 
     def add(
         self,
@@ -131,9 +161,24 @@ class Report:
             provider=provider, annotation=annotation, value=value, remedy=remedy,
             status_override=status,
         )
-        self.findings.append(finding)
-        self.serial += 1
+        self._findings.append(finding)
         return finding
+
+    def extend(self, findings: list[Finding]) -> None:
+        """Add findings built elsewhere (the derivation of outcomes, ``report/derive.py``)."""
+        self._findings.extend(findings)
+
+    def suppress(self, accept) -> int:
+        """Mark for the gate the findings ``accept(finding)`` returns a ``Suppression`` for (config ignore
+        entries, baselines); the finding itself stays as it was. Returns how many were marked."""
+        n = 0
+        for i, f in enumerate(self._findings):
+            if f.suppression is None:
+                s = accept(f)
+                if s is not None:
+                    self._findings[i] = replace(f, suppression=s)
+                    n += 1
+        return n
 
     def sorted(self) -> list[Finding]:
         return sorted(self.findings, key=Finding.sort_key)

@@ -13,6 +13,9 @@ rest of the input is still loaded. Codes (severity lives in the diagnostic catal
 - ``input.alias-bomb``     aliases that expand a document far beyond its size (the document is dropped)
 - ``input.too-deep``       nesting deeper than ``MAX_DEPTH`` (the document is dropped)
 - ``input.not-an-object``  a document (or a ``List`` item) that is not a mapping
+- ``input.invalid-object`` a ``List`` whose ``items`` is not a list (kubectl rejects it; nothing in it is read)
+
+A ``List`` inside a ``List`` is flattened, as kubectl does.
 
 Speed: YAML goes through libyaml (``ruamel.yaml.clib``) and the event constructor in ``yamlfast``; the cyclic
 garbage collector is paused while loading (it would otherwise rescan the growing object graph again and again).
@@ -307,8 +310,8 @@ def _load_json(text: str, source: str, result: LoadResult, quiet: bool = False) 
         return False
     index = JsonIndex(text)
 
-    def make(item: int | None, obj: dict) -> Document:
-        return _JsonDocument(source, 0, item, obj, 0, index, () if item is None else ("items", item))
+    def make(item: int | None, obj: dict, path: tuple) -> Document:
+        return _JsonDocument(source, 0, item, obj, 0, index, path)
 
     _emit(source, 0, value, result, make, lambda path: index.mark(path))
     return True
@@ -330,7 +333,7 @@ def _load_yaml(stream: bytes | str, text: str, source: str, result: LoadResult) 
                 f"duplicate key {key!r} (first at line {first.line}); the last value is used",
             ))
 
-        def make(item: int | None, obj: dict) -> Document:
+        def make(item: int | None, obj: dict, path: tuple) -> Document:
             return Document(source, index, item, obj, Location.from_mark(source, *obj._start).line)
 
         def mark_of(path: tuple) -> tuple[int, int]:
@@ -400,22 +403,51 @@ def _emit(source: str, index: int, root: Any, result: LoadResult, make, mark_of)
             f"document {index} is a {_kind_of(root)}, not a Kubernetes object",
         ))
         return
-    kind = root.get("kind")
-    items = root.get("items")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-        for i, item in enumerate(items):
+    if not _is_list(root):
+        result.documents.append(make(None, root, ()))
+        return
+    # kubectl flattens Lists inside Lists (cli-runtime's FlattenListVisitor), so their items are read too, in
+    # source order. An explicit stack (list, path, next item): nesting depth is bounded by the parser, not by
+    # Python's recursion limit.
+    stack: list[tuple[dict, tuple, int]] = [(root, (), 0)]
+    while stack:
+        lst, path, start = stack.pop()
+        kind, items = lst["kind"], lst["items"]
+        if items is None:
+            continue  # `items: null`: an empty List, as kubectl reads it
+        if not isinstance(items, list):
+            # kubectl refuses the whole List ("items" must be an array), so nothing it holds is read.
+            # A map here is most often one object whose "- " went missing.
+            result.problems.append(InputProblem(
+                "input.invalid-object", Location.from_mark(source, *mark_of(path + ("items",))),
+                f"items of the {kind} is a {_kind_of(items)}, not a list; kubectl rejects the {kind}, so nothing "
+                "in it was read" + (" (if it is a single object, put '- ' before its first key)"
+                                    if isinstance(items, dict) else ""),
+            ))
+            continue
+        for i in range(start, len(items)):
+            item, here = items[i], path + ("items", i)
+            if isinstance(item, dict) and _is_list(item):
+                stack.append((lst, path, i + 1))  # the rest of this List after the nested one
+                stack.append((item, here, 0))
+                break
             if isinstance(item, dict):
-                result.documents.append(make(i, item))
+                result.documents.append(make(i, item, here))
             else:
                 result.problems.append(InputProblem(
-                    "input.not-an-object", Location.from_mark(source, *mark_of(("items", i))),
+                    "input.not-an-object", Location.from_mark(source, *mark_of(here)),
                     f"item {i} of the {kind} is a {_kind_of(item)}, not a Kubernetes object",
                 ))
-        return
-    result.documents.append(make(None, root))
+
+
+def _is_list(obj: dict) -> bool:
+    kind = obj.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and "items" in obj
 
 
 def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "map"
     if isinstance(value, list):
         return "list"
     if isinstance(value, str):

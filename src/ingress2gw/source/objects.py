@@ -176,13 +176,13 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
         obj = doc.obj
         kind = obj.get("kind")
         api_version = obj.get("apiVersion")
-        if not isinstance(kind, str) or not isinstance(api_version, str):
-            continue  # not a Kubernetes object we can use; other kinds are ignored quietly
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             meta = {}
         name = meta.get("name") if isinstance(meta.get("name"), str) else ""
         namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+        if not _kubernetes_object(doc, kind, api_version, meta, namespace, report):
+            continue  # reported, or not a Kubernetes object we can use (other documents are ignored quietly)
         if kind in ("Ingress", "Service", "ConfigMap", "Secret") and not namespace:
             namespace = "default"
         ref = ObjectRef(kind, namespace, name)
@@ -194,8 +194,14 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
                 continue
         if not name:
             if kind in ("Ingress", "Service", "IngressClass"):
-                report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("metadata",)), obj=ref,
-                           detail="metadata.name is missing")
+                raw = meta.get("name")
+                what = ("metadata.name is missing" if raw is None
+                        else f"metadata.name: expected a string, got {_type_name(raw)}")
+                report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("metadata", "name") if raw is not None
+                                                                          else ("metadata",)),
+                           obj=ObjectRef(kind, namespace, UNNAMED),
+                           detail=f"{what}; the API server rejects an object without a name, so this {kind} was "
+                                  "not read")
             continue
         base = dict(
             doc=doc, kind=kind, api_version=api_version, namespace=namespace, name=name,
@@ -232,6 +238,59 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
                 base["doc"] = doc
             inv.others.setdefault(kind, []).append(KubeObject(**base))
     return inv
+
+
+#: Kinds whose objects the tool reads; a manifest that spells one of them in another letter case is reported.
+READ_KINDS = ("Ingress", "IngressClass", "Service", "ConfigMap", "Secret")
+#: The name findings give an object whose metadata.name is missing.
+UNNAMED = "(unnamed)"
+
+
+def _kubernetes_object(doc: Document, kind: Any, api_version: Any, meta: dict, namespace: str,
+                       report: Report) -> bool:
+    """Whether the document is an object the inventory can read; reports the ones kubectl would reject that
+    look like objects the tool reads (an Ingress with a lower-case kind must not vanish without a word).
+
+    Such objects are not converted: the API server never accepted them as written, so no controller ever
+    served them; converting them would invent routes the cluster never had. The error (exit 2) names the
+    file and line to fix.
+    """
+    name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else UNNAMED
+
+    def ref(kind: str) -> ObjectRef:
+        return ObjectRef(kind, namespace or ("" if kind == "IngressClass" else "default"), name)
+
+    if isinstance(kind, str):
+        canonical = next((k for k in READ_KINDS if k.lower() == kind.lower()), None)
+        if canonical is not None and canonical != kind:
+            report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("kind",)), obj=ref(canonical),
+                       detail=f"kind {kind!r} is not a Kubernetes kind (kinds are case-sensitive: {canonical}); "
+                              f"kubectl rejects it, so this {canonical} was not "
+                              f"{'converted' if canonical == 'Ingress' else 'read'}")
+            return False
+        if not isinstance(api_version, str) or not api_version:
+            if kind in READ_KINDS:
+                # Not converted with a guessed apiVersion either: kubectl and the API server reject an object
+                # without one, and an Ingress's fields differ between versions (serviceName/servicePort in the
+                # v1beta1 APIs, service.name/port in v1), so a guess could misread every backend.
+                report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("kind",)), obj=ref(kind),
+                           detail=("apiVersion is missing" if api_version in (None, "") else
+                                   f"apiVersion {api_version!r} is not a string")
+                                  + f"; kubectl rejects an object without a valid apiVersion, so this {kind} "
+                                  f"was not {'converted' if kind == 'Ingress' else 'read'}"
+                                  + (" (add apiVersion: networking.k8s.io/v1)" if kind == "Ingress" else ""))
+            return False
+        return True
+    if kind is None and isinstance(api_version, str) and api_version in INGRESS_API_VERSIONS:
+        # An object of the Ingress API groups without a kind; other documents without a kind (Helm's Chart.yaml,
+        # kustomization files) are not Kubernetes objects and stay quiet.
+        spec = doc.obj.get("spec")
+        looks_like_ingress = isinstance(spec, dict) and any(k in spec for k in ("rules", "defaultBackend", "backend"))
+        report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("apiVersion",), part="key"),
+                   obj=ref("Ingress") if looks_like_ingress else None,
+                   detail=f"kind is missing (apiVersion {api_version}); kubectl rejects an object without a kind, "
+                          "so it was not read")
+    return False
 
 
 def _ingress(r: _Reader, obj: dict, meta: dict, base: dict) -> Ingress:

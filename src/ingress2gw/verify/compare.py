@@ -145,7 +145,7 @@ class Explainer:
 
     def __init__(self, findings: list[Finding], hosts_by_ingress: dict[str, list[str]],
                  route_sources: dict[str, list[str]]):
-        self.findings = [f for f in findings if f.code.value in EXPLAINS and f.obj is not None
+        self.candidates = [f for f in findings if f.code.value in EXPLAINS and f.obj is not None
                          and f.obj.kind == "Ingress"]
         self.hosts = hosts_by_ingress
         self.route_sources = route_sources
@@ -167,7 +167,7 @@ class Explainer:
                        and src.backends != gw.backends  # the shares really differ
                        and (src.path, src.host, src.headers) == (gw.path, gw.host, gw.headers))
         out = []
-        for f in self.findings:
+        for f in self.candidates:
             if shares_only and "weight" not in (f.annotation or ""):
                 continue
             name = f"{f.obj.namespace}/{f.obj.name}"
@@ -197,7 +197,7 @@ class Explainer:
             return []
         needed = ({"tls.redirect-code"} if src.status != gw.status else set()) | (
             {"tls.redirect"} if slash_only else set())
-        found = [f for f in self.findings if f.code.value in needed
+        found = [f for f in self.candidates if f.code.value in needed
                  and (f"{f.obj.namespace}/{f.obj.name}" in scope
                       or self._on_host(f"{f.obj.namespace}/{f.obj.name}", req.host))]
         return found if needed and {f.code.value for f in found} == needed else []

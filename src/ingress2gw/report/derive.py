@@ -1,0 +1,73 @@
+"""Findings from outcomes: the one place an annotation's verdict is decided after emission.
+
+``derive_findings`` is a pure function of the drafts (which annotations wait for the emitter's answer),
+the emitter's ``Ledger`` and the emitter's name. The pipeline adds what it returns to the report; no
+other code adds, changes or removes a finding after the emitter ran (``tests/test_outcomes.py``).
+"""
+
+from __future__ import annotations
+
+from ingress2gw.model.outcome import Verdict, combine
+from ingress2gw.report.codes import Code, Status
+from ingress2gw.report.findings import Finding, ObjectRef
+
+
+def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
+    index = ledger.by_origin()
+    kept = ledger.kept_origins()
+    out: list[Finding] = []
+    for d in drafts:
+        ref = ObjectRef("Ingress", d.origin.namespace, d.origin.name)
+        for pending in d.pending:
+            spec, value, standing, yields = (tuple(pending) + (None, "kept"))[:4]
+            outcomes = index.get(value.origin)
+            # A standing finding (what the provider said while reading) stands unless the emitter kept the
+            # source object itself, or (yields "held") held the setting.
+            if standing is not None and outcomes:
+                if yields == "kept" and value.origin not in kept:
+                    outcomes = None
+                elif yields == "held" and combine(outcomes).refused:
+                    outcomes = None
+            common = dict(location=value.origin.location, obj=standing.obj if standing else ref,
+                          provider=d.provider, annotation=value.key, value=value.text)
+            if not outcomes:
+                out.append(standing if standing is not None else _finding(
+                    Code.ANNOTATION_IGNORED, common,
+                    f"{value.key} had no effect: none of the Ingress's rules was emitted "
+                    "(see the other findings of this Ingress)"))
+                continue
+            out.append(_verdict(combine(outcomes), spec, common, emitter))
+    return out
+
+
+def _verdict(o, spec, common: dict, emitter: str) -> Finding:
+    reasons = "; ".join(sorted(set(o.reasons)))
+    if o.verdict is Verdict.NEEDS_POLICY:
+        return _finding(Code.ANNOTATION_POLICY, common, reasons,
+                        spec.remediation or "Choose an --emitter whose policies hold this setting.")
+    if o.verdict is Verdict.NEEDS_VERSION:
+        return _finding(Code.ANNOTATION_NEEDS_VERSION, common, reasons,
+                        "Target a Gateway API version/channel that has the feature (--gateway-api-version, "
+                        "--channel), or rebuild it by hand.")
+    if o.verdict is Verdict.UNSUPPORTED:
+        return _finding(Code.ANNOTATION_UNSUPPORTED, common, reasons, spec.remediation)
+    differences = "; ".join(sorted({d.detail for d in o.differences}))
+    if o.verdict is Verdict.POLICY:
+        head = f"translated to {emitter} {', '.join(sorted(set(o.objects)))}" if o.objects else \
+            f"held by {emitter} without an object of its own"
+        if differences:
+            return _finding(Code.ANNOTATION_LOSSY, common, f"{head}; {differences}", spec.remediation)
+        return _finding(Code.ANNOTATION_POLICY_EMITTED, common, head, spec.remediation)
+    if differences:
+        return _finding(Code.ANNOTATION_LOSSY, common, differences, spec.remediation)
+    if spec.status is Status.LOSSY:
+        return _finding(Code.ANNOTATION_LOSSY, common, spec.caveat or Code.ANNOTATION_LOSSY.info.title,
+                        spec.remediation)
+    return _finding(Code.ANNOTATION_TRANSLATED, common,
+                    spec.caveat or f"translated to {spec.maps_to or 'Gateway API'}")
+
+
+def _finding(code: Code, common: dict, detail: str, remedy: str = "") -> Finding:
+    return Finding(code=code, location=common["location"], message=detail or code.info.title, obj=common["obj"],
+                   provider=common["provider"], annotation=common["annotation"], value=common["value"],
+                   remedy=remedy)
