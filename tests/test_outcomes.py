@@ -226,3 +226,28 @@ def test_standing_findings_yield_only_as_declared():
     refused.record(intent, needs_policy("needs a policy"))
     (f,) = derive_findings(pend("held"), refused, "standard")
     assert f is standing
+
+
+# -- dimensions ---------------------------------------------------------------------------------------------
+
+def test_every_kind_of_intent_says_what_it_may_change():
+    import ingress2gw.model.ir as ir
+    from ingress2gw.model.outcome import DIMENSIONS
+    from ingress2gw.model.policies import FAMILIES
+
+    intents = [n for n in ir.__all__ if isinstance(getattr(ir, n), type) and issubclass(getattr(ir, n), ir.Intent)
+               and n not in ("Intent", "PolicyIntent", "HeaderModifier")]
+    missing = [n for n in [*intents, *FAMILIES] if n not in DIMENSIONS]
+    assert not missing, f"no entry in outcome.DIMENSIONS for {missing}"
+
+
+def test_a_difference_without_dimensions_gets_the_intents():
+    main = _origin("a/proxy-read-timeout", 10)
+    ledger = Ledger()
+    ledger.record(Timeouts(backend_request="60s", origin=main), lossy("bounds the whole response"))
+    ledger.record(Timeouts(backend_request="60s", origin=main, caveat="gap between reads"), exact())
+    (outcomes,) = ledger.by_origin().values()
+    assert combine(outcomes).changes == {Dimension.TIMEOUT}
+    explicit = Ledger()
+    explicit.record(Timeouts(request="1s", origin=main), lossy("cut", Dimension.ROUTE))
+    assert explicit.about(Timeouts(request="1s", origin=main)).changes == {Dimension.ROUTE}

@@ -8,66 +8,80 @@ from ingress2gw.report.codes import Status
 
 
 
-#: What the standard emitter renders at its default target (Gateway API 1.6, standard channel).
-_STANDARD_INTENTS = frozenset({"RequestRedirect", "URLRewrite", "HeaderModifier", "Timeouts", "CORS",
-                               "RequestMirror", "BackendTLS"})
-_CAPABILITIES: dict[str, frozenset[str]] = {}
+_CAPABILITIES: dict[str, dict] = {}
 
 
-def emitter_capabilities(emitter: str) -> frozenset[str]:
-    """Intent class names and policy families ``emitter`` turns into objects, at the default target.
+def emitter_capabilities(emitter: str) -> dict:
+    """What ``emitter`` answers, at the default target, for each kind of intent a provider produces: intent
+    class name or policy family -> ``Outcome``.
 
     Computed, not declared: each canonical family's example (``ingress2gw.model.policies``) and a sample of
-    each Gateway API intent the standard channel cannot hold are offered to the emitter, and its outcome for
-    them (``ingress2gw.model.outcome``, the same answers the report is derived from) is read.
+    each Gateway API intent are emitted on a rule, and the emitter's own outcomes for them
+    (``ingress2gw.model.outcome``, the same answers the report is derived from) are read back.
     """
     if emitter in _CAPABILITIES:
         return _CAPABILITIES[emitter]
-    caps = set(_STANDARD_INTENTS)
-    if emitter != "standard":
-        from ingress2gw.emitters import load_emitter
-        from ingress2gw.emitters.standard import EmitOptions
-        from ingress2gw.model.ir import (
-            ExternalAuth, Match, Origin, PathMatch, Retry, RuleDraft, ServiceBackend, SessionPersistence,
-        )
-        from ingress2gw.model.policies import FAMILIES
-        from ingress2gw.report import Report
-        from ingress2gw.source.location import Location
+    from ingress2gw.emitters import load_emitter
+    from ingress2gw.emitters.standard import EmitOptions
+    from ingress2gw.model.ir import (
+        CORS, BackendTLS, ExternalAuth, HeaderModifier, Match, Origin, PathMatch, RequestMirror, RequestRedirect,
+        Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts, URLRewrite,
+    )
+    from ingress2gw.model.policies import FAMILIES
+    from ingress2gw.report import Report
+    from ingress2gw.source.location import Location
 
+    svc = ServiceBackend(namespace="app", name="svc", port=80)
+    mirror = ServiceBackend(namespace="app", name="mirror", port=80)
+    samples = {name: lambda o, f=family: f(**f.example, origin=o) for name, family in FAMILIES.items()}
+    samples.update({
+        "RequestRedirect": lambda o: RequestRedirect(scheme="https", status_code=301, origin=o),
+        "URLRewrite": lambda o: URLRewrite(replace_prefix_match="/", origin=o),
+        "HeaderModifier": lambda o: HeaderModifier(direction="request", set=(("X-A", "1"),), origin=o),
+        "Timeouts": lambda o: Timeouts(request="10s", origin=o),
+        "CORS": lambda o: CORS(allow_origins=("https://a.example.com",), origin=o),
+        "RequestMirror": lambda o: RequestMirror(backend=mirror, origin=o),
+        "BackendTLS": lambda o: BackendTLS(hostname="svc.app.svc", origin=o),
+        "Retry": lambda o: Retry(attempts=2, origin=o),
+        "SessionPersistence": lambda o: SessionPersistence(session_name="s", origin=o),
+        "ExternalAuth": lambda o: ExternalAuth(backend=svc, path="/auth", origin=o),
+    })
+    caps: dict = {}
+    for name, make in sorted(samples.items()):
         em = load_emitter(emitter)(EmitOptions(), Report())
-        svc = ServiceBackend(namespace="app", name="svc", port=80)
-        origin = Origin(namespace="app", name="ing", location=Location("-"), annotation="probe")
-        samples = {name: family(**family.example, origin=origin) for name, family in FAMILIES.items()}
-        samples.update({"Retry": Retry(attempts=2, origin=origin),
-                        "SessionPersistence": SessionPersistence(session_name="s", origin=origin),
-                        "ExternalAuth": ExternalAuth(backend=svc, path="/auth", origin=origin)})
-        for name, intent in samples.items():
-            rule = RuleDraft(host="a.example.com", match=Match(path=PathMatch(type="PathPrefix", value="/")),
-                             backends=[svc], origin=origin, intents=[intent])
-            # The emitter's own answer for the rule, as the report reads it: held unless refused.
-            outcome = next((o for i, o in em.pieces_for(rule).answers if i is intent), None)
-            if outcome is not None and not outcome.refused:
-                caps.add(name)
-    _CAPABILITIES[emitter] = frozenset(caps)
-    return _CAPABILITIES[emitter]
+        origin = Origin(namespace="app", name="ing", location=Location("-"), annotation=f"probe/{name}")
+        intent = make(origin)
+        rule = RuleDraft(host="a.example.com", match=Match(path=PathMatch(type="PathPrefix", value="/")),
+                         backends=[svc], origin=origin, intents=[intent])
+        em.rules([rule], "app")
+        outcome = em.ledger.about(intent)
+        if outcome is not None:
+            caps[name] = outcome
+    _CAPABILITIES[emitter] = caps
+    return caps
 
 
 def annotation_status(spec, emitter: str = "standard") -> Status:
     """What ``emitter`` does with an annotation: the one place the catalog's status column comes from.
 
-    The standard emitter's status is the registry's declaration. For an implementation emitter, an
-    annotation whose products (``AnnotationSpec.produces``) the emitter can all hold, some of them only
-    through its own policy objects, is ``policy``; otherwise the declaration stands.
+    The standard emitter's status is the registry's declaration. For an implementation emitter it comes from
+    the emitter's outcomes for what the annotation produces (``AnnotationSpec.produces``): all held, some as
+    the emitter's own objects, is ``policy`` — or ``lossy`` where the emitter states a difference; a
+    declared need for a policy the emitter does not hold is ``unsupported``.
     """
     from ingress2gw.emitters import available
+    from ingress2gw.model.outcome import Verdict
 
     if emitter not in available():
         raise ValueError(f"unknown emitter {emitter!r} (available: {', '.join(available())})")
     if emitter == "standard" or spec.status in (Status.IGNORED, Status.SECURITY):
         return spec.status
     caps = emitter_capabilities(emitter)
-    if all(p in caps for p in spec.produces) and any(p not in _STANDARD_INTENTS for p in spec.produces):
-        return Status.POLICY
+    outcomes = [caps.get(p) for p in spec.produces]
+    if outcomes and all(o is not None and o.held for o in outcomes):
+        if any(o.verdict is Verdict.POLICY for o in outcomes):
+            return Status.LOSSY if any(o.lossy for o in outcomes) else Status.POLICY
+        return spec.status
     if spec.status is Status.POLICY:
         return Status.UNSUPPORTED  # it needs a policy this implementation does not have
     return spec.status

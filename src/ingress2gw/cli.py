@@ -76,6 +76,11 @@ DefaultCertOpt = typer.Option(None, "--traefik-default-certificate",
 AllowSnippetsOpt = typer.Option(False, "--allow-snippets",
                                 help="nginx-gateway-fabric: carry configuration-/server-snippet into SnippetsFilters "
                                      "(raw NGINX; review it first). The security findings stay.")
+ControllerDefaultsOpt = typer.Option(
+    "render", "--controller-defaults",
+    help="Settings the source controller applied without any annotation (ingress-nginx's 60s read timeout, HSTS on "
+         "TLS hosts): render (write them, so traffic behaves as before) or report (leave them out; a finding per "
+         "route group says what changes).")
 RegexModeOpt = typer.Option("faithful", "--regex-mode",
                             help="ingress-nginx regex paths: faithful (host-wide, case-insensitive regex as the "
                                  "controller did) or strict (keep Exact/Prefix matches, report the difference).")
@@ -97,13 +102,13 @@ def _options(paths, v: dict):
         v["gateway_api_version"], v["channel"], v["gateway_namespace"], v["gateway_mode"], v["gateway"],
         v["gateway_class"], v["annotations_prefix"], v["traefik_entrypoint"], v["traefik_strict_prefix_matching"],
         v["regex_mode"], v["controller_config"], v["traefik_redirect_to_https"], v["traefik_default_certificate"],
-        v["allow_snippets"])
+        v["allow_snippets"], v.get("controller_defaults", "render"))
 
 
 def _make_options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
                   gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
                   traefik_strict_prefix_matching, regex_mode, controller_config, traefik_redirect_to_https,
-                  traefik_default_certificate, allow_snippets):
+                  traefik_default_certificate, allow_snippets, controller_defaults="render"):
     from ingress2gw.gwapi import CHANNELS, Target, parse_version
     from ingress2gw.pipeline import Options
 
@@ -132,6 +137,8 @@ def _make_options(paths, provider, ingress_class, namespace, emitter, gateway_ap
         _fail("--traefik-default-certificate takes NAMESPACE/SECRET")
     if regex_mode not in ("faithful", "strict"):
         _fail("--regex-mode must be faithful or strict")
+    if controller_defaults not in ("render", "report"):
+        _fail("--controller-defaults must be render or report")
     if controller_config is not None and not controller_config.is_file():
         _fail(f"--controller-config: {controller_config} is not a file")
     if not paths:
@@ -151,6 +158,7 @@ def _make_options(paths, provider, ingress_class, namespace, emitter, gateway_ap
             "traefik_redirect_to_https": traefik_redirect_to_https,
             "traefik_default_certificate": traefik_default_certificate,
             "allow_snippets": allow_snippets,
+            "controller_defaults": controller_defaults,
             "controller_config": str(controller_config) if controller_config else None,
         },
     )
@@ -267,7 +275,7 @@ def convert(
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
-    allow_snippets: bool = AllowSnippetsOpt,
+    allow_snippets: bool = AllowSnippetsOpt, controller_defaults: str = ControllerDefaultsOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("never", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     report_file: Optional[Path] = ReportOpt,
@@ -315,7 +323,7 @@ def check(
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
-    allow_snippets: bool = AllowSnippetsOpt,
+    allow_snippets: bool = AllowSnippetsOpt, controller_defaults: str = ControllerDefaultsOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("unsupported", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     fmt: str = typer.Option("text", "--format", help="text, json, sarif, github, markdown or html."),
@@ -395,7 +403,7 @@ def verify(
     annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
     traefik_strict_prefix_matching: bool = StrictPrefixOpt,
     traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
-    allow_snippets: bool = AllowSnippetsOpt,
+    allow_snippets: bool = AllowSnippetsOpt, controller_defaults: str = ControllerDefaultsOpt,
     regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
 ) -> None:
     """Replay requests through the source controller's semantics and the generated routes; report differences."""

@@ -51,19 +51,23 @@ def render_matrix() -> str:
     out = [HEADER, "# Annotation × emitter matrix\n\n",
            "What each `--emitter` does with each annotation (`ingress2gw annotations --emitter X` prints one "
            "column). `policy` means the emitter holds the setting in its own policy objects; for `standard` it "
-           "means an implementation policy is needed. Computed from each annotation's declared products and "
-           "each emitter's rendering of the canonical policy families.\n\n"]
+           "means an implementation policy is needed; `lossy` under an implementation emitter means its objects hold "
+           "the setting with a difference the report states. Computed from each annotation's declared products and "
+           "each emitter's outcomes for the canonical policy families (the same outcomes the report is derived "
+           "from).\n\n"]
     for name, provider in sorted(load_providers().items()):
         specs = [s for s in provider.registry.specs() if s.kind in ("annotation", "service-annotation", "middleware")
                  and s.lifecycle != "removed"]
         out.append(f"## {name}\n\n")
-        out.append("| emitter | translated or lossy | policy | translated, lossy or policy | of |\n|---|---|---|---|---|\n")
+        out.append("| emitter | translated | lossy | policy | translated, lossy or policy | of |\n"
+                   "|---|---|---|---|---|---|\n")
         for em in emitters:
             statuses = [annotation_status(s, em).value for s in specs]
-            tl = sum(st in ("translated", "lossy") for st in statuses)
+            tr, lo = statuses.count("translated"), statuses.count("lossy")
             pol = statuses.count("policy")
-            share = (tl + pol) * 100 // max(len(specs), 1) if em != "standard" else tl * 100 // max(len(specs), 1)
-            out.append(f"| {em} | {tl} | {pol if em != 'standard' else '—'} | {share}% | {len(specs)} |\n")
+            share = (tr + lo + pol) * 100 // max(len(specs), 1) if em != "standard" else \
+                (tr + lo) * 100 // max(len(specs), 1)
+            out.append(f"| {em} | {tr} | {lo} | {pol if em != 'standard' else '—'} | {share}% | {len(specs)} |\n")
         out.append("\n| annotation | " + " | ".join(emitters) + " |\n|---|" + "---|" * len(emitters) + "\n")
         for s in specs:
             key = (provider.registry.prefix + s.name) if s.prefixed else s.name

@@ -47,7 +47,39 @@ class Dimension(str, Enum):
     ACCESS = "access"  # authentication, IP lists, rate and connection limits, body limits
     BACKEND_TLS = "backend-tls"
     TRAFFIC = "traffic"  # load balancing, affinity, retries, mirroring, buffering, compression
+    RESPONSE = "response"  # a status or body the gateway answers with instead of the backend's
     OBSERVABILITY = "observability"  # logs, tracing
+
+
+_D = Dimension
+#: What each kind of intent may change when it is rendered differently or not at all; a difference an emitter
+#: states without naming dimensions gets these (the intent's class name, or its policy family).
+DIMENSIONS: dict[str, frozenset[Dimension]] = {k: frozenset(v) for k, v in {
+    "RequestRedirect": (_D.REDIRECT, _D.SCHEME), "URLRewrite": (_D.UPSTREAM_PATH, _D.UPSTREAM_HOST),
+    "Timeouts": (_D.TIMEOUT,), "CORS": (_D.RESPONSE_HEADERS,), "RequestMirror": (_D.TRAFFIC,),
+    "Retry": (_D.TRAFFIC,), "SessionPersistence": (_D.TRAFFIC,), "ExternalAuth": (_D.ACCESS,),
+    "BackendTLS": (_D.BACKEND_TLS,),
+    "ext-auth": (_D.ACCESS,), "basic-auth": (_D.ACCESS,), "client-cert": (_D.ACCESS, _D.SCHEME),
+    "global-auth-opt-out": (_D.ACCESS,), "ip-allow": (_D.ACCESS,), "ip-deny": (_D.ACCESS,),
+    "rate-limit": (_D.ACCESS,), "connection-limit": (_D.ACCESS,), "in-flight": (_D.ACCESS,),
+    "body-size": (_D.ACCESS,), "waf": (_D.ACCESS,), "bandwidth-limit": (_D.TRAFFIC,),
+    "client-body-buffer": (_D.TRAFFIC,), "proxy-buffering": (_D.TRAFFIC,), "compression": (_D.RESPONSE_HEADERS,),
+    "upstream-timeouts": (_D.TIMEOUT,), "retry": (_D.TRAFFIC,), "circuit-breaker": (_D.TRAFFIC, _D.RESPONSE),
+    "error-pages": (_D.RESPONSE,), "backend-tls": (_D.BACKEND_TLS,), "servers-transport": (_D.BACKEND_TLS,),
+    "session-cookie": (_D.TRAFFIC,), "load-balancer": (_D.TRAFFIC,), "service-upstream": (_D.TRAFFIC,),
+    "native-lb": (_D.TRAFFIC,), "regex-rewrite": (_D.UPSTREAM_PATH,), "client-cert-forward": (_D.REQUEST_HEADERS,),
+    "grpc-web": (_D.TRAFFIC,), "encoded-characters": (_D.ROUTE,), "access-log": (_D.OBSERVABILITY,),
+    "tracing": (_D.OBSERVABILITY,),
+    # Raw NGINX can change anything: nothing can be explained with it (it is never rendered anyway).
+    "snippet": (),
+}.items()}
+
+
+def dimensions_of(intent) -> frozenset[Dimension]:
+    name = _name(intent)
+    if name == "HeaderModifier":
+        return frozenset({_D.REQUEST_HEADERS if intent.direction == "request" else _D.RESPONSE_HEADERS})
+    return DIMENSIONS.get(name, frozenset())
 
 
 class Verdict(str, Enum):
@@ -93,6 +125,11 @@ class Outcome:
     @property
     def refused(self) -> bool:
         return self.verdict in REFUSALS
+
+    @property
+    def changes(self) -> frozenset[Dimension]:
+        """The request dimensions the differences change."""
+        return frozenset(c for d in self.differences for c in d.changes)
 
     @property
     def held(self) -> bool:
@@ -175,6 +212,8 @@ class Decision:
     #: the intent is rendered, unless an emitter says its rendering does what the source did (``voids``).
     provider_caveat: str = ""
     voids_caveat: bool = False
+    #: What the intent may change (``dimensions_of``): a refusal of it changes these.
+    dimensions: frozenset = frozenset()
 
 
 @dataclass
@@ -186,16 +225,22 @@ class Ledger:
     def record(self, intent, outcome: Outcome) -> None:
         if intent.origin is None:
             return  # an intent the emitter made itself (nothing to report on)
+        dims = dimensions_of(intent)
+        if any(not d.changes for d in outcome.differences):
+            outcome = Outcome(outcome.verdict, outcome.objects,
+                              tuple(d if d.changes else Difference(d.detail, dims) for d in outcome.differences),
+                              outcome.reasons, outcome.fields)
         self.decisions.append(Decision(intent.origin, _name(intent), outcome, tuple(intent.field_origins),
-                                       "" if outcome.refused else intent.caveat))
+                                       "" if outcome.refused else intent.caveat, False, dims))
 
     def void_caveat(self, intent, instead: str = "", *changes: Dimension) -> None:
         """The emitter's rendering of ``intent`` does what the source did, so the provider's caveat (written
         for Gateway API or for other implementations) does not hold; ``instead`` is what differs here."""
         if intent.origin is None:
             return
-        outcome = policy(differences=(Difference(instead, frozenset(changes)),) if instead else ())
-        self.decisions.append(Decision(intent.origin, _name(intent), outcome, (), "", True))
+        dims = dimensions_of(intent)
+        outcome = policy(differences=(Difference(instead, frozenset(changes) or dims),) if instead else ())
+        self.decisions.append(Decision(intent.origin, _name(intent), outcome, (), "", True, dims))
 
     def keep(self, origin, how: str) -> None:
         """The source object behind ``origin`` is kept as it is (a Traefik Middleware the Traefik emitter
@@ -217,11 +262,12 @@ class Ledger:
             grouped.setdefault(d.origin, []).append(d)
             for name, origin in d.field_origins:
                 grouped.setdefault(origin, []).append(
-                    Decision(origin, d.intent, d.outcome.answer(name), (), d.provider_caveat, d.voids_caveat))
+                    Decision(origin, d.intent, d.outcome.answer(name), (), d.provider_caveat, d.voids_caveat,
+                             d.dimensions))
         index: dict = {}
         for origin, decisions in grouped.items():
             void = any(d.voids_caveat for d in decisions)
-            index[origin] = [d.outcome.with_differences(Difference(d.provider_caveat))
+            index[origin] = [d.outcome.with_differences(Difference(d.provider_caveat, d.dimensions))
                              if d.provider_caveat and not void else d.outcome for d in decisions]
         return index
 
