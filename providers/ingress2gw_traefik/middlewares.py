@@ -238,9 +238,11 @@ def forward_auth(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
         for r in rules:
             r.add(ea)
     else:
+        # Traefik verifies the auth server's certificate unless forwardAuth.tls.insecureSkipVerify says not to.
+        tls = mw.spec.get("tls") if isinstance(mw.spec.get("tls"), dict) else {}
         _policy(ExtAuthPolicy, mw, rules, report, ref, url=address,
                 trust_forward_header=mw.spec.get("trustForwardHeader"),
-                response_headers=mw.spec.get("authResponseHeaders"))
+                response_headers=mw.spec.get("authResponseHeaders"), verify=tls.get("insecureSkipVerify") is not True)
 
 
 def cluster_service(url: str, namespace: str, ctx: Context) -> tuple[ServiceBackend | None, str]:

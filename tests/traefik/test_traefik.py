@@ -184,3 +184,30 @@ def test_redirect_to_websecure_without_certificate_is_reported(tmp_path):
     result, findings = _tls_run(tmp_path, [_ing("app")], traefik_redirect_to_https=True)
     (lost,) = [f for f in findings if f[0] == "tls.default-certificate"]
     assert "only redirects to HTTPS" in lost[2] and "no route was emitted" in lost[2]
+
+
+@pytest.mark.parametrize("skip", [False, True])
+@pytest.mark.parametrize("emitter", ["kgateway", "envoy-gateway"])
+def test_forward_auth_to_an_https_server_verifies_it_as_traefik_did(tmp_path, emitter, skip):
+    """Traefik's forwardAuth verifies the auth server's certificate unless tls.insecureSkipVerify (nginx's
+    auth_request never does): the implementation's TLS to the auth host does the same, and says nothing differs."""
+    from ingress2gw.pipeline import Options, run
+
+    tls = {"insecureSkipVerify": True} if skip else {}
+    mw = {"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware", "metadata": {"name": "auth", "namespace": "app"},
+          "spec": {"forwardAuth": {"address": "https://auth.example.com/check", **({"tls": tls} if tls else {})}}}
+    ing = _ing("web", annotations={"router.middlewares": "app-auth@kubernetescrd"})
+    ing["metadata"]["namespace"] = "app"
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [mw, ing]}))
+    result = run(Options(paths=[str(path)], emitter=emitter))
+    text = json.dumps(result.objects)
+    if skip:
+        assert '"insecureSkipVerify": true' in text and "wellKnownCACertificates" not in text
+    else:
+        assert "wellKnownCACertificates" in text and "insecureSkipVerify" not in text
+    (f,) = [f for f in result.report.findings if f.annotation.endswith("forwardAuth")]
+    if emitter == "kgateway":
+        assert "verif" not in f.message, f.message  # nothing to say about TLS: it is as before
+    else:  # Envoy Gateway's note on its Backend says how TLS goes, as Traefik did it
+        assert ("without verifying" in f.message) == skip, f.message

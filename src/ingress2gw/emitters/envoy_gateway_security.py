@@ -158,8 +158,8 @@ def ext_auth(em, intent: ExtAuthPolicy, rule: RuleDraft):
                                              "rule and has no field for it (a SecurityPolicy.extAuth as well would "
                                              "call the auth service twice)")
         return []
-    # nginx's auth_request never verified the auth service's certificate; Traefik's forwardAuth does (its
-    # provider does not say so yet: ``verify`` stays off).
+    # nginx's auth_request never verified the auth service's certificate; Traefik's forwardAuth does unless
+    # tls.insecureSkipVerify (the provider says which in ``verify``).
     verify = intent.verify
     ref = _auth_backend(em, url, intent.service or None, verify, rule)
     if isinstance(ref, str):
@@ -176,7 +176,7 @@ def ext_auth(em, intent: ExtAuthPolicy, rule: RuleDraft):
              "(and X-Original-URL / X-Original-Method or X-Forwarded-Uri)"]
     if ref.get("kind") == "Backend":
         tls = ("" if parts.scheme != "https" else " over TLS, verifying its certificate against the system CAs"
-               if verify else " over TLS without verifying its certificate, as nginx did")
+               if verify else " over TLS without verifying its certificate, as the source did")
         notes.append("an Envoy Gateway Backend (needs extensionApis.enableBackend in the EnvoyGateway "
                      "configuration) reaches the auth host" + tls)
     for fld, text in (("method", "the auth request keeps the client's method (auth-method is not configurable)"),

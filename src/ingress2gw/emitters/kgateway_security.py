@@ -238,10 +238,10 @@ def _backend_for_url(em, intent, rule: RuleDraft, url: str) -> dict | str:
         ns, _, name = ns_name.partition("/")
         port = int(port_text)
         if parts.scheme == "https":
-            tls = {"insecureSkipVerify": True, "sni": host}
+            # As the source did: verified against the system CAs, or not verified (nginx's auth_request).
+            tls = ({"sni": host, "wellKnownCACertificates": "System"} if intent.verify
+                   else {"insecureSkipVerify": True, "sni": host})
             em.service_piece(ns, name, em.piece("BackendConfigPolicy", "service", {"tls": tls}), rule)
-            em.caveat(intent, f"TLS to the auth Service {ns}/{name} is not verified, as nginx did not verify it "
-                              "(BackendConfigPolicy.tls.insecureSkipVerify on that Service)")
         ref = {"name": name, "port": port}
         if ns != rule.origin.namespace:
             ref["namespace"] = ns
@@ -253,12 +253,11 @@ def _backend_for_url(em, intent, rule: RuleDraft, url: str) -> dict | str:
         {"host": host, "port": port}]}}, rule)
     em.also(intent, "Backend")
     if parts.scheme == "https":
+        # As the source did: nginx's auth_request does not verify the auth server; Traefik does by default.
+        tls = ({"sni": host, "wellKnownCACertificates": "System", "verifySubjectAltNames": [host]} if intent.verify
+               else {"sni": host, "insecureSkipVerify": True})
         em.extra("BackendConfigPolicy", rule.origin.namespace, name, {
-            "targetRefs": [{"group": KG_GROUP, "kind": "Backend", "name": name}],
-            "tls": {"sni": host, "wellKnownCACertificates": "System", "verifySubjectAltNames": [host]}}, rule)
-        if _source(intent.origin) != "traefik":
-            em.caveat(intent, f"the gateway verifies {host}'s certificate against the system CAs (nginx did not "
-                              "verify it)")
+            "targetRefs": [{"group": KG_GROUP, "kind": "Backend", "name": name}], "tls": tls}, rule)
     return {"group": KG_GROUP, "kind": "Backend", "name": name}
 
 
