@@ -251,3 +251,36 @@ def test_a_difference_without_dimensions_gets_the_intents():
     explicit = Ledger()
     explicit.record(Timeouts(request="1s", origin=main), lossy("cut", Dimension.ROUTE))
     assert explicit.about(Timeouts(request="1s", origin=main)).changes == {Dimension.ROUTE}
+
+
+def test_a_companion_key_is_not_translated_when_its_main_setting_is_not(tmp_path):
+    """session-cookie-name sets a field of affinity's sessionPersistence: on the standard channel (no
+    sessionPersistence) it is not 'translated' while affinity needs the experimental channel."""
+    from ingress2gw.pipeline import Options, run
+
+    src = tmp_path / "in.yaml"
+    src.write_text("""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: app
+  annotations:
+    nginx.ingress.kubernetes.io/affinity: cookie
+    nginx.ingress.kubernetes.io/session-cookie-name: SID
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""")
+    codes = {f.annotation.rsplit("/", 1)[-1]: f.code for f in run(Options(paths=[str(src)])).report.findings
+             if f.annotation}
+    assert codes["affinity"] is Code.ANNOTATION_NEEDS_VERSION
+    assert codes["session-cookie-name"] is Code.ANNOTATION_NEEDS_VERSION
+    from ingress2gw.gwapi import Target
+
+    codes = {f.annotation.rsplit("/", 1)[-1]: f.code for f in run(Options(
+        paths=[str(src)], target=Target("1.6", "experimental"))).report.findings if f.annotation}
+    assert codes["session-cookie-name"] is codes["affinity"]

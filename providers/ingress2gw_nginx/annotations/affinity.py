@@ -18,7 +18,7 @@ PolicyIntent families defined here:
 from __future__ import annotations
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, IngressDraft, Report, SessionCookiePolicy, SessionPersistence, Status,
+    FROM_OUTCOME, AnnotationValue, Code, Context, IngressDraft, Report, SessionCookiePolicy, SessionPersistence, Status,
 )
 
 from ingress2gw_nginx.annotations.canary import HEADER_NAME
@@ -61,9 +61,13 @@ def affinity(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     caveats = [CAVEAT]
     if (sibling(value, "affinity-mode") or "balanced").strip() == "persistent":
         caveats.append("affinity-mode persistent (never rebalance) has no equivalent")
+    # The cookie name and lifetime keys set fields of this intent: their findings follow its outcome.
+    fields = {"session-cookie-name": "session_name", "session-cookie-max-age": "absolute_timeout"}
+    if _seconds(sibling(value, "session-cookie-max-age")) is None:
+        fields["session-cookie-expires"] = "absolute_timeout"  # max-age wins when both are set
     intent = SessionPersistence(type="Cookie", session_name=name, absolute_timeout=duration(ttl) if ttl else None,
                                 lifetime="Permanent" if ttl else "Session", origin=value.origin,
-                                caveat="; ".join(caveats))
+                                caveat="; ".join(caveats), field_origins=value.field_origins(fields))
     for rule in draft.rules:
         rule.add(intent)
 
@@ -77,9 +81,12 @@ def _part(field: str):
                     at_value=True)
         elif field != "sessionName" and _seconds(value.text) is None:
             _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected whole seconds", at_value=True)
-        else:
-            _report(Code.ANNOTATION_TRANSLATED, value, report,
-                    f"sessionPersistence.{field} (whether the target can hold it: see affinity)")
+        elif field == "absoluteTimeout" and value.name == "session-cookie-expires" and _seconds(
+                sibling(value, "session-cookie-max-age")) is not None:
+            _report(Code.ANNOTATION_IGNORED, value, report, "session-cookie-max-age is set and wins over it")
+        elif (sibling(value, "affinity") or "").strip() == "cookie":
+            return FROM_OUTCOME  # a field of affinity's SessionPersistence: decided by the emitter's answer
+        return None
     return handler
 
 
