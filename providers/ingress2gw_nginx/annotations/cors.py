@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, CORS, IngressDraft, Report, Status
+from ingress2gw.plugin import FROM_OUTCOME, AnnotationValue, Code, Context, CORS, IngressDraft, Report, Status
 
 from ingress2gw_nginx.values import TRUE, parse_bool, sibling
 from ingress2gw_nginx.registry import REGISTRY
@@ -76,7 +76,7 @@ def parse(name: str, text: str) -> tuple[object, str]:
     raise KeyError(name)
 
 
-def _companion(value: AnnotationValue, ctx: Context, report: Report, maps_to: str) -> None:
+def _companion(value: AnnotationValue, ctx: Context, report: Report, maps_to: str):
     common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
     if (sibling(value, "enable-cors") or "").strip() not in TRUE:
         report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, **common,
@@ -89,15 +89,15 @@ def _companion(value: AnnotationValue, ctx: Context, report: Report, maps_to: st
     elif why:
         report.add(Code.ANNOTATION_LOSSY, location=value.origin.location, **common, detail=why)
     else:
-        report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, **common,
-                   detail=f"{maps_to} of the CORS filter (whether the target can hold it: see enable-cors)")
+        return FROM_OUTCOME  # a field of enable-cors's CORS intent: decided by the emitter's answer
+    return None
 
 
 def _declare(name: str, field: str) -> None:
     maps_to = f"HTTPRoute rules[].filters[].cors.{field}"
 
-    def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-        _companion(value, ctx, report, field)
+    def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
+        return _companion(value, ctx, report, field)
 
     handler.__name__ = name.replace("-", "_")
     REGISTRY.annotation(name, area="cors", status=Status.TRANSLATED, maps_to=maps_to)(handler)
@@ -138,6 +138,10 @@ def enable_cors(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
         allow_credentials=True if got["cors-allow-credentials"] is None else got["cors-allow-credentials"],
         max_age=got["cors-max-age"] or DEFAULT_MAX_AGE,
         origin=value.origin, caveat="; ".join(caveats),
+        field_origins=value.field_origins({"cors-allow-origin": "allow_origins", "cors-allow-methods": "allow_methods",
+                                           "cors-allow-headers": "allow_headers",
+                                           "cors-expose-headers": "expose_headers",
+                                           "cors-allow-credentials": "allow_credentials", "cors-max-age": "max_age"}),
     )
     for rule in draft.rules:
         rule.add(intent)

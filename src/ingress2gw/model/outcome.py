@@ -261,9 +261,10 @@ class Ledger:
         for d in self.decisions:
             grouped.setdefault(d.origin, []).append(d)
             for name, origin in d.field_origins:
+                # The provider's caveat belongs to the key that asked for the intent, not to the keys that
+                # set single fields of it (the emitter's own statements hold for every field it did not answer).
                 grouped.setdefault(origin, []).append(
-                    Decision(origin, d.intent, d.outcome.answer(name), (), d.provider_caveat, d.voids_caveat,
-                             d.dimensions))
+                    Decision(origin, d.intent, d.outcome.answer(name), (), "", d.voids_caveat, d.dimensions))
         index: dict = {}
         for origin, decisions in grouped.items():
             void = any(d.voids_caveat for d in decisions)
