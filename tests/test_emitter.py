@@ -11,7 +11,7 @@ from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.emitters.standard import EmitOptions, StandardEmitter
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, HeaderModifier, IngressDraft, Match, Origin, PathMatch,
+    CORS, BackendTLS, ExternalAuth, HeaderModifier, IdleTimeout, IngressDraft, Match, Origin, PathMatch,
     RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts, URLRewrite,
 )
 from ingress2gw.model.policies import BodySizePolicy
@@ -122,6 +122,22 @@ def test_grpc_rule_intents_without_grpc_form_are_left_out():
     h = HeaderModifier(direction="request", set=(("X", "1"),), origin=O.model_copy(update={"annotation": "x/h"}))
     _, em, _ = emit([rule("/", protocol="grpc", intents=[t, h])])
     assert em.ledger.about(h).held and not em.ledger.about(t).held and "GRPCRoute" in em.ledger.about(t).describe()
+
+
+def test_an_idle_timeout_leaves_the_response_unbounded_and_says_so():
+    # Gateway API has no idle timeout. No bound changes only requests whose backend falls silent (which nginx cut
+    # off); a backendRequest bound would also cut every longer response that keeps streaming.
+    t, i = Timeouts(request="0s", origin=O), IdleTimeout(read="60s", origin=O)
+    objs, em, _ = emit([rule("/", intents=[t, i]), rule("/b", intents=[t, i])])
+    (route,) = [o for o in objs if o["kind"] == "HTTPRoute"]
+    assert all(r["timeouts"] == {"request": "0s"} for r in route["spec"]["rules"])
+    outcome = em.ledger.about(i)
+    assert outcome.held and len(outcome.differences) == 1  # once, whatever the number of rules
+    assert "backend stays silent for 60s" in outcome.describe() and "backendRequest" in outcome.describe()
+    _, em, _ = emit([rule("/", intents=[u := IdleTimeout(read="60s", written=False, origin=O)])])
+    assert "not written" in em.ledger.about(u).describe() and "15s" in em.ledger.about(u).describe()
+    _, em, _ = emit([rule("/pkg.S", protocol="grpc", intents=[i])])  # a GRPCRoute writes nothing either
+    assert em.ledger.about(i).held and "backend stays silent" in em.ledger.about(i).describe()
 
 
 @pytest.mark.parametrize("target,version", [(Target("1.6"), "v1"), (Target("1.4", "experimental"), "v1alpha2"),

@@ -286,3 +286,38 @@ spec:
     # rendered: the cookie name is kept exactly; what differs about affinity is affinity's own finding
     assert codes["affinity"] is Code.ANNOTATION_LOSSY
     assert codes["session-cookie-name"] is Code.ANNOTATION_TRANSLATED
+
+
+# -- settings the controller applied without an annotation ------------------------------------------------------
+
+def test_a_controller_default_is_said_once_per_object_and_only_where_something_changes():
+    from ingress2gw.model.ir import IdleTimeout
+
+    dflt = Origin(namespace="app", name="web", location=Location("in.yaml", 1, 1), default="proxy-read-timeout 60s")
+    ledger = Ledger()
+    for _ in range(3):  # one answer per rule
+        ledger.record(IdleTimeout(read="60s", origin=dflt), lossy("a silent backend is no longer cut off"))
+    (f,) = derive_findings([_draft()], ledger, "standard")
+    assert f.code is Code.CONTROLLER_DEFAULT_LOSSY
+    assert f.message == "proxy-read-timeout 60s: a silent backend is no longer cut off"
+    assert f.obj.name == "web" and f.location == dflt.location and f.provider == "ingress-nginx" and not f.annotation
+    held = Ledger()  # rendered as the controller applied it: nothing to say
+    held.record(IdleTimeout(read="60s", origin=dflt), policy("TrafficPolicy"))
+    assert derive_findings([_draft()], held, "kgateway") == []
+    refused = Ledger()
+    refused.record(IdleTimeout(read="60s", origin=dflt), unsupported("GRPCRoute has no timeouts"))
+    (f,) = derive_findings([_draft()], refused, "standard")
+    assert f.code is Code.CONTROLLER_DEFAULT_LOSSY and f.message.endswith("GRPCRoute has no timeouts")
+
+
+def test_a_key_declared_lossy_is_translated_where_the_emitter_holds_it_as_the_source_did():
+    from ingress2gw.model.ir import IdleTimeout
+
+    main = _origin("a/proxy-read-timeout", 4)
+    ledger = Ledger()
+    ledger.record(intent := IdleTimeout(read="60s", origin=main), exact())
+    (f,) = _derive(ledger, _Value("a/proxy-read-timeout", main), status=Status.LOSSY)
+    assert f.code is Code.ANNOTATION_LOSSY  # the registry's declaration (for Gateway API) stands
+    ledger.void_caveat(intent)  # NGF: NGINX's own proxy_read_timeout
+    (f,) = _derive(ledger, _Value("a/proxy-read-timeout", main), status=Status.LOSSY, emitter="nginx-gateway-fabric")
+    assert f.code is Code.ANNOTATION_TRANSLATED and "nginx-gateway-fabric" in f.message

@@ -14,7 +14,7 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
-from ingress2gw_nginx import canary, config, regex
+from ingress2gw_nginx import canary, config, hsts, regex
 from ingress2gw_nginx.annotations import hosts, redirects, timeouts
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 
@@ -39,13 +39,14 @@ class IngressNginx(IngressProvider):
         # Order matters: canary Ingresses merge into their main Ingress's rules; regex mode then applies
         # host-wide to every path of a host (canary ones included); host-wide annotations copy rules to
         # aliases and www counterparts; every rule then gets the controller's explicit timeouts; last,
-        # paths whose meaning depended on regex mode are settled.
+        # paths whose meaning depended on regex mode are settled; the HSTS header goes on the HTTPS rules.
         canary.merge_canaries(drafts, ctx, report)
         regex.apply_regex_mode(drafts, ctx, report)
         hosts.apply_host_wide(drafts, ctx, report)
         timeouts.apply_defaults(drafts, ctx, report)
         regex.settle_paths(drafts, report)
         redirects.report_force_ssl_redirect(drafts, report)
+        hsts.apply(drafts, ctx, report)  # last: every rule of a TLS host exists by now
 
     def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
         raw = ip.path or "/"
@@ -155,10 +156,12 @@ def _catch_all(d: IngressDraft, host: str | None, regex: bool = False, backend: 
     path = PathMatch(type="RegularExpression", value="(?i)^/.*") if regex else PathMatch(type="PathPrefix", value="/")
     # A host's root location carries the annotations of the Ingress that defined the host, force-ssl-redirect
     # included; the catch-all server's root does not (createServers skips its rewrite annotations).
-    return RuleDraft(host=host, match=Match(path=path),
+    rule = RuleDraft(host=host, match=Match(path=path),
                      backends=[d.default_backend] if backend else [], origin=origin, created=d.created,
                      is_default_backend=True,
                      ssl_redirect=d.ssl_redirect, force_ssl_redirect=d.force_ssl_redirect and host is not None)
+    hsts.attach(d, rule)  # the root location's responses over HTTPS carry the HSTS header too
+    return rule
 
 
 provider = IngressNginx()

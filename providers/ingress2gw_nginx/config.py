@@ -155,8 +155,9 @@ def _typed(kind: str, text: str):
 
 
 def find_configmap(ctx: Context) -> KubeObject | None:
-    """The controller ConfigMap: the one from --controller-config, else the first conventionally named one."""
-    maps = ctx.inventory.others.get("ConfigMap", [])
+    """The controller ConfigMap: the one from --controller-config, else one with a conventional name (in that
+    order of names; where several namespaces have it, the first namespace by name, never the first in the input)."""
+    maps = sorted(ctx.inventory.others.get("ConfigMap", []), key=lambda cm: (cm.namespace, cm.name))
     given = ctx.options.get("controller_config")
     if given:
         for cm in maps:

@@ -56,7 +56,7 @@ class Traefik(IngressProvider):
              if ctx.settings["default_certificate"] else
              "hosts without a certificate in spec.tls were served on TLS entry points with Traefik's "
              "default certificate; they get no HTTPS listener (give --traefik-default-certificate or a "
-             "TLSStore named default)"),
+             "TLSStore named default)" + _stores_dropped(ctx)),
             "entryPoints.web.http.redirections to websecure: "
             + ("on (plain HTTP is redirected with 301)" if ctx.settings["redirect_to_https"] else "off"),
             "strictPrefixMatching=" + str(ctx.settings["strict_prefix"]).lower(),
@@ -124,11 +124,12 @@ class Traefik(IngressProvider):
                 draft.tls.append(TLSCert(host=host.strip().lower(), namespace=ing.namespace, secret=tls.secret))
         default = ctx.settings.get("default_certificate")
         if default:
-            # Rules without a host would need an HTTPS listener without hostname (reported by
-            # report_certificates).
+            # Traefik answers TLS for any SNI no other certificate matches with its default certificate, so
+            # rules without a host (and the default-router of spec.defaultBackend) get it too: an HTTPS listener
+            # without hostname (host None).
             covered = {c.host for c in draft.tls}
-            for host in draft.hosts:
-                if host and host not in covered:
+            for host in dict.fromkeys(draft.hosts + ([None] if draft.default_backend is not None else [])):
+                if host not in covered:
                     draft.tls.append(TLSCert(host=host, namespace=default[0], secret=default[1]))
 
     def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -145,7 +146,7 @@ class Traefik(IngressProvider):
         apply_service_annotations(draft, ctx, report, self, PREFIX.lower())
 
     def post_process(self, drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
-        report_certificates(drafts, report, self.name, ctx.settings.get("default_certificate"))
+        report_certificates(drafts, report, self.name)
         priorities = {}
         for d in drafts:
             explicit = d.provider_state.get("priority")
@@ -184,16 +185,16 @@ class Traefik(IngressProvider):
                           serve_https=serve_https) for h in hosts]
 
 
-def report_certificates(drafts: list[IngressDraft], report: Report, provider: str,
-                        default: tuple[str, str] | None) -> None:
+def report_certificates(drafts: list[IngressDraft], report: Report, provider: str) -> None:
     """Routers served on a TLS entry point need a certificate for their host on the Gateway.
 
     Traefik answers on websecure (TLS in static configuration) for any host: with a certificate of some
     Ingress's spec.tls whose name matches, else its default certificate (the TLSStore named default, else one
     it generates). The manifests name the default certificate only through --traefik-default-certificate or
-    a TLSStore in the input; without it the Gateway gets no HTTPS listener for the host (and rules without a
-    host get none either way: that would be a listener without hostname). This reports, once
-    per Ingress, on the annotation that put the router on TLS (router.tls, else router.entrypoints):
+    a TLSStore in the input; with it, every host gets an HTTPS listener (rules without a host: a listener
+    without hostname, see ``apply_tls``), and without it the Gateway gets no HTTPS listener for a host that
+    no spec.tls covers. This reports, once per Ingress, on the annotation that put the router on TLS
+    (router.tls, else router.entrypoints):
     unsupported when the paths are left with no route at all, lossy when plain HTTP still serves them; or,
     without such an annotation, when plain HTTP only redirects to the missing listener (entry-point
     redirection, a redirectScheme Middleware).
@@ -224,27 +225,16 @@ def report_certificates(drafts: list[IngressDraft], report: Report, provider: st
         names = ", ".join(h or "every host (rules without host)" for h in hosts)
         paths = ", ".join(dict.fromkeys(f"{r.source_path or '/'} on {r.host or 'any host'}" for r in lost
                                         if r.host in unreachable))
-        if default is not None:  # only rules without a host are left
-            why = ("Traefik served the rules without host for every host, with its default certificate "
-                   f"{default[0]}/{default[1]} "
-                   "where no other certificate matched; that needs an HTTPS listener without hostname, which is "
-                   "not generated, so the Gateway has no HTTPS listener for them: ")
-        else:
-            why = (f"Traefik served {names} over TLS with its default certificate, but no certificate is known "
-                   "for it (no spec.tls secretName of any Ingress, no --traefik-default-certificate, no TLSStore "
-                   "named default in the input), so the Gateway has no HTTPS listener for it: ")
+        why = (f"Traefik served {names} over TLS with its default certificate, but no certificate is known "
+               "for it (no spec.tls secretName of any Ingress, no --traefik-default-certificate, no TLSStore "
+               "named default in the input), so the Gateway has no HTTPS listener for it: ")
         if unreachable:
             what = f"no route was emitted for {paths}, and every request Traefik answered there now gets no answer"
         else:
             what = f"HTTPS requests for {names} get no answer (plain HTTP still serves them)"
-        if default is not None:
-            remedy = ("Give the rules a host (it then gets an HTTPS listener with the default certificate), or add "
-                      f"an HTTPS listener without hostname to the Gateway, with certificateRefs {default[0]}/"
-                      f"{default[1]} (and a ReferenceGrant), and attach this route to it.")
-        else:
-            remedy = ("Pass the certificate Traefik served (--traefik-default-certificate NAMESPACE/SECRET, or the "
-                      "TLSStore named default in the input), or give the host a spec.tls entry with a secretName, "
-                      "and convert again.")
+        remedy = ("Pass the certificate Traefik served (--traefik-default-certificate NAMESPACE/SECRET, or the "
+                  "TLSStore named default in the input), or give the host a spec.tls entry with a secretName, "
+                  "and convert again.")
         if cause is not None:
             report.add(Code.ANNOTATION_UNSUPPORTED if unreachable else Code.ANNOTATION_LOSSY,
                        location=cause.origin.location, obj=cause.origin_ref, provider=provider,
@@ -259,18 +249,44 @@ def report_certificates(drafts: list[IngressDraft], report: Report, provider: st
 
 
 def default_certificate(ctx: Context) -> tuple[str, str] | None:
-    """--traefik-default-certificate NS/NAME, else the TLSStore named ``default`` in the input."""
+    """--traefik-default-certificate NS/NAME, else the TLSStore named ``default`` in the input.
+
+    Traefik reads one TLSStore named ``default``: when several namespaces define one, it drops them all and logs
+    an error (CRD provider, buildTLSStores), so no certificate of theirs is known. Within a namespace the
+    ``traefik.io`` object wins over the legacy ``traefik.containo.us`` one (v2.10-v2.11 read both).
+    """
     given = ctx.options.get("traefik_default_certificate")
     if given and "/" in given:
         ns, _, name = given.partition("/")
         return ns, name
+    stores: dict[str, object] = {}
     for store in ctx.inventory.others.get("TLSStore", []):
         if store.name == "default" and store.api_version.startswith(("traefik.io/", "traefik.containo.us/")):
-            spec = store.doc.obj.get("spec") or {}
-            secret = (spec.get("defaultCertificate") or {}).get("secretName")
-            if isinstance(secret, str) and secret:
-                return store.namespace, secret
+            kept = stores.get(store.namespace)
+            if kept is None or not kept.api_version.startswith("traefik.io/"):
+                stores[store.namespace] = store
+    if len(stores) != 1:
+        return None
+    store = next(iter(stores.values()))
+    spec = store.doc.obj.get("spec") or {}
+    secret = (spec.get("defaultCertificate") or {}).get("secretName") if isinstance(spec, dict) else None
+    if isinstance(secret, str) and secret:
+        return store.namespace, secret
     return None
+
+
+def _stores_dropped(ctx: Context) -> str:
+    namespaces = default_store_namespaces(ctx)
+    if len(namespaces) < 2 or ctx.options.get("traefik_default_certificate"):
+        return ""
+    return (f"; a TLSStore named default is defined in several namespaces ({', '.join(namespaces)}): Traefik "
+            "ignores all of them and serves its generated certificate")
+
+
+def default_store_namespaces(ctx: Context) -> list[str]:
+    """Namespaces with a TLSStore named ``default`` (more than one: Traefik uses none of them)."""
+    return sorted({s.namespace for s in ctx.inventory.others.get("TLSStore", [])
+                   if s.name == "default" and s.api_version.startswith(("traefik.io/", "traefik.containo.us/"))})
 
 
 provider = Traefik()

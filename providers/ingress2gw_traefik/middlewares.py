@@ -79,10 +79,13 @@ class MiddlewareRef:
 
 
 def index(ctx: Context) -> dict[tuple[str, str], KubeObject]:
+    # A Middleware in both API groups: Traefik v2.10-v2.11 kept the traefik.io one (v3 reads only that group).
     out = {}
     for obj in ctx.inventory.others.get("Middleware", []):
         if obj.api_version.startswith(GROUPS):
-            out[(obj.namespace, obj.name)] = obj
+            kept = out.get((obj.namespace, obj.name))
+            if kept is None or not kept.api_version.startswith(GROUPS[0]):
+                out[(obj.namespace, obj.name)] = obj
     return out
 
 

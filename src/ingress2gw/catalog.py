@@ -24,8 +24,8 @@ def emitter_capabilities(emitter: str) -> dict:
     from ingress2gw.emitters import load_emitter
     from ingress2gw.emitters.standard import EmitOptions
     from ingress2gw.model.ir import (
-        CORS, BackendTLS, ExternalAuth, HeaderModifier, Match, Origin, PathMatch, RequestMirror, RequestRedirect,
-        Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts, URLRewrite,
+        CORS, BackendTLS, ExternalAuth, HeaderModifier, IdleTimeout, Match, Origin, PathMatch, RequestMirror,
+        RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts, URLRewrite,
     )
     from ingress2gw.model.policies import FAMILIES
     from ingress2gw.report import Report
@@ -39,9 +39,12 @@ def emitter_capabilities(emitter: str) -> dict:
         "URLRewrite": lambda o: URLRewrite(replace_prefix_match="/", origin=o),
         "HeaderModifier": lambda o: HeaderModifier(direction="request", set=(("X-A", "1"),), origin=o),
         "Timeouts": lambda o: Timeouts(request="10s", origin=o),
+        "IdleTimeout": lambda o: IdleTimeout(read="300s", origin=o),
         "CORS": lambda o: CORS(allow_origins=("https://a.example.com",), origin=o),
         "RequestMirror": lambda o: RequestMirror(backend=mirror, origin=o),
         "BackendTLS": lambda o: BackendTLS(hostname="svc.app.svc", origin=o),
+        # TLS the source did not verify (ingress-nginx's default): BackendTLSPolicy always verifies.
+        "BackendTLS.unverified": lambda o: BackendTLS(hostname="svc.app.svc", verify=False, origin=o),
         "Retry": lambda o: Retry(attempts=2, origin=o),
         "SessionPersistence": lambda o: SessionPersistence(session_name="s", origin=o),
         "ExternalAuth": lambda o: ExternalAuth(backend=svc, path="/auth", origin=o),

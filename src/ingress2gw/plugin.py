@@ -16,9 +16,9 @@ from typing import Callable, Iterable
 from pydantic import ValidationError
 
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, HeaderMatch, HeaderModifier, IngressDraft, Intent, Match, Origin, PathMatch,
-    PolicyIntent, RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts,
-    TLSCert, Unmapped, URLRewrite,
+    CORS, BackendTLS, ExternalAuth, HeaderMatch, HeaderModifier, IdleTimeout, IngressDraft, Intent, Match, Origin,
+    PathMatch, PolicyIntent, RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence,
+    Timeouts, TLSCert, Unmapped, URLRewrite,
 )
 from ingress2gw.model.policies import (
     AccessLogPolicy, BackendTLSOptionsPolicy, BandwidthLimitPolicy, BasicAuthPolicy, BodySizePolicy,
@@ -34,7 +34,8 @@ from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, 
 
 __all__ = [
     "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "BackendTLS", "CORS", "Code", "Context",
-    "ExternalAuth", "HeaderMatch", "HeaderModifier", "Ingress", "IngressDraft", "IngressPath", "IngressProvider",
+    "ExternalAuth", "HeaderMatch", "HeaderModifier", "IdleTimeout", "Ingress", "IngressDraft", "IngressPath",
+    "IngressProvider",
     "Deferred", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
     "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
@@ -452,7 +453,7 @@ class IngressProvider:
 
     @staticmethod
     def defer(draft: IngressDraft, spec: AnnotationSpec, value: AnnotationValue, standing=None,
-              yields: str = "kept") -> None:
+              yields: str = "kept", about: ObjectRef | None = None) -> None:
         """Report this setting after emission, from the emitter's outcomes for the intents whose
         ``origin`` (or one of whose ``field_origins``) is ``value.origin`` (used for annotations, and for
         settings read from other objects: a Middleware, a Service).
@@ -460,8 +461,11 @@ class IngressProvider:
         ``standing``: a finding already known from reading the setting; it is the setting's finding unless
         the emitter keeps the source object itself (``yields="kept"``: a Traefik Middleware under the Traefik
         emitter), or unless the emitter holds the setting (``yields="held"``: the standing finding explains
-        the refusal better than the emitter can)."""
-        draft.pending.append((spec, value, standing, yields))
+        the refusal better than the emitter can).
+
+        ``about``: the object the finding names when it is not this Ingress (a setting of the controller's
+        ConfigMap that applies to the routes of several Ingresses)."""
+        draft.pending.append((spec, value, standing, yields, about))
 
 
 def refused_ingress(ing: Ingress, draft: IngressDraft) -> bool:

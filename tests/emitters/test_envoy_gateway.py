@@ -15,8 +15,8 @@ from ingress2gw.emitters.envoy_gateway_values import eg_duration, per_unit, quan
 from ingress2gw.emitters.standard import EmitOptions
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, IngressDraft, Match, Origin, PathMatch, PolicyIntent, Retry, RuleDraft,
-    ServiceBackend, SessionPersistence, TLSCert, Timeouts,
+    CORS, BackendTLS, ExternalAuth, IdleTimeout, IngressDraft, Match, Origin, PathMatch, PolicyIntent, Retry,
+    RuleDraft, ServiceBackend, SessionPersistence, TLSCert, Timeouts,
 )
 from ingress2gw.model.policies import FAMILIES
 from ingress2gw.passes.plan import plan
@@ -133,6 +133,29 @@ def test_timeouts_and_retry_budget():
     got, em = render(budget)
     assert got == {("BackendTrafficPolicy", "route", ""): {"retry": {"perRetry": {"timeout": "10s"}}}}
     assert "default retry" in em.ledger.about(budget).describe()
+
+
+def test_stream_idle_timeout_is_the_longer_of_read_and_send():
+    # One Envoy idle timer for both directions: never shorter than either nginx timeout, whichever intent asks.
+    r = O.model_copy(update={"annotation": "x/read"})
+    read, send = IdleTimeout(read="3600s", origin=r), pi("upstream-timeouts", send="120s")
+    for intent in (read, send):
+        got, em = render(intent, read, send)
+        assert got[("BackendTrafficPolicy", "route", "")]["timeout"]["http"] == {"streamIdleTimeout": "1h"}
+        assert em.ledger.about(read) is None  # no difference stated: the read timeout is held as nginx timed it
+    assert "the read timeout (1h), the longer one" in em.ledger.about(send).describe()
+    read, send = IdleTimeout(read="60s", origin=O), pi("upstream-timeouts", send="300s")
+    got, em = render(read, send)
+    assert got[("BackendTrafficPolicy", "route", "")]["timeout"]["http"] == {"streamIdleTimeout": "5m"}
+    assert "silent for between 60s and 5m is no longer cut off" in em.ledger.about(read).describe()
+
+
+def test_read_timeout_alone_and_not_written():
+    got, em = render(i := IdleTimeout(read="60s", origin=O))
+    assert got == {("BackendTrafficPolicy", "route", ""): {"timeout": {"http": {"streamIdleTimeout": "1m"}}}}
+    assert em.ledger.about(i) is None  # no difference stated
+    got, em = render(i := IdleTimeout(read="60s", written=False, origin=O))
+    assert got == {} and "route timeout of 15s" in em.ledger.about(i).describe()
 
 
 def test_retry_intent_last_one_wins_and_budget_repeats_it():

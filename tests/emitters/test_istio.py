@@ -246,14 +246,43 @@ def test_send_timeout_is_refused():
 
 
 def test_skip_verify_replaces_the_backend_tls_policy():
-    bt = BackendTLS(hostname="secure.internal", origin=O)
-    skip = pi("backend-tls", verify=False)
-    objs, em, _ = emit([rule(bt, skip)])
+    bt = BackendTLS(hostname="secure.internal", verify=False, origin=O)
+    objs, em, _ = emit([rule(bt)])
     assert not by_kind(objs, "BackendTLSPolicy")
     (dr,) = by_kind(objs, "DestinationRule")
     assert dr["spec"]["trafficPolicy"] == {"tls": {"mode": "SIMPLE", "sni": "secure.internal",
                                                    "insecureSkipVerify": True}}
-    assert any(d.voids_caveat for d in em.ledger.decisions)  # Istio does not verify either: the caveat is void
+    answer = em.ledger.about(bt)  # Istio does not verify either: the same behaviour
+    assert answer.objects == ("DestinationRule",) and not answer.lossy
+    valid(objs)
+
+
+def test_skip_verify_on_a_grpc_rule_is_a_destination_rule_too():
+    bt = BackendTLS(hostname="greeter.app.svc", verify=False, origin=O)
+    r = rule(bt, path="/")
+    r.protocol = "grpc"
+    objs, em, _ = emit([r])
+    assert by_kind(objs, "GRPCRoute") and not by_kind(objs, "BackendTLSPolicy")
+    (dr,) = by_kind(objs, "DestinationRule")
+    assert dr["spec"]["trafficPolicy"]["tls"] == {"mode": "SIMPLE", "sni": "greeter.app.svc",
+                                                  "insecureSkipVerify": True}
+    answer = em.ledger.about(bt)
+    assert answer.objects == ("DestinationRule",) and not answer.lossy and not answer.refused
+    valid(objs)
+
+
+def test_verified_tls_stays_a_backend_tls_policy_and_says_which_ca_differs():
+    bt = BackendTLS(hostname="svc.app.svc", origin=O)
+    objs, em, _ = emit([rule(bt)])
+    assert by_kind(objs, "BackendTLSPolicy") and not by_kind(objs, "DestinationRule")
+    assert not em.ledger.about(bt).lossy
+    ca = BackendTLS(hostname="svc.app.svc", ca_secret="app/client", origin=O)
+    objs, em, _ = emit([rule(ca)])  # the client Secret is not held here (shared Gateway): the system CAs verify
+    assert "ca.crt of Secret app/client" in em.ledger.about(ca).describe()
+    objs, em, _ = emit([rule(ca, pi("backend-tls", clientSecret="app/client"))], mode="per-namespace")
+    (dr,) = by_kind(objs, "DestinationRule")
+    assert dr["spec"]["trafficPolicy"]["tls"]["credentialName"] == "client"
+    assert not by_kind(objs, "BackendTLSPolicy") and not em.ledger.about(ca).lossy  # its ca.crt verifies
     valid(objs)
 
 
@@ -317,7 +346,7 @@ def test_backend_tls_without_backend_tls_policy_in_the_target_is_a_destination_r
                                                    "subjectAltNames": ["secure.internal"]}}
     assert em.ledger.about(bt).held
     valid(objs, target)
-    objs, em, _ = emit([rule(bt, pi("backend-tls", verify=False))], target=target)
+    objs, em, _ = emit([rule(BackendTLS(hostname="secure.internal", verify=False, origin=O))], target=target)
     (dr,) = by_kind(objs, "DestinationRule")
     assert dr["spec"]["trafficPolicy"]["tls"] == {"mode": "SIMPLE", "sni": "secure.internal",
                                                   "insecureSkipVerify": True}
@@ -326,10 +355,26 @@ def test_backend_tls_without_backend_tls_policy_in_the_target_is_a_destination_r
 
 
 def test_skip_verify_for_one_ingress_only_keeps_the_other_verified():
-    bt = BackendTLS(hostname="secure.internal", origin=O)
-    skip = pi("backend-tls", verify=False)
-    objs, em, _ = emit([rule(bt, skip, path="/a"), rule(BackendTLS(hostname="secure.internal", origin=O2),
-                                                         path="/b", origin=O2)])
+    skip = BackendTLS(hostname="secure.internal", verify=False, origin=O)
+    objs, em, _ = emit([rule(skip, path="/a"), rule(BackendTLS(hostname="secure.internal", origin=O2),
+                                                    path="/b", origin=O2)])
     assert not by_kind(objs, "DestinationRule")
     assert by_kind(objs, "BackendTLSPolicy")
     assert "wider than the source" in em.ledger.about(skip).describe()
+
+
+def test_the_read_timeout_has_no_istio_idle_timeout_and_the_response_stays_unbounded():
+    from ingress2gw.model.ir import IdleTimeout, Timeouts
+
+    t, i = Timeouts(request="0s", origin=O), IdleTimeout(read="60s", origin=O)
+    objs, em, _ = emit([rule(t, i)])
+    (route,) = by_kind(objs, "HTTPRoute")
+    assert route["spec"]["rules"][0]["timeouts"] == {"request": "0s"}  # Istio: no route timeout, as nginx
+    said = em.ledger.about(i)
+    assert said.held and "backend stays silent for 60s" in said.describe() and "Istio has no per-route idle" in \
+        said.describe()
+    u = IdleTimeout(read="60s", written=False, origin=O.model_copy(update={"default": "proxy-read-timeout 60s"}))
+    objs, em, _ = emit([rule(u)])
+    assert "timeouts" not in by_kind(objs, "HTTPRoute")[0]["spec"]["rules"][0]
+    (difference,) = em.ledger.about(u).differences  # one statement, not split
+    assert difference.detail.startswith("not written") and "Istio sets no route timeout" in difference.detail

@@ -13,8 +13,8 @@ from ingress2gw.emitters.kgateway import REFUSED, KgatewayEmitter
 from ingress2gw.emitters.standard import EmitOptions
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, IngressDraft, Match, Origin, PathMatch, PolicyIntent, Retry, RuleDraft,
-    ServiceBackend, SessionPersistence, Timeouts, TLSCert,
+    CORS, BackendTLS, ExternalAuth, IdleTimeout, IngressDraft, Match, Origin, PathMatch, PolicyIntent, Retry,
+    RuleDraft, ServiceBackend, SessionPersistence, Timeouts, TLSCert,
 )
 from ingress2gw.model.policies import FAMILIES
 from ingress2gw.passes.plan import plan
@@ -165,10 +165,44 @@ def test_handled_without_an_object():
 
 def test_send_timeout_is_stream_idle_no_shorter_than_the_read_timeout():
     send = pi("upstream-timeouts", send="10s")
-    out, em = render(send, Timeouts(request="0s", backend_request="60s"))
+    out, em = render(send, IdleTimeout(read="60s", origin=O))
     assert out[("TrafficPolicy", "route", "")] == {"timeouts": {"streamIdle": "60s"}}
-    out, _ = render(pi("upstream-timeouts", send="120s"), Timeouts(request="0s", backend_request="60s"))
+    out, _ = render(pi("upstream-timeouts", send="120s"), IdleTimeout(read="60s", origin=O))
     assert out[("TrafficPolicy", "route", "")] == {"timeouts": {"streamIdle": "120s"}}
+    # A default read timeout the user chose not to write does not count.
+    out, _ = render(send, IdleTimeout(read="60s", written=False, origin=O))
+    assert out[("TrafficPolicy", "route", "")] == {"timeouts": {"streamIdle": "10s"}}
+
+
+def test_read_timeout_is_stream_idle_the_longer_of_read_and_send():
+    read = IdleTimeout(read="60s", origin=O)
+    out, em = render(read)
+    assert out == {("TrafficPolicy", "route", ""): {"timeouts": {"streamIdle": "60s"}}}
+    assert em.ledger.about(read) is None  # no difference stated: Envoy's stream idle timeout is nginx's read timeout
+    out, em = render(read, pi("upstream-timeouts", send="300s"))
+    assert out == {("TrafficPolicy", "route", ""): {"timeouts": {"streamIdle": "300s"}}}
+    assert "silent for between 60s and 300s is no longer cut off" in em.ledger.about(read).describe()
+    out, em = render(unwritten := IdleTimeout(read="60s", written=False, origin=O))
+    assert out == {} and "route timeout of 15s" in em.ledger.about(unwritten).describe()
+
+
+def test_gateway_api_timeouts_on_a_grpc_route_are_the_total_only():
+    # GRPCRoute has no timeouts: TrafficPolicy holds request: 0s (no total bound); the idle time is IdleTimeout's.
+    from ingress2gw.emitters import kgateway_traffic as traffic
+
+    em = KgatewayEmitter(EmitOptions(), Report())
+    t = Timeouts(request="0s", origin=O)
+    (piece,) = traffic.timeouts(em, t, rule(t))
+    assert piece.fragment == {"timeouts": {"request": "0s"}}
+
+
+def test_retry_last_one_wins_so_tries_are_never_capped():
+    # proxy-next-upstream attaches a Retry, proxy-next-upstream-tries a later one: the last is what nginx did.
+    first, last = Retry(attempts=2, codes=(503,), origin=O), Retry(attempts=4, codes=(503,), origin=O)
+    for intent in (first, last):
+        out, em = render(intent, first, last)
+        assert out[("TrafficPolicy", "route", "")]["retry"]["attempts"] == 4
+    assert "retries up to 4 times" in em.ledger.about(first).describe()
 
 
 def test_left_out_gateway_api_intents():
@@ -201,20 +235,50 @@ def test_cookie_affinity_with_attributes_and_its_precedence():
 
 
 def test_backend_tls_fields_make_one_tls_value():
-    tls = BackendTLS(hostname="b.internal", origin=O)
-    verify = pi("backend-tls", verify=False)
+    tls = BackendTLS(hostname="b.internal", verify=False, origin=O)
     protocols = pi("backend-tls", protocols=("TLSv1.2", "TLSv1.3"))
     ciphers = pi("backend-tls", ciphers="HIGH:!aNULL")
-    out, _ = render(verify, tls, protocols, ciphers)
+    out, _ = render(tls, protocols, ciphers)
     assert out[("BackendConfigPolicy", "service", "")] == {"tls": {
         "sni": "b.internal", "insecureSkipVerify": True, "parameters": {"minVersion": "1.2", "maxVersion": "1.3"}}}
-    out, _ = render(ciphers, tls, verify)
+    out, _ = render(ciphers, tls)
     assert "OpenSSL cipher expression" in out
     out, _ = render(pi("backend-tls", clientSecret="elsewhere/client"), tls)
     assert "copy elsewhere/client" in out
-    out, _ = render(tls, target=Target("1.2"))
+    verified = BackendTLS(hostname="b.internal", origin=O)
+    out, _ = render(verified, target=Target("1.2"))
     assert out[("BackendConfigPolicy", "service", "")] == {"tls": {
         "sni": "b.internal", "wellKnownCACertificates": "System", "verifySubjectAltNames": ["b.internal"]}}
+
+
+@pytest.mark.parametrize("grpc", [False, True])
+def test_an_unverified_backend_gets_insecure_skip_verify_and_no_backend_tls_policy(grpc):
+    bt = BackendTLS(hostname="svc.app.svc", verify=False, origin=O)
+    r = rule(bt)
+    r.protocol = "grpc" if grpc else "http"
+    objs, em, _ = emit([[r]])
+    assert not by_kind(objs, "BackendTLSPolicy")
+    (bcp,) = by_kind(objs, "BackendConfigPolicy")
+    assert bcp["spec"]["tls"] == {"insecureSkipVerify": True, "sni": "svc.app.svc"}
+    answer = em.ledger.about(bt)
+    assert answer.objects == ("BackendConfigPolicy",) and not answer.lossy
+    assert_valid(objs)
+
+
+def test_a_client_certificate_verifies_as_the_source_did_or_says_how_it_differs():
+    secret = pi("backend-tls", clientSecret="app/client")
+    verified = BackendTLS(hostname="svc.app.svc", ca_secret="app/client", origin=O)
+    objs, em, _ = emit([[rule(verified, secret)]])
+    (bcp,) = by_kind(objs, "BackendConfigPolicy")
+    assert bcp["spec"]["tls"] == {"secretRef": {"name": "client"}, "sni": "svc.app.svc",
+                                  "verifySubjectAltNames": ["svc.app.svc"]}
+    assert not em.ledger.about(verified).lossy and not em.ledger.about(secret).lossy
+    unverified = BackendTLS(hostname="svc.app.svc", verify=False, origin=O)
+    objs, em, _ = emit([[rule(unverified, secret)]])
+    (bcp,) = by_kind(objs, "BackendConfigPolicy")
+    assert bcp["spec"]["tls"] == {"secretRef": {"name": "client"}, "sni": "svc.app.svc"}
+    assert "not both" in em.ledger.about(unverified).describe()  # kgateway cannot skip with a client certificate
+    assert_valid(objs)
 
 
 # -- IP lists ----------------------------------------------------------------------------------------------------------
@@ -258,10 +322,9 @@ def test_external_auth_filter_becomes_a_gateway_extension_even_where_the_filter_
 
 def test_a_service_with_kgateway_tls_gets_no_backend_tls_policy_and_conflicts_are_reported():
     other = Origin(namespace="app", name="other", location=Location("in.yaml", 9, 1), annotation="x/z")
-    tls_a = BackendTLS(hostname="svc.app.svc", origin=O)
+    tls_a = BackendTLS(hostname="svc.app.svc", verify=False, origin=O)
     tls_b = BackendTLS(hostname="svc.app.svc", origin=other)
-    objs, em, report = emit([[rule(tls_a, pi("backend-tls", verify=False))],
-                             [rule(tls_b, host="b.example.com", origin=other)]])
+    objs, em, report = emit([[rule(tls_a)], [rule(tls_b, host="b.example.com", origin=other)]])
     assert not by_kind(objs, "BackendTLSPolicy")
     (bcp,) = by_kind(objs, "BackendConfigPolicy")
     assert bcp["spec"]["tls"] == {"insecureSkipVerify": True, "sni": "svc.app.svc"}
@@ -311,7 +374,8 @@ def test_an_existing_gateway_gets_no_listener_policy():
 _SAMPLES = [pi(name, **fam.example) for name, fam in sorted(FAMILIES.items())] + [
     pi("ip-deny", cidrs=("10.0.0.0/16", "2001:db8::/32"), client_ip="x-forwarded-for"),
     pi("rate-limit", requests=5, period="1s", burst=5, key="host"),
-    pi("backend-tls", verify=False), BackendTLS(hostname="svc.app.svc", origin=O),
+    BackendTLS(hostname="svc.app.svc", verify=False, origin=O), BackendTLS(hostname="svc.app.svc", origin=O),
+    pi("backend-tls", clientSecret="app/client"),
     pi("load-balancer", hashBy="$cookie_sid", hashKind="cookie", hashName="sid"),
     Retry(attempts=3, codes=(503,), origin=O), CORS(allow_origins=("*",), origin=O),
     SessionPersistence(session_name="s", origin=NGINX), pi("session-cookie", secure=True, path="/app"),

@@ -16,8 +16,8 @@ from ingress2gw.emitters.nginx_gateway_fabric_values import (
 from ingress2gw.emitters.standard import EmitOptions
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (
-    IngressDraft, Match, Origin, PathMatch, PolicyIntent, Retry, RuleDraft, ServiceBackend, SessionPersistence,
-    TLSCert, Timeouts,
+    IdleTimeout, IngressDraft, Match, Origin, PathMatch, PolicyIntent, Retry, RuleDraft, ServiceBackend,
+    SessionPersistence, TLSCert, Timeouts,
 )
 from ingress2gw.model.policies import FAMILIES
 from ingress2gw.passes.plan import plan
@@ -321,16 +321,27 @@ def test_authentication_filter_is_referenced_by_its_rules_only_and_not_by_redire
     valid(objs)
 
 
-def test_read_timeout_moves_to_proxy_settings_and_leaves_the_rule():
+def test_read_timeout_is_nginx_own_and_the_rule_keeps_no_timeouts():
     read = O.model_copy(update={"annotation": "nginx.ingress.kubernetes.io/proxy-read-timeout"})
-    objs, em, _ = emit([rule(t := Timeouts(request="0s", backend_request="300s", origin=read), path="/slow"),
-                        rule(Timeouts(request="0s", backend_request="60s", origin=O2), path="/", origin=O2)])
-    for route in by_kind(objs, "HTTPRoute"):
+    objs, em, _ = emit([rule(Timeouts(request="0s", origin=read), i := IdleTimeout(read="300s", origin=read),
+                             path="/slow"),
+                        rule(Timeouts(request="0s", origin=O2), j := IdleTimeout(read="60s", origin=O2), path="/",
+                             origin=O2)])
+    for route in by_kind(objs, "HTTPRoute"):  # request: 0s is NGINX's own behaviour (and NGF ignores the field)
         assert all("timeouts" not in r for r in route["spec"]["rules"])
-    (psp,) = by_kind(objs, "ProxySettingsPolicy")
+    (psp,) = by_kind(objs, "ProxySettingsPolicy")  # 60s is NGF's default: no object for the second rule
     assert psp["spec"]["timeout"] == {"read": "5m"}
-    assert not em.ledger.about(t).differences  # the controller's own proxy_read_timeout
+    assert em.ledger.about(i).objects == ("ProxySettingsPolicy",) and not em.ledger.about(i).differences
+    assert not em.ledger.about(j).objects and not em.ledger.about(j).differences
     valid(objs)
+
+
+def test_an_unwritten_default_read_timeout_is_what_ngf_does_anyway():
+    dflt = O.model_copy(update={"default": "proxy-read-timeout 60s"})
+    _, em, _ = emit([rule(i := IdleTimeout(read="60s", written=False, origin=dflt))])
+    assert not em.ledger.about(i).differences
+    _, em, _ = emit([rule(i := IdleTimeout(read="120s", written=False, origin=dflt))])
+    assert "gives up after 60s" in em.ledger.about(i).describe()
 
 
 def test_other_backend_timeouts_become_read_timeouts_with_a_caveat():

@@ -187,7 +187,8 @@ def test_baseline_adopts_the_gate_and_fails_only_on_new_findings(repo: Path):
     r = cli("check", "manifests", "--write-baseline", ".ingress2gw-baseline.json", cwd=repo)
     assert r.returncode == 0, r.stderr
     baseline = json.loads((repo / ".ingress2gw-baseline.json").read_text())
-    assert [f["code"] for f in baseline["findings"]] == ["annotation.unknown"]
+    # The unknown annotation, and the controller's 60s read timeout Gateway API cannot hold (no idle timeout).
+    assert sorted(f["code"] for f in baseline["findings"]) == ["annotation.unknown", "controller-default.lossy"]
     assert "line" not in json.dumps(baseline)
     assert cli("check", "manifests", "--baseline", ".ingress2gw-baseline.json", cwd=repo).returncode == 0
     # Lines added above the finding do not make it new.

@@ -161,22 +161,58 @@ def test_tls_router_certificate_from_another_ingress(tmp_path):
     assert [f[0] for f in findings if f[1] == "router.entrypoints"] == ["annotation.translated"] * 2
 
 
+_STORE = {"apiVersion": "traefik.io/v1alpha1", "kind": "TLSStore", "metadata": {"name": "default",
+          "namespace": "traefik"}, "spec": {"defaultCertificate": {"secretName": "wildcard"}}}
+
+
+def _https_listeners(result) -> dict:
+    (gw,) = [o for o in result.objects if o["kind"] == "Gateway"]
+    return {lst.get("hostname"): lst for lst in gw["spec"]["listeners"] if lst["protocol"] == "HTTPS"}
+
+
 def test_tls_router_uses_the_default_certificate(tmp_path):
-    """With the TLSStore named default, a host gets an HTTPS listener with its certificate; a rule without host
-    would need a listener without hostname, which is reported."""
-    store = {"apiVersion": "traefik.io/v1alpha1", "kind": "TLSStore", "metadata": {"name": "default",
-             "namespace": "traefik"}, "spec": {"defaultCertificate": {"secretName": "wildcard"}}}
+    """With the TLSStore named default, a host gets an HTTPS listener with its certificate, and a rule without
+    host the HTTPS listener without hostname (Traefik answered every other SNI with that certificate)."""
     result, findings = _tls_run(tmp_path, [_ing("app", annotations={"router.entrypoints": "websecure"}),
                                            _ing("any", host=None, annotations={"router.entrypoints": "websecure"})],
-                                [store])
-    (gw,) = [o for o in result.objects if o["kind"] == "Gateway"]
-    (listener,) = gw["spec"]["listeners"]
-    assert listener["hostname"] == "app.example.com" and listener["protocol"] == "HTTPS"
-    assert listener["tls"]["certificateRefs"][0]["name"] == "wildcard"
-    codes = sorted(f[0] for f in findings if f[1] == "router.entrypoints")
-    assert codes == ["annotation.translated", "annotation.unsupported"], findings
-    (unsupported,) = [f for f in findings if f[0] == "annotation.unsupported"]
-    assert "traefik/wildcard" in unsupported[2] and "listener without hostname" in unsupported[2]
+                                [_STORE])
+    listeners = _https_listeners(result)
+    assert set(listeners) == {"app.example.com", None}
+    for lst in listeners.values():
+        assert lst["tls"]["certificateRefs"] == [{"group": "", "kind": "Secret", "name": "wildcard",
+                                                  "namespace": "traefik"}]
+    (catch_all,) = [r for r in _routes(result) if "hostnames" not in r["spec"]]
+    assert [p["sectionName"] for p in catch_all["spec"]["parentRefs"]] == [listeners[None]["name"]]
+    (grant,) = [o for o in result.objects if o["kind"] == "ReferenceGrant"]
+    assert grant["metadata"]["namespace"] == "traefik" and grant["spec"]["to"][0]["name"] == "wildcard"
+    assert "the listener without hostname" in grant["metadata"]["annotations"]["ingress2gw.io/source"]
+    assert sorted(f[0] for f in findings if f[1] == "router.entrypoints") == ["annotation.translated"] * 2
+
+
+@pytest.mark.parametrize("certificate, grant", [("traefik/wildcard", True), ("gateway-system/wildcard", False)])
+def test_hostless_tls_router_with_the_default_certificate_option(tmp_path, certificate, grant):
+    """--traefik-default-certificate: the listener without hostname uses it; a ReferenceGrant only when the
+    Secret is in another namespace than the Gateway."""
+    ing = _ing("any", host=None, annotations={"router.tls": "true"})
+    result, findings = _tls_run(tmp_path, [ing], traefik_default_certificate=certificate)
+    (listener,) = _https_listeners(result).values()
+    assert "hostname" not in listener
+    ref = listener["tls"]["certificateRefs"][0]
+    assert (ref.get("namespace", "gateway-system"), ref["name"]) == tuple(certificate.split("/"))
+    assert bool([o for o in result.objects if o["kind"] == "ReferenceGrant"]) is grant
+    assert [f[0] for f in findings if f[1] == "router.tls"] == ["annotation.translated"]
+
+
+def test_default_backend_on_websecure_gets_the_listener_without_hostname(tmp_path):
+    """spec.defaultBackend is Traefik's default-router for every host: on websecure with the default
+    certificate it answers HTTPS for hosts no rule names."""
+    ing = _ing("fallback", annotations={"router.entrypoints": "websecure"})
+    ing["spec"]["defaultBackend"] = {"service": {"name": "fallback", "port": {"number": 80}}}
+    result, _ = _tls_run(tmp_path, [ing], [_STORE])
+    listeners = _https_listeners(result)
+    assert None in listeners and "app.example.com" in listeners
+    (catch_all,) = [r for r in _routes(result) if "hostnames" not in r["spec"]]
+    assert catch_all["spec"]["rules"][0]["backendRefs"] == [{"name": "fallback", "port": 80}]
 
 
 def test_redirect_to_websecure_without_certificate_is_reported(tmp_path):
@@ -211,3 +247,30 @@ def test_forward_auth_to_an_https_server_verifies_it_as_traefik_did(tmp_path, em
         assert "verif" not in f.message, f.message  # nothing to say about TLS: it is as before
     else:  # Envoy Gateway's note on its Backend says how TLS goes, as Traefik did it
         assert ("without verifying" in f.message) == skip, f.message
+
+
+# -- objects referenced by name: the one used never depends on input order (regression: shuffled inputs) --------
+
+def _servers_transport(ns, name, server, group="traefik.io"):
+    return {"apiVersion": f"{group}/v1alpha1", "kind": "ServersTransport", "metadata": {"name": name, "namespace": ns},
+            "spec": {"serverName": server}}
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("transports, expected", [
+    ([_servers_transport("a", "b-c", "io.internal"), _servers_transport("a", "b-c", "legacy.internal",
+                                                                          "traefik.containo.us")], "io.internal"),
+    ([_servers_transport("a", "b-c", "one.internal"), _servers_transport("a-b", "c", "two.internal")], "ambiguous"),
+])
+def test_servers_transport_reference_is_resolved_whatever_the_order(tmp_path, transports, expected, reverse):
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "app", "namespace": "demo", "annotations": {
+        "traefik.ingress.kubernetes.io/service.serverstransport": "a-b-c@kubernetescrd"}},
+        "spec": {"ports": [{"port": 80}]}}
+    others = [*transports, svc]
+    result, findings = _tls_run(tmp_path, [_ing("app")], others[::-1] if reverse else others)
+    (finding,) = [f for f in findings if f[1] == "service.serverstransport"]
+    if expected == "ambiguous":
+        assert finding[0] == "annotation.unsupported" and "ambiguous: it names a-b/c, a/b-c" in finding[2]
+    else:
+        (policy,) = [o for o in result.objects if o["kind"] == "BackendTLSPolicy"]
+        assert policy["spec"]["validation"]["hostname"] == expected

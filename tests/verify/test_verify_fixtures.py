@@ -65,6 +65,8 @@ def options_for(case: Path) -> Options:
             po["controller_config"] = next(it)
         elif a == "--regex-mode":
             po["regex_mode"] = next(it)
+        elif a == "--controller-defaults":
+            po["controller_defaults"] = next(it)
         elif a == "--traefik-entrypoint":
             po["traefik_entrypoints"].append(next(it))
         elif a == "--traefik-strict-prefix-matching":

@@ -1,18 +1,20 @@
 """How the controller talks to the backend: protocol, upstream TLS, upstream Host, buffering.
 
 - ``backend-protocol`` (HTTP default, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI): gRPC rules become GRPCRoute
-  rules; HTTPS/GRPCS become a BackendTLSPolicy on the Service. The controller does *not* verify the
-  upstream certificate unless ``proxy-ssl-verify: "on"``; BackendTLSPolicy always verifies.
+  rules; HTTPS/GRPCS attach a ``BackendTLS`` intent (a BackendTLSPolicy on the Service, or the
+  implementation's TLS settings). The controller does *not* verify the upstream certificate unless
+  ``proxy-ssl-verify: "on"`` *and* a ``proxy-ssl-secret`` it accepts (the controller reads every
+  proxy-ssl-* key only together with that Secret, and verifies against its ca.crt): ``BackendTLS.verify``
+  and ``BackendTLS.ca_secret`` say so, and each emitter decides (BackendTLSPolicy always verifies).
   https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#backend-protocol
-- ``proxy-ssl-*`` only matter with an HTTPS/GRPCS backend; they sort after ``backend-protocol`` and
-  adjust the BackendTLS intent it attached.
+- ``proxy-ssl-*`` only matter with an HTTPS/GRPCS backend; they sort after ``backend-protocol``.
+  ``proxy-ssl-verify`` is the ``verify`` field of the BackendTLS intent (its finding follows the emitter's
+  answer for that intent).
 - ``upstream-vhost`` sets the Host header sent upstream: ``URLRewrite.hostname``.
 
 PolicyIntent families defined here:
 
-- ``backend-tls``: ``verify`` (bool; False = nginx's default, no certificate verification →
-  kgateway BackendConfigPolicy.tls.insecureSkipVerify, Envoy Gateway Backend.tls.insecureSkipVerify),
-  ``clientSecret`` (``namespace/name`` of a kubernetes.io/tls Secret the gateway presents to the
+- ``backend-tls``: ``clientSecret`` (``namespace/name`` of a kubernetes.io/tls Secret the gateway presents to the
   backend, whose ``ca.crt`` also verifies the backend), ``ciphers`` (OpenSSL cipher string),
   ``protocols`` (tuple of TLS versions, e.g. ``("TLSv1.2", "TLSv1.3")``).
 - ``proxy-buffering``: ``requestBuffering`` (bool), ``responseBuffering`` (bool), ``bufferSize``,
@@ -27,8 +29,8 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    AnnotationValue, BackendTLS, BackendTLSOptionsPolicy, Code, Context, ErrorPagesPolicy, IngressDraft,
-    ProxyBufferingPolicy, Report, Status, URLRewrite,
+    FROM_OUTCOME, AnnotationValue, BackendTLS, BackendTLSOptionsPolicy, Code, Context, ErrorPagesPolicy,
+    IngressDraft, ProxyBufferingPolicy, Report, Status, URLRewrite,
 )
 
 from ingress2gw_nginx.values import sibling
@@ -37,8 +39,6 @@ from ingress2gw_nginx.registry import REGISTRY
 PROVIDER = "ingress-nginx"
 PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 H2C = ("kubernetes.io/h2c", "h2c", "grpc", "http2")
-NO_VERIFY = ("nginx did not verify the backend certificate (proxy-ssl-verify is off by default); "
-             "BackendTLSPolicy always verifies it, so a self-signed or mismatched certificate now fails")
 _HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
 
@@ -53,9 +53,24 @@ def _on(text: str | None) -> bool:
     return (text or "").strip().lower() == "on"
 
 
+def _ssl_secret(value: AnnotationValue, ctx: Context) -> str | None:
+    """The proxy-ssl-secret the controller accepted (``namespace/name``), or None. The controller reads the
+    proxy-ssl-* keys (verification among them) only together with this Secret, and refuses one in another
+    namespace unless allow-cross-namespace-resources."""
+    ns, _, name = (sibling(value, "proxy-ssl-secret") or "").strip().rpartition("/")
+    if not ns or not name:
+        return None
+    if ns != value.origin.namespace and not ctx.settings.get("allow-cross-namespace-resources", False):
+        return None
+    return f"{ns}/{name}"
+
+
 @REGISTRY.annotation(
-    "backend-protocol", produces=('BackendTLS',), area="backend", status=Status.TRANSLATED,
+    # HTTPS/GRPCS as the controller runs them by default (no verification): the catalog's status.
+    "backend-protocol", produces=('BackendTLS.unverified',), area="backend", status=Status.LOSSY,
     maps_to="GRPCRoute (GRPC, GRPCS); BackendTLSPolicy (HTTPS, GRPCS)",
+    caveat="HTTPS/GRPCS: the controller did not verify the backend certificate unless proxy-ssl-verify is on "
+           "with a proxy-ssl-secret; BackendTLSPolicy always verifies it (some implementations can skip it).",
     remediation="Make sure the backend's certificate is valid for the hostname and trusted, or configure "
                 "the gateway to skip verification with an implementation policy.",
 )
@@ -85,12 +100,17 @@ def backend_protocol(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
                         hints.append(f"Service {b.namespace}/{b.name} port {b.port} has no appProtocol: "
                                      "kubernetes.io/h2c, so a gateway may speak HTTP/1.1 to it")
     if proto in ("HTTPS", "GRPCS"):
-        verify = _on(sibling(value, "proxy-ssl-verify"))
+        said = (sibling(value, "proxy-ssl-verify") or "").strip().lower()
+        secret = _ssl_secret(value, ctx)
+        verify = said == "on" and secret is not None
+        # proxy-ssl-verify's finding is the answer for this field (unless it had no effect: see its handler).
+        fields = value.field_origins({"proxy-ssl-verify": "verify"}) if said == "off" or verify else ()
         name = (sibling(value, "proxy-ssl-name") or "").strip().lower()
         for rule in draft.rules:
             for b in rule.backends[:1]:
                 host = name if _HOST.match(name) else f"{b.name}.{b.namespace}.svc"
-                rule.add(BackendTLS(hostname=host, origin=value.origin, caveat="" if verify else NO_VERIFY))
+                rule.add(BackendTLS(hostname=host, verify=verify, ca_secret=secret if verify else None,
+                                    origin=value.origin, field_origins=fields))
     if hints:
         _report(Code.ANNOTATION_LOSSY, value, report, "the rules are gRPC rules (GRPCRoute); "
                 + "; ".join(sorted(set(hints))), remedy="Set appProtocol: kubernetes.io/h2c on the Service port.")
@@ -108,22 +128,26 @@ def _needs_tls(value: AnnotationValue, ctx: Context, report: Report) -> bool:
 
 
 @REGISTRY.annotation(
-    "proxy-ssl-verify", produces=('backend-tls',), area="backend", status=Status.TRANSLATED,
-    maps_to="BackendTLSPolicy (always verifies); policy backend-tls.verify",
+    "proxy-ssl-verify", produces=('BackendTLS.unverified',), area="backend", status=Status.LOSSY,
+    maps_to="BackendTLS.verify: BackendTLSPolicy (always verifies), or the implementation's skip-verify",
+    caveat="off (the default) is not held by BackendTLSPolicy, which always verifies; on needs proxy-ssl-secret, "
+           "whose ca.crt the controller verified against.",
 )
-def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     text = value.text.strip().lower()
     if text not in ("on", "off"):
         _report(Code.ANNOTATION_INVALID_VALUE, value, report, f"expected on or off, got {value.text!r}; the "
                 "controller kept off", at_value=True)
-        return
+        return None
     if not _needs_tls(value, ctx, report):
-        return
-    if text == "on":
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "BackendTLSPolicy verifies the backend certificate")
-        return
-    for rule in draft.rules:
-        rule.add(BackendTLSOptionsPolicy(verify=False, origin=value.origin))
+        return None
+    if text == "on" and _ssl_secret(value, ctx) is None:
+        _report(Code.ANNOTATION_IGNORED, value, report, "the controller applies proxy-ssl-verify only together "
+                "with a proxy-ssl-secret in the Ingress's namespace (it verifies against that Secret's ca.crt): "
+                "without one it did not verify the backend certificate, as backend-protocol's finding says",
+                remedy="Add proxy-ssl-secret if the backend must be verified.")
+        return None
+    return FROM_OUTCOME  # the emitter's answer for BackendTLS.verify (attached by backend-protocol)
 
 
 @REGISTRY.annotation(

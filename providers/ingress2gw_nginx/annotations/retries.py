@@ -6,8 +6,11 @@ Gateway API ``rules[].retry`` (experimental channel ≥ 1.2) has ``attempts`` (r
 excluded) and ``codes``; connection errors and backend timeouts are retried by implementations that
 support ``HTTPRouteRetryConnectionError`` / ``HTTPRouteRetryBackendTimeout``.
 
-``proxy-next-upstream`` sorts before ``proxy-next-upstream-tries``: the tries handler reuses the codes
-of the Retry the conditions handler attached, and its Retry (attached later) is the one rendered.
+``proxy-next-upstream`` sorts before ``proxy-next-upstream-tries``: the conditions handler reads the
+Ingress's tries (else the ConfigMap's), the tries handler the Ingress's conditions (else the ConfigMap's),
+so both attach the same Retry; the tries one, attached later, is the one rendered. ``0`` tries means no
+limit to nginx (it tries further endpoints until one answers): Gateway API retries need a number, so the
+ConfigMap's (at least the controller's default of 3) is written, and the finding says which requests change.
 
 PolicyIntent families defined here:
 
@@ -35,6 +38,31 @@ def _invalid(value: AnnotationValue, report: Report, detail: str) -> None:
                annotation=value.key, value=value.text, detail=detail)
 
 
+DEFAULT_TRIES = 3
+
+
+def _conditions(words: list[str]) -> tuple[tuple[int, ...], list[str]]:
+    """The status codes of a proxy-next-upstream value, and what differs when Gateway API retries on them."""
+    codes = tuple(sorted({CODES[w] for w in words if w in CODES}))
+    caveats = ["connection errors and timeouts are retried only by gateways supporting "
+               "HTTPRouteRetryConnectionError/HTTPRouteRetryBackendTimeout"]
+    if "non_idempotent" in words:
+        caveats.append("non_idempotent: Gateway API cannot say whether POST/PATCH may be retried")
+    else:
+        caveats.append("nginx never retried POST, LOCK or PATCH; Gateway API retries do not look at the method")
+    if "invalid_header" in words:
+        caveats.append("invalid_header (an empty or invalid upstream response) has no retry condition")
+    return codes, caveats
+
+
+def _unlimited(ctx: Context, said: str) -> tuple[int, str]:
+    """The tries written for nginx's "no limit" (``said``: where the 0 came from), and what changes."""
+    n = max(DEFAULT_TRIES, setting_seconds(ctx, "proxy-next-upstream-tries", DEFAULT_TRIES))
+    return n, (f"{said} means no limit to nginx: it passed a failing request on to further endpoints until one "
+               f"answered; a retry policy needs a number, so {n - 1} retries ({n} tries) were written: a "
+               f"request that fails {n} times now gets the last error")
+
+
 @REGISTRY.annotation(
     "proxy-next-upstream", produces=('Retry',), area="retries", status=Status.LOSSY,
     maps_to="HTTPRoute rules[].retry{attempts, codes} (experimental >= 1.2)",
@@ -53,18 +81,19 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
                    detail="retries are off: no retry was emitted (Envoy-based gateways do not retry by default; "
                           "an NGINX-based gateway keeps its own default)")
         return
-    codes = tuple(sorted({CODES[w] for w in words if w in CODES}))
-    tries = setting_seconds(ctx, "proxy-next-upstream-tries", 3)
-    caveats = ["connection errors and timeouts are retried only by gateways supporting "
-               "HTTPRouteRetryConnectionError/HTTPRouteRetryBackendTimeout"]
-    if "non_idempotent" in words:
-        caveats.append("non_idempotent: Gateway API cannot say whether POST/PATCH may be retried")
-    else:
-        caveats.append("nginx never retried POST, LOCK or PATCH; Gateway API retries do not look at the method")
-    if "invalid_header" in words:
-        caveats.append("invalid_header (an empty or invalid upstream response) has no retry condition")
+    codes, caveats = _conditions(words)
+    own = (sibling(value, "proxy-next-upstream-tries") or "").strip()
+    tries = int(own) if own.isdigit() else setting_seconds(ctx, "proxy-next-upstream-tries", DEFAULT_TRIES)
+    if tries == 0:
+        tries, unlimited = _unlimited(ctx, "proxy-next-upstream-tries 0 in the ConfigMap")
+        if not own.isdigit():
+            caveats.append(unlimited)  # else the tries annotation's finding says so
     if tries <= 1:
-        return  # one try: no retry at all
+        report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
+                   provider=PROVIDER, annotation=value.key, value=value.text,
+                   detail=f"one try (proxy-next-upstream-tries 1{'' if own.isdigit() else ' in the ConfigMap'}): "
+                          "nginx never passed a request on, and no retry was emitted")
+        return
     for rule in draft.rules:
         rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin, caveat="; ".join(caveats)))
 
@@ -79,27 +108,32 @@ def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: 
         _invalid(value, report, f"expected a whole number of tries, got {value.text!r}; the controller kept 3")
         return
     tries = int(text)
-    if "off" in (sibling(value, "proxy-next-upstream") or "").split():
+    conditions = sibling(value, "proxy-next-upstream")
+    words = (conditions or "").split()
+    if not words or any(w not in CODES and w not in OTHER for w in words):
+        # None or invalid on the Ingress: the controller's conditions (the ConfigMap's; default error timeout)
+        conditions = None
+        words = [w for w in str(ctx.settings.get("proxy-next-upstream", "error timeout")).split()
+                 if w in CODES or w in OTHER]
+    if "off" in words:
         report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER,
-                   annotation=value.key, value=value.text, detail="proxy-next-upstream is off: there is no retry")
-        return
-    if tries == 0:
-        report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), obj=value.origin_ref, provider=PROVIDER,
                    annotation=value.key, value=value.text,
-                   detail="0 means unlimited tries in nginx; Gateway API retry needs a number of attempts",
-                   remedy="Choose a number of attempts.")
+                   detail="proxy-next-upstream is off" + ("" if conditions is not None else " (in the ConfigMap)")
+                          + ": there is no retry")
         return
     if tries == 1:
         report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
                    provider=PROVIDER, annotation=value.key, value=value.text,
                    detail="one try: no retry was emitted")
-        for rule in draft.rules:
-            rule.intents = [i for i in rule.intents if not isinstance(i, Retry)]
         return
+    codes, caveats = _conditions(words)
+    if conditions is not None:
+        caveats = []  # what the conditions change is proxy-next-upstream's finding
+    if tries == 0:
+        tries, unlimited = _unlimited(ctx, "0 tries")
+        caveats.append(unlimited)
     for rule in draft.rules:
-        earlier = [i for i in rule.intents if isinstance(i, Retry)]
-        codes = earlier[-1].codes if earlier else ()
-        rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin))
+        rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin, caveat="; ".join(caveats)))
 
 
 @REGISTRY.annotation(

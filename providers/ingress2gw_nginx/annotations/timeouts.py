@@ -1,12 +1,16 @@
-"""Upstream timeouts, and the explicit default timeouts every ingress-nginx rule gets.
+"""Upstream timeouts, and the read timeout every ingress-nginx location gets without an annotation.
 
 The controller's proxy timeouts are unitless seconds (``"120"``; ``"120s"`` is invalid and the default
 is kept): connect 5s, and read/send 60s, which are *idle* times between two reads/writes, not totals
 (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#custom-timeouts).
-Gateway API only has totals, and Envoy-based gateways apply a 15s route timeout when none is set, so
-every rule gets ``timeouts: {request: 0s, backendRequest: <read timeout>}``: no total bound (as in
-nginx) and each backend attempt bounded by the read timeout (from the annotation, else the ConfigMap
-``proxy-read-timeout``, else 60s).
+nginx has no bound on the whole response: a response that keeps sending runs as long as it needs.
+
+The read timeout becomes two intents on each rule: ``Timeouts(request="0s")`` (no bound on the whole
+response, where Envoy-based gateways would apply 15s) and ``IdleTimeout(read=...)`` (the longest silence of
+the backend), which each emitter holds with its own idle timeout or reports what it does instead. A rule
+without the annotation gets the controller's value (the ConfigMap ``proxy-read-timeout``, else 60s); with
+``--controller-defaults report`` that default is not written, and its finding says what the gateway does
+instead (one finding per Ingress, ``Origin.default``).
 
 PolicyIntent families defined here (rendered by implementation emitters, issue 7):
 
@@ -23,16 +27,14 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, IngressDraft, Report, RequestRedirect, Status, Timeouts, UpstreamTimeoutsPolicy,
+    AnnotationValue, Code, Context, IdleTimeout, IngressDraft, Report, RequestRedirect, Status, Timeouts,
+    UpstreamTimeoutsPolicy,
 )
 
 from ingress2gw_nginx.registry import REGISTRY
 
 PROVIDER = "ingress-nginx"
 DEFAULT_READ = 60
-READ_CAVEAT = ("nginx times the gap between two reads of the response; timeouts.backendRequest bounds each "
-               "whole backend attempt, so a response streaming longer than this now fails (and request: 0s "
-               "removes the total bound, as nginx had none)")
 
 
 def duration(seconds: int) -> str:
@@ -76,17 +78,21 @@ def proxy_connect_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Cont
 
 
 @REGISTRY.annotation(
-    "proxy-read-timeout", produces=('Timeouts',), area="timeouts", status=Status.LOSSY,
-    maps_to="HTTPRoute rules[].timeouts{request: 0s, backendRequest}",
-    caveat=READ_CAVEAT,
-    remediation="For streaming or long-polling endpoints use an implementation idle timeout instead.",
+    "proxy-read-timeout", produces=('Timeouts', 'IdleTimeout'), area="timeouts", status=Status.LOSSY,
+    maps_to="HTTPRoute rules[].timeouts.request: 0s (no bound on the whole response); the idle time: kgateway "
+            "TrafficPolicy timeouts.streamIdle, Envoy Gateway BackendTrafficPolicy timeout.http.streamIdleTimeout, "
+            "NGF ProxySettingsPolicy timeout.read",
+    caveat="Gateway API has no idle timeout: nothing ends a response whose backend stays silent this long (a bound "
+           "on the whole response, timeouts.backendRequest, would cut every longer stream nginx let through).",
+    remediation="Choose an --emitter with a stream idle timeout, or set one on your gateway.",
 )
 def proxy_read_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     seconds = parse_seconds(value, report)
     if seconds is None:
         return
     for rule in draft.rules:
-        rule.add(Timeouts(request="0s", backend_request=duration(seconds), origin=value.origin, caveat=READ_CAVEAT))
+        rule.add(Timeouts(request="0s", origin=value.origin))
+        rule.add(IdleTimeout(read=duration(seconds), origin=value.origin))
 
 
 @REGISTRY.annotation(
@@ -104,15 +110,18 @@ def proxy_send_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context
 
 
 def apply_defaults(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
-    """Every rule without proxy-read-timeout gets the controller's read timeout, explicitly."""
-    read = setting_seconds(ctx, "proxy-read-timeout", DEFAULT_READ)
-    if ctx.settings.get("proxy-read-timeout") is None and drafts:
-        items = report.assumptions.setdefault(PROVIDER, [])
-        note = (f"proxy-read-timeout={DEFAULT_READ} (every rule gets timeouts {{request: 0s, backendRequest: "
-                f"{DEFAULT_READ}s}}; Envoy-based gateways would otherwise cut requests after 15s)")
-        if note not in items:
-            items.append(note)
+    """Every rule the controller proxies without a proxy-read-timeout of its own gets the controller's: no
+    bound on the whole response, and at most the ConfigMap's read timeout (else 60s) without data from the
+    backend. With ``--controller-defaults report`` nothing is written (``IdleTimeout.written`` False): the
+    emitter says what its gateway does instead, in one finding per Ingress."""
+    read = duration(setting_seconds(ctx, "proxy-read-timeout", DEFAULT_READ))
+    write = ctx.options.get("controller_defaults", "render") != "report"
     for d in drafts:
+        origin = d.origin.model_copy(update={"default": f"proxy-read-timeout {read} (the controller's value for "
+                                                        "locations without the annotation)"})
         for rule in d.rules:
-            if not any(isinstance(i, (Timeouts, RequestRedirect)) for i in rule.intents):
-                rule.add(Timeouts(request="0s", backend_request=duration(read)))
+            if any(isinstance(i, (Timeouts, IdleTimeout, RequestRedirect)) for i in rule.intents):
+                continue
+            if write:
+                rule.add(Timeouts(request="0s", origin=origin))
+            rule.add(IdleTimeout(read=read, written=write, origin=origin))

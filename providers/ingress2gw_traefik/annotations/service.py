@@ -37,10 +37,12 @@ def _bool(text: str) -> bool | None:
 def servers_scheme(value: AnnotationValue, rules: list[RuleDraft], ctx: Context, report: Report, svc) -> None:
     scheme = value.text.strip().lower()
     if scheme == "https":
-        tls = BackendTLS(hostname=f"{svc.name}.{svc.namespace}.svc", origin=value.origin,
-                         caveat="BackendTLSPolicy always verifies the backend certificate against the system CAs "
-                                "and this hostname; Traefik verified against its root CAs unless a "
-                                "ServersTransport skipped verification")
+        # Traefik verifies the certificate (unless its ServersTransport skips it: see servers_transport), for
+        # the address it connects to: a pod IP, or the ServersTransport's serverName.
+        host = f"{svc.name}.{svc.namespace}.svc"
+        tls = BackendTLS(hostname=host, origin=value.origin,
+                         caveat=f"Traefik checked the backend certificate for the pod address it connected to (or "
+                                f"its ServersTransport's serverName); the gateway checks it for {host}")
         for r in rules:
             r.add(tls)
     elif scheme == "h2c":
@@ -125,10 +127,20 @@ def native_lb(value: AnnotationValue, rules, ctx, report, svc) -> None:
 def servers_transport(value: AnnotationValue, rules, ctx, report, svc) -> None:
     ref = value.text.strip()
     name, _, _provider = ref.partition("@")
-    found = None
-    for obj in ctx.inventory.others.get("ServersTransport", []):
-        if f"{obj.namespace}-{obj.name}" == name:
-            found = obj
+    # <namespace>-<name>: the split is ambiguous when either has a dash. Traefik keeps the traefik.io object over
+    # the traefik.containo.us one of the same namespace/name; among the others, the choice must not depend on
+    # the order of the inputs.
+    hits = sorted((obj for obj in ctx.inventory.others.get("ServersTransport", [])
+                   if f"{obj.namespace}-{obj.name}" == name),
+                  key=lambda o: (o.namespace, o.name, not o.api_version.startswith("traefik.io/")))
+    found = hits[0] if hits else None
+    if len({(o.namespace, o.name) for o in hits}) > 1:
+        report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), obj=value.origin_ref, provider="traefik",
+                   annotation=value.key, value=value.text,
+                   detail=f"ServersTransport {ref} is ambiguous: it names "
+                          f"{', '.join(sorted({o.namespace + '/' + o.name for o in hits}))}; its settings were not "
+                          "translated")
+        return
     if found is None:
         report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), obj=value.origin_ref, provider="traefik",
                    annotation=value.key, value=value.text,
@@ -136,10 +148,15 @@ def servers_transport(value: AnnotationValue, rules, ctx, report, svc) -> None:
         return
     spec = found.doc.obj.get("spec") or {}
     timeouts = spec.get("forwardingTimeouts") or {}
+    skip = bool(spec.get("insecureSkipVerify"))
     for r in rules:
+        if skip:
+            _unverified(r, value.origin)
         if spec.get("serverName") or spec.get("rootCAs"):
             r.add(BackendTLS(hostname=str(spec.get("serverName") or f"{svc.name}.{svc.namespace}.svc"),
-                             origin=value.origin, caveat="rootCAs Secrets must be copied into a ConfigMap"))
+                             verify=not skip, origin=value.origin,
+                             caveat="rootCAs Secrets must be copied into a ConfigMap" if spec.get("rootCAs")
+                             and not skip else ""))
         if timeouts.get("responseHeaderTimeout"):
             r.add(Timeouts(backend_request=str(timeouts["responseHeaderTimeout"]), origin=value.origin,
                            caveat="responseHeaderTimeout bounds the wait for headers; backendRequest bounds the "
@@ -148,6 +165,15 @@ def servers_transport(value: AnnotationValue, rules, ctx, report, svc) -> None:
             r.add(ServersTransportPolicy(origin=value.origin, name=found.name, namespace=found.namespace,
                                          insecure_skip_verify=bool(spec.get("insecureSkipVerify")),
                                          dial_timeout=str(timeouts.get("dialTimeout", "")) or None))
+
+
+def _unverified(rule: RuleDraft, origin) -> None:
+    """The ServersTransport skips certificate verification: the rule's TLS to the Service (serversscheme
+    https) is not verified, and the ServersTransport's finding answers for that (``verify``)."""
+    for i, intent in enumerate(rule.intents):
+        if isinstance(intent, BackendTLS) and intent.verify:
+            rule.intents[i] = intent.model_copy(update={
+                "verify": False, "caveat": "", "field_origins": intent.field_origins + (("verify", origin),)})
 
 
 @service_annotation("service.middlewares", area="middlewares", status=Status.TRANSLATED,

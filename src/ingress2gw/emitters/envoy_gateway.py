@@ -2,8 +2,9 @@
 
 What Gateway API (at the targeted version/channel) cannot hold becomes, per docs/emitters/envoy-gateway.md:
 
-- BackendTrafficPolicy on the route: timeouts, retries, local rate limits, load balancing and cookie
-  affinity (consistent hash), request body limits, compression, error pages (responseOverride);
+- BackendTrafficPolicy on the route: timeouts (the read timeout as the stream idle timeout), retries, local
+  rate limits, load balancing and cookie affinity (consistent hash), request body limits, compression, error
+  pages (responseOverride);
 - SecurityPolicy on the route: CORS, basic auth, external auth, IP allow/deny lists (authorization);
 - ClientTrafficPolicy on the Gateway for what the source set controller-wide (client IP from
   X-Forwarded-For or the PROXY protocol), and on a host's HTTPS listener for client certificates;
@@ -26,7 +27,8 @@ from ingress2gw.emitters.naming import dns_subdomain, fit, short_hash
 from ingress2gw.emitters.render import RenderedRule, render_rule_intents
 from ingress2gw.emitters.standard import GROUP, _meta, sort_key
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts,
+    CORS, BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
+    Timeouts,
 )
 
 API = "gateway.envoyproxy.io/v1alpha1"
@@ -42,8 +44,8 @@ _FAMILIES = {
     "ip-allow": sec.ip_access, "ip-deny": sec.ip_access, "basic-auth": sec.basic_auth, "ext-auth": sec.ext_auth,
     "client-cert": sec.client_cert,
 }
-_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, SessionPersistence: traffic.session_persistence,
-            CORS: sec.cors, ExternalAuth: sec.external_auth}
+_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, IdleTimeout: traffic.idle_timeout,
+            SessionPersistence: traffic.session_persistence, CORS: sec.cors, ExternalAuth: sec.external_auth}
 
 _BACKEND_REF = "needs an Envoy Gateway Backend in place of the Service backendRef, which this emitter does not write"
 #: Families Envoy Gateway v1.9 cannot hold at the source's scope, and why.
@@ -59,8 +61,8 @@ REFUSED = {
     "circuit-breaker": "Traefik opens the circuit for the whole service when its expression holds; Envoy Gateway "
                        "has per-endpoint outlier detection (BackendTrafficPolicy.healthCheck.passive) and "
                        "concurrency thresholds (circuitBreaker), which cannot evaluate the expression",
-    "backend-tls": "TLS settings towards one Service beyond BackendTLSPolicy (skip-verify, client certificate, "
-                   "ciphers, versions) " + _BACKEND_REF,
+    "backend-tls": "TLS settings towards one Service beyond BackendTLSPolicy (client certificate, ciphers, "
+                   "versions) " + _BACKEND_REF,
     "service-upstream": "sending traffic to the Service ClusterIP " + _BACKEND_REF,
     "native-lb": "sending traffic to the Service ClusterIP " + _BACKEND_REF,
     "encoded-characters": "Envoy Gateway decides on encoded slashes per Gateway (ClientTrafficPolicy.path."
@@ -88,6 +90,8 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
     #: One-of fields (a load-balancer type, HTTP or gRPC ext auth, the client IP source, a certificate mode)
     #: merge whole: two sources that disagree are reported, never blended.
     atomic_fields = frozenset({"loadBalancer", "extAuth", "clientIPDetection", "clientValidation"})
+    skip_verify_advice = ("; Envoy Gateway skips verification only on a Backend (tls.insecureSkipVerify) that "
+                          "replaces the Service in the route's backendRefs, which this emitter does not write")
 
     def __init__(self, opts, report):
         super().__init__(opts, report)

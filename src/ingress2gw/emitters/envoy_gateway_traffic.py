@@ -13,7 +13,8 @@ from __future__ import annotations
 from ingress2gw.emitters.envoy_gateway_values import (
     duration_ms, eg_duration, per_unit, quantity, status_matches,
 )
-from ingress2gw.model.ir import PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts
+from ingress2gw.model.ir import IdleTimeout, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     BodySizePolicy, CompressionPolicy, ErrorPagesPolicy, LoadBalancerPolicy, ProxyBufferingPolicy, RateLimitPolicy,
     RegexRewritePolicy, RetryBudgetPolicy, ServersTransportPolicy, SessionCookiePolicy, UpstreamTimeoutsPolicy,
@@ -35,6 +36,16 @@ def same_family(rule: RuleDraft, family: type[PolicyIntent]) -> list:
 
 
 # -- timeouts and retries ------------------------------------------------------------------------------
+def stream_idle(rule: RuleDraft) -> str | None:
+    """Envoy's one stream idle timeout for the rule (``timeout.http.streamIdleTimeout``): the longer of the read
+    timeout written for it and the send timeout (nginx timed each direction on its own), so that nothing nginx
+    waited for is cut. None when the rule has neither."""
+    values = ([i.read for i in same_family(rule, IdleTimeout) if i.written]
+              + [i.send for i in same_family(rule, UpstreamTimeoutsPolicy) if i.send is not None])
+    valid = [v for v in values if eg_duration(v) is not None]
+    return eg_duration(max(valid, key=duration_ms)) if valid else None
+
+
 def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
     timeout: dict = {}
     connect, send = intent.connect, intent.send
@@ -45,13 +56,37 @@ def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
     if send is not None:
         if eg_duration(send) is None:
             return f"send timeout {send!r} is not a duration Envoy Gateway accepts"
-        timeout["http"] = {"streamIdleTimeout": eg_duration(send)}
+        idle = stream_idle(rule)
+        timeout["http"] = {"streamIdleTimeout": idle}
         em.caveat(intent, "proxy-send-timeout became timeout.http.streamIdleTimeout: Envoy resets a request "
                           "after that long without data in either direction, nginx timed only the gap between "
-                          "two writes to the upstream")
+                          "two writes to the upstream"
+                  + ("" if duration_ms(idle) == duration_ms(send) else
+                     f"; it is the read timeout ({idle}), the longer one"))
     if not timeout:
         return []
     return [em.piece(BTP, "route", {"timeout": timeout})]
+
+
+def idle_timeout(em, intent: IdleTimeout, rule: RuleDraft):
+    """The read timeout is Envoy's stream idle timeout: the longest the stream may go without data, before the
+    response and between two reads of it, as nginx timed it."""
+    if eg_duration(intent.read) is None:
+        return f"read timeout {intent.read!r} is not a duration Envoy Gateway accepts"
+    idle = stream_idle(rule)
+    if not intent.written:
+        em.caveat(intent, "not written (--controller-defaults report): Envoy Gateway's defaults apply, so Envoy's "
+                          "route timeout of 15s ends every response that takes longer in total (the source had no "
+                          "bound on the whole response), and a silent backend is cut after "
+                          + (f"{idle} (proxy-send-timeout's stream idle timeout)" if idle else
+                             "the listener's stream idle timeout (ClientTrafficPolicy, default 5 minutes)")
+                          + f" where the source gave up after {intent.read}", Dimension.TIMEOUT)
+        return []
+    if duration_ms(idle) != duration_ms(intent.read):
+        em.caveat(intent, f"timeout.http.streamIdleTimeout is the send timeout ({idle}), the longer one (Envoy has "
+                          f"one idle timeout for both directions): a backend silent for between {intent.read} and "
+                          f"{idle} is no longer cut off", Dimension.TIMEOUT)
+    return [em.piece(BTP, "route", {"timeout": {"http": {"streamIdleTimeout": idle}}})]
 
 
 def timeouts(em, intent: Timeouts, rule: RuleDraft):

@@ -20,9 +20,9 @@ import json
 from dataclasses import dataclass, field
 
 from ingress2gw.emitters.naming import fit
-from ingress2gw.emitters.render import render_rule_intents
+from ingress2gw.emitters.render import needs, render_rule_intents
 from ingress2gw.emitters.standard import GROUP, StandardEmitter, _meta
-from ingress2gw.model.ir import Intent, PolicyIntent, RuleDraft
+from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft
 from ingress2gw.model.outcome import Difference, Dimension, Outcome, exact, policy, unsupported
 from ingress2gw.report import Code, ObjectRef
 
@@ -77,7 +77,10 @@ class RulePolicies:
 def _refusal(intent: Intent, standard: Outcome, reason: str) -> Outcome:
     """Neither Gateway API nor the implementation holds the intent. A policy family is the
     implementation's to hold: its refusal is the reason. Any other intent keeps the Gateway API refusal
-    (a version or channel that has it), with the implementation's reason beside it."""
+    (a version or channel that has it), with the implementation's reason beside it; one Gateway API holds
+    in part (``IdleTimeout``) keeps that rendering and its difference, the reason added to it."""
+    if not standard.refused and not isinstance(intent, PolicyIntent):
+        return standard.with_differences(*((Difference(reason),) if reason else ()))
     if isinstance(intent, PolicyIntent) or not standard.reasons:
         return unsupported(reason)
     reasons = standard.reasons + ((reason,) if reason and not any(reason in r for r in standard.reasons) else ())
@@ -139,13 +142,23 @@ class ImplementationEmitter(StandardEmitter):
         self.ledger.record(intent, unsupported(reason))
 
     # -- mechanics ---------------------------------------------------------------------------------------
+    def render_rule(self, rule: RuleDraft):
+        """The Gateway API rendering of the intents the implementation does not render itself (``withheld``)."""
+        return render_rule_intents([i for i in rule.intents if not self.withheld(i, rule)], self.t,
+                                   rule.match.path.type)
+
     def pieces_for(self, rule: RuleDraft) -> "RulePolicies":
         cached = self._pieces.get(id(rule))
         if cached is None:
+            mine = [(i, unsupported("")) for i in rule.intents if self.withheld(i, rule)]
             if rule.protocol == "grpc":
-                left = [(i, unsupported("")) for i in rule.intents]
+                # A GRPCRoute has none of the filters policies stand for; TLS to the backend is a BackendTLSPolicy
+                # on the Service whatever the route kind (where the target has it).
+                native_tls = needs(self.t, "1.4", "1.2") is None
+                left = [(i, unsupported("")) for i in rule.intents if not self.withheld(i, rule)
+                        and not (native_tls and isinstance(i, BackendTLS))] + mine
             else:
-                left = render_rule_intents(rule.intents, self.t, rule.match.path.type).left
+                left = self.render_rule(rule).left + mine
             cached = self._pieces[id(rule)] = RulePolicies()
             for intent, refusal in left:
                 result = self.render_policy(intent, rule)
@@ -169,18 +182,32 @@ class ImplementationEmitter(StandardEmitter):
         super().track(rule, rendered)
         self.track_policies(rule)
 
-    def track_policies(self, rule: RuleDraft) -> None:
-        """Record the policy answers of an emitted rule and file its Service and Gateway pieces."""
+    def track_policies(self, rule: RuleDraft, only=None) -> None:
+        """Record the policy answers of an emitted rule and file its Service and Gateway pieces (``only``: of
+        the intents for which ``only(intent, rule)`` holds)."""
         held = self.pieces_for(rule)
         for intent, outcome in held.answers:
-            self.ledger.record(intent, outcome)
+            if only is None or only(intent, rule):
+                self.ledger.record(intent, outcome)
         for p in held.pieces:
+            if only is not None and not any(only(i, rule) for i in self.producers(rule, p)):
+                continue
             if p.scope == "service":
                 for b in rule.backends:
                     self.service_pieces.setdefault((b.namespace, b.name, p.api_version, p.kind, p.key), []).append(
                         (p, rule))
             elif p.scope == "gateway" and self._gateway is not None:
                 self.gateway_pieces.setdefault((*self._gateway, p.api_version, p.kind, p.key), []).append((p, rule))
+
+    def grpc_policy_holds(self, rule: RuleDraft, intent) -> bool:
+        return self.withheld(intent, rule)
+
+    def emit_grpc(self, out, ns, base, host, sections, drafts, *args, **kw) -> None:
+        """gRPC rules: what the implementation renders itself instead of Gateway API (``withheld``) is answered
+        and filed here (an emitter whose route policies attach to GRPCRoutes files the rest too)."""
+        super().emit_grpc(out, ns, base, host, sections, drafts, *args, **kw)
+        for r in drafts:
+            self.track_policies(r, only=self.withheld)
 
     def split_by_policy(self, drafts: list[RuleDraft]) -> list[tuple[str, list[RuleDraft], list]]:
         groups: dict[tuple, list[RuleDraft]] = {}

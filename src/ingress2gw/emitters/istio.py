@@ -9,7 +9,10 @@
   in the Gateway's namespace, with a ``workloadSelector`` on the Gateway's pods, so that traffic of
   the mesh's sidecars to the Service is not affected: load balancing and consistent hashing,
   session cookies (``SessionPersistence`` when the target has no route field), backend TLS without
-  verification or with a client certificate, connect timeouts, outlier detection.
+  verification or with a client certificate, connect timeouts, outlier detection. A BackendTLS whose
+  source did not verify the certificate (``BackendTLS.verify``), or whose client certificate the
+  DestinationRule holds, is rendered there (``insecureSkipVerify``, ``credentialName``), never as a
+  BackendTLSPolicy (which always verifies, against the system CAs), for HTTP and gRPC rules alike.
 - RequestAuthentication: no source setting validates JWTs, so none is written.
 
 A DestinationRule is per Service; settings that the source made per Ingress (connect timeout, sticky
@@ -28,8 +31,9 @@ from ingress2gw.emitters.istio_authz import AuthorizationScoping
 from ingress2gw.emitters.istio_destination import PER_ROUTE, DestinationRules
 from ingress2gw.emitters.nginx_gateway_fabric_values import duration_ms
 from ingress2gw.emitters.render import needs
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.ir import (
-    BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
+    BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
 )
 from ingress2gw.model.policies import (
     BackendTLSOptionsPolicy, CircuitBreakerPolicy, IPListPolicy, LoadBalancerPolicy, ServersTransportPolicy,
@@ -110,6 +114,8 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
             return REFUSED.get(intent.family, f"istio has no policy for {intent.family}")
         if isinstance(intent, SessionPersistence):
             return self._session_persistence(intent, rule)
+        if isinstance(intent, IdleTimeout):
+            return self._idle_timeout(intent)
         if isinstance(intent, Retry):
             return "Istio retries are HTTPRoute retry (experimental channel); no Istio policy holds them here"
         if isinstance(intent, ExternalAuth):
@@ -118,6 +124,17 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         if isinstance(intent, BackendTLS):
             return self._backend_tls_intent(intent, rule)
         return f"istio has no policy for {type(intent).__name__}"
+
+    def _idle_timeout(self, intent: IdleTimeout):
+        if not intent.written:
+            # One difference: caveat() would split a text at "; ".
+            self.caveat(intent, "not written (--controller-defaults report): Istio sets no route timeout, so nothing "
+                                "bounds the whole response, as in the source, but nothing ends a response whose "
+                                f"backend stays silent for {intent.read} either, where the source gave up (Istio has "
+                                "no per-route idle timeout)", Dimension.TIMEOUT)
+            return []
+        return ("Istio has no per-route idle timeout (DestinationRule connectionPool.http.idleTimeout closes pooled "
+                "connections without requests, it does not end a silent response)")
 
     def _caveat(self, intent: Intent, texts) -> None:
         for t in texts:
@@ -237,15 +254,24 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
     def _tls_of(self, rule: RuleDraft) -> BackendTLS | None:
         return next((i for i in rule.intents if isinstance(i, BackendTLS)), None)
 
+    def withheld(self, intent, rule: RuleDraft) -> bool:
+        """The DestinationRule renders a BackendTLS the BackendTLSPolicy would render differently: one the
+        source did not verify, or one whose client certificate the DestinationRule holds (MUTUAL)."""
+        if not isinstance(intent, BackendTLS) or intent.ca_config_maps:
+            return False
+        if not intent.verify:
+            return True
+        tls = self._tls_settings(rule)
+        return isinstance(tls, dict) and tls.get("mode") == "MUTUAL"
+
     def _tls_settings(self, rule: RuleDraft, client: bool = True) -> dict | str:
         """The DestinationRule TLS of a rule's backend, from its BackendTLS intent (hostname) and its
         backend-tls params; every intent of the rule renders the same block, so the pieces merge."""
         tls_intent = self._tls_of(rule)
         params: dict = {}  # the last value each backend-tls intent of the rule set
         for other in rule.intents:
-            if isinstance(other, BackendTLSOptionsPolicy):
-                params.update({k: v for k, v in (("verify", other.verify), ("clientSecret", other.clientSecret))
-                               if v is not None})
+            if isinstance(other, BackendTLSOptionsPolicy) and other.clientSecret is not None:
+                params["clientSecret"] = other.clientSecret
         tls: dict = {"mode": "SIMPLE"}
         if tls_intent is not None:
             tls["sni"] = tls_intent.hostname
@@ -256,7 +282,7 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
                 return (f"Istio reads the client certificate (credentialName) from the gateway's namespace {gw_ns}; "
                         f"Secret {ns}/{name} would have to be copied there")
             tls.update({"mode": "MUTUAL", "credentialName": name})
-        if params.get("verify") is False:
+        if tls_intent is not None and not tls_intent.verify:
             tls["insecureSkipVerify"] = True
         elif tls_intent is not None:
             tls["subjectAltNames"] = [tls_intent.hostname]  # what BackendTLSPolicy validation.hostname checks
@@ -264,35 +290,30 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
 
     def _backend_tls(self, intent: BackendTLSOptionsPolicy, rule: RuleDraft):
         # The provider writes backend-tls only next to TLS towards the backend (its BackendTLS intent).
-        if intent.verify is None and intent.clientSecret is None:
+        if not intent.clientSecret:
             return "Istio's DestinationRule TLS has no cipher or protocol-version setting towards backends"
-        if intent.verify is not False and not intent.clientSecret:
-            return "the backend certificate is verified already (BackendTLSPolicy)"
         tls = self._tls_settings(rule)
         if isinstance(tls, str):
             return tls
-        tls_intent = self._tls_of(rule)
-        if tls.get("insecureSkipVerify") and tls_intent is not None:
-            # The backend-protocol finding says BackendTLSPolicy verifies; on Istio nothing does, as in nginx.
-            self.ledger.void_caveat(tls_intent)
         self._caveat(intent, [
             "" if not (intent.ciphers or intent.protocols) else
             "Istio's DestinationRule TLS has no cipher or protocol-version setting: those were dropped",
-            "Istio's TLS to this Service comes from the DestinationRule, which replaces its BackendTLSPolicy",
         ])
         return self._dr({"tls": tls}, key=PER_ROUTE)  # nginx verified per location
 
     def _backend_tls_intent(self, intent: BackendTLS, rule: RuleDraft):
-        """BackendTLS when the target has no BackendTLSPolicy (Gateway API < 1.4 on the standard channel)."""
+        """BackendTLS the DestinationRule renders (``withheld``), or any where the target has no BackendTLSPolicy
+        (Gateway API < 1.4 on the standard channel)."""
         if intent.ca_config_maps:
             return (f"Istio's DestinationRule reads CA certificates from a Secret (credentialName), not from "
                     f"ConfigMap {', '.join(intent.ca_config_maps)}")
         tls = self._tls_settings(rule)
         if isinstance(tls, str):
             tls = self._tls_settings(rule, client=False)  # the client certificate is refused on its own
-        if not tls.get("insecureSkipVerify"):
-            self._caveat(intent, ["Istio verifies the backend certificate against the gateway proxy's system CA "
-                                  "bundle and the hostname"])
+        if intent.verify and intent.ca_secret and tls.get("credentialName") != intent.ca_secret.rpartition("/")[2]:
+            self.caveat(intent, f"Istio verifies the backend certificate against the gateway proxy's system CAs, where "
+                                f"the source verified it against ca.crt of Secret {intent.ca_secret}: certificates "
+                                "from that CA now fail", Dimension.BACKEND_TLS)
         return self._dr({"tls": tls}, key=PER_ROUTE)  # nginx verified per location
 
     def _servers_transport(self, intent: ServersTransportPolicy, rule: RuleDraft):
@@ -345,10 +366,11 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         self._gateway_names[self._gateway] = names or [self._gateway[1]]
         return out
 
-    def track(self, rule: RuleDraft, rendered) -> None:
-        super().track(rule, rendered)
+    def track_policies(self, rule: RuleDraft, only=None) -> None:
+        # DestinationRules are per Gateway: the Gateway of every rule (HTTP or gRPC) whose pieces are filed.
         if self._gateway is not None:
             self._rule_gw[id(rule)] = self._gateway
+        super().track_policies(rule, only)
 
     def _refuse(self, entries, reason: str) -> None:
         """Take back intents whose pieces could not be written exactly."""

@@ -14,7 +14,9 @@ v1alpha1``, https://kgateway.dev/docs/envoy/latest/reference/api/):
   ClusterIP); ReferenceGrants for every cross-namespace reference the objects make.
 
 kgateway applies a BackendTLSPolicy before BackendConfigPolicy.tls, so a Service that needs TLS settings
-beyond BackendTLSPolicy gets all of its backend TLS from BackendConfigPolicy (and no BackendTLSPolicy).
+beyond BackendTLSPolicy gets all of its backend TLS from BackendConfigPolicy (and no BackendTLSPolicy). A
+rule whose source did not verify the backend certificate (``BackendTLS.verify``), or that carries such
+settings, renders its BackendTLS there itself (``insecureSkipVerify``), never as a BackendTLSPolicy.
 Refusals name the missing field precisely (``REFUSED`` and the renderers' reasons).
 """
 
@@ -27,12 +29,13 @@ from ingress2gw.emitters import kgateway_security as sec
 from ingress2gw.emitters import kgateway_traffic as traffic
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
 from ingress2gw.emitters.naming import fit, section_name
-from ingress2gw.emitters.render import RenderedRule, render_rule_intents
+from ingress2gw.emitters.render import RenderedRule
 from ingress2gw.emitters.standard import GROUP, SOURCE_ANNOTATION, _meta, sort_key
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, HeaderModifier, Intent, PolicyIntent, RequestMirror, Retry, RuleDraft,
-    SessionPersistence, Timeouts,
+    CORS, BackendTLS, ExternalAuth, HeaderModifier, IdleTimeout, Intent, PolicyIntent, RequestMirror, Retry,
+    RuleDraft, SessionPersistence, Timeouts,
 )
+from ingress2gw.model.policies import BackendTLSOptionsPolicy, ServersTransportPolicy
 
 API = "gateway.kgateway.dev/v1alpha1"
 KG_GROUP = "gateway.kgateway.dev"
@@ -51,8 +54,9 @@ _FAMILIES = {
     "in-flight": backend.in_flight, "service-upstream": backend.service_upstream,
     "native-lb": backend.service_upstream,
 }
-_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, CORS: traffic.cors, ExternalAuth: sec.external_auth,
-            SessionPersistence: backend.load_balancing, BackendTLS: backend.backend_tls}
+_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, IdleTimeout: traffic.idle_timeout,
+            CORS: traffic.cors, ExternalAuth: sec.external_auth, SessionPersistence: backend.load_balancing,
+            BackendTLS: backend.backend_tls}
 
 #: Families kgateway v2.4.3 cannot hold at the source's scope, and why.
 REFUSED = {
@@ -108,13 +112,23 @@ class KgatewayEmitter(ImplementationEmitter):
         """What the HTTPRoute itself renders for the rule (cached per rule)."""
         cached = self._native.get(id(rule))
         if cached is None or cached[0] is not rule:
-            cached = self._native[id(rule)] = (rule, render_rule_intents(rule.intents, self.t, rule.match.path.type))
+            cached = self._native[id(rule)] = (rule, self.render_rule(rule))
         return cached[1]
+
+    def withheld(self, intent, rule: RuleDraft) -> bool:
+        """BackendTLS becomes BackendConfigPolicy.tls where a BackendTLSPolicy would not do what the source did
+        (it always verifies) or would override the rule's other TLS settings (kgateway prefers it); a CA
+        ConfigMap only a BackendTLSPolicy holds."""
+        if not isinstance(intent, BackendTLS) or intent.ca_config_maps:
+            return False
+        return not intent.verify or any(
+            isinstance(i, BackendTLSOptionsPolicy) or (isinstance(i, ServersTransportPolicy) and i.insecure_skip_verify)
+            for i in rule.intents)
 
     def left(self, intent: Intent, rule: RuleDraft) -> bool:
         if self.on_grpc_route(rule):  # a GRPCRoute holds header modifiers and mirrors only
             return not isinstance(intent, (HeaderModifier, RequestMirror))
-        return any(i is intent for i, _ in self.native(rule).left)
+        return self.withheld(intent, rule) or any(i is intent for i, _ in self.native(rule).left)
 
     def on_grpc_route(self, rule: RuleDraft) -> bool:
         return id(rule) in self._grpc
@@ -179,7 +193,7 @@ class KgatewayEmitter(ImplementationEmitter):
             super().emit_grpc(out, ns, base + suffix, host, sections, group, gateway_of, gw_ns, gw_name, listener_ns,
                               listener_sources, http_too=http_too)
             for r in group:
-                self.track_policies(r)
+                self.track_policies(r, only=lambda i, rule: not self.withheld(i, rule))  # the rest: just done
             names = [o["metadata"]["name"] for o in out[start:] if o["kind"] == "GRPCRoute"]
             if pieces:
                 mark = len(out)
@@ -215,12 +229,10 @@ class KgatewayEmitter(ImplementationEmitter):
                     self._holder[(*first, lst["name"])] = obj["metadata"]["name"]
         return out
 
-    def track(self, rule: RuleDraft, rendered) -> None:
-        super().track(rule, rendered)
-        for intent in rendered.used:
-            if isinstance(intent, BackendTLS):
-                for b in rule.backends:
-                    self._native_tls.setdefault((b.namespace, b.name), []).append((intent, rule))
+    def hold_backend_tls(self, rule: RuleDraft, intent: BackendTLS) -> None:
+        super().hold_backend_tls(rule, intent)
+        for b in rule.backends:
+            self._native_tls.setdefault((b.namespace, b.name), []).append((intent, rule))
 
     def backend_tls_policies(self) -> list[dict]:
         """kgateway applies a BackendTLSPolicy instead of BackendConfigPolicy.tls, so a Service whose TLS needs
@@ -232,10 +244,8 @@ class KgatewayEmitter(ImplementationEmitter):
             entries = self.service_pieces[(ns, svc, API, "BackendConfigPolicy", "")]
             covered = {id(r) for p, r in entries if "tls" in p.fragment}
             for intent, rule in self._native_tls.get((ns, svc), []):
+                # The same check as its BackendTLSPolicy (system CAs, the hostname): its answer stands.
                 self.also(intent, "BackendConfigPolicy")
-                self.caveat(intent, f"with kgateway the TLS to Service {ns}/{svc} is written as "
-                                    "BackendConfigPolicy.tls (a BackendTLSPolicy would take precedence over its other "
-                                    "TLS settings, so none is written)")
                 if id(rule) not in covered:
                     covered.add(id(rule))
                     entries.append((self.piece("BackendConfigPolicy", "service",

@@ -15,6 +15,7 @@ import re
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.kgateway_traffic import duration, millis
 from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft, SessionPersistence
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     BackendTLSOptionsPolicy, InFlightPolicy, LoadBalancerPolicy, ServersTransportPolicy, ServiceUpstreamPolicy,
     SessionCookiePolicy,
@@ -49,12 +50,11 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     settings = _family(rule, BackendTLSOptionsPolicy)
     params: dict[str, tuple] = {}  # setting -> (value, the last intent that set it)
     for i in settings:
-        for k, v in (("verify", i.verify), ("clientSecret", i.clientSecret), ("ciphers", i.ciphers),
-                     ("protocols", i.protocols)):
+        for k, v in (("clientSecret", i.clientSecret), ("ciphers", i.ciphers), ("protocols", i.protocols)):
             if v is not None:
                 params[k] = (v, i)
     insecure = [i for i in _family(rule, ServersTransportPolicy) if i.insecure_skip_verify]
-    verify = not insecure and params.get("verify", (True,))[0] is not False
+    verify = btls.verify and not insecure
     secret = params.get("clientSecret")
     svc_ns = rule.backends[0].namespace if rule.backends else rule.origin.namespace
     if secret:
@@ -64,9 +64,11 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
                                       f"({svc_ns}); copy {secret[0]} there")
             secret = None
         else:
+            # The client certificate is presented as the source did; what the Secret's ca.crt does to the
+            # certificate check is BackendTLS's answer (``verification``).
             tls["secretRef"] = {"name": name}
-            em.caveat(secret[1], f"kgateway presents the certificate of Secret {secret[0]} and verifies the backend "
-                                 "against its ca.crt when it has one (nginx verified only with proxy-ssl-verify on)")
+            if verify:
+                tls["verifySubjectAltNames"] = [btls.hostname]
     if not secret:
         if not verify:
             tls["insecureSkipVerify"] = True
@@ -99,20 +101,38 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     return tls, refused
 
 
+def verification(btls: BackendTLS, tls: dict) -> str:
+    """What BackendConfigPolicy ``tls`` does to the backend certificate check that the source did not ("": the
+    same check)."""
+    if tls.get("insecureSkipVerify"):
+        return "" if not btls.verify else "kgateway does not verify the backend certificate, which the source verified"
+    if "secretRef" in tls:
+        name = tls["secretRef"]["name"]
+        if not btls.verify:
+            return (f"kgateway verifies the backend certificate against ca.crt of Secret {name} when the Secret has "
+                    "one (BackendConfigPolicy.tls takes a client certificate or insecureSkipVerify, not both), where "
+                    "the source did not verify it: a self-signed or mismatched certificate now fails")
+        if btls.ca_secret is not None and btls.ca_secret.rpartition("/")[2] == name:
+            return ""
+        return (f"kgateway verifies the backend certificate against ca.crt of Secret {name}, where the source "
+                f"verified it against {'ca.crt of Secret ' + btls.ca_secret if btls.ca_secret else 'the system CAs'}")
+    if btls.ca_secret:
+        return (f"kgateway verifies the backend certificate against the system CAs, where the source verified it "
+                f"against ca.crt of Secret {btls.ca_secret}: certificates from that CA now fail")
+    return ""
+
+
 def backend_tls(em, intent: Intent, rule: RuleDraft):
-    """BackendTLS (when the target has no BackendTLSPolicy) and the backend-tls family."""
+    """BackendTLS (when the target has no BackendTLSPolicy, or the emitter withholds it) and the backend-tls
+    family."""
     tls, refused = _tls(em, rule)
     if id(intent) in refused:
         return refused[id(intent)]
     if tls is None:
         em.caveat(intent, "no effect: the backend is reached without TLS")
         return []
-    if isinstance(intent, BackendTLSOptionsPolicy) and intent.verify is False:
-        em.caveat(intent, "the backend certificate is not verified, as the controller did not verify it")
     if isinstance(intent, BackendTLS):
-        how = ("not verified" if tls.get("insecureSkipVerify") else "verified against ca.crt of the client Secret"
-               if "secretRef" in tls else f"verified against the system CAs for {intent.hostname}")
-        em.caveat(intent, f"with kgateway the backend TLS is BackendConfigPolicy.tls: the certificate is {how}")
+        em.caveat(intent, verification(intent, tls), Dimension.BACKEND_TLS)
     return [em.piece(BCP, "service", {"tls": tls})]
 
 

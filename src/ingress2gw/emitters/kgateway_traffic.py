@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.model.ir import CORS, PolicyIntent, Retry, RuleDraft, Timeouts, URLRewrite
+from ingress2gw.model.ir import CORS, IdleTimeout, PolicyIntent, Retry, RuleDraft, Timeouts, URLRewrite
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     AccessLogPolicy, BandwidthLimitPolicy, BodySizePolicy, CompressionPolicy, ProxyBufferingPolicy, RateLimitPolicy,
     RegexRewritePolicy, TracingPolicy, UpstreamTimeoutsPolicy,
@@ -185,6 +186,19 @@ def bandwidth_limit(em, intent: BandwidthLimitPolicy, rule: RuleDraft):
 
 # -- timeouts and retries ---------------------------------------------------------------------------------------
 
+def longest(values) -> str | None:
+    """The longest of some durations (the first of equal ones); None when none is a duration."""
+    valid = [v for v in values if v and millis(v) is not None]
+    return max(valid, key=millis, default=None)
+
+
+def stream_idle(rule: RuleDraft) -> str | None:
+    """Envoy's one stream idle timeout for the rule: the longer of the read timeout written for it and the
+    send timeout (nginx timed each direction on its own), so that nothing nginx waited for is cut."""
+    return longest([i.read for i in _family(rule, IdleTimeout) if i.written]
+                   + [i.send for i in _family(rule, UpstreamTimeoutsPolicy)])
+
+
 def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
     pieces = []
     connect = intent.connect
@@ -195,14 +209,9 @@ def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
         em.caveat(intent, "BackendConfigPolicy.connectTimeout applies to every route to the Service")
     send = intent.send
     if send is not None:
-        ms = millis(send)
-        if ms is None:
+        if millis(send) is None:
             return f"send timeout {send!r} is not a duration"
-        # Envoy's stream idle timeout also runs while the gateway waits for the response, which nginx bounded
-        # with the read timeout (timeouts.backendRequest): never cut a response nginx would have waited for.
-        reads = [i.backend_request for i in rule.intents if isinstance(i, Timeouts) and millis(i.backend_request or "")]
-        longest = max(reads, key=millis, default=None)
-        idle = send if longest is None or ms >= millis(longest) else longest
+        idle = stream_idle(rule)
         em.caveat(intent, "TrafficPolicy.timeouts.streamIdle ends a request idle in either direction, not only "
                           "while the request is sent" + ("" if idle == send else
                                                          f"; it is the read timeout ({idle}), the longer one"))
@@ -210,18 +219,33 @@ def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
     return pieces
 
 
+def idle_timeout(em, intent: IdleTimeout, rule: RuleDraft):
+    """The read timeout is Envoy's stream idle timeout: the longest the stream may go without data, before the
+    response and between two reads of it, as nginx timed it."""
+    if millis(intent.read) is None:
+        return f"read timeout {intent.read!r} is not a duration"
+    idle = stream_idle(rule)
+    if not intent.written:
+        em.caveat(intent, "not written (--controller-defaults report): kgateway's defaults apply, so Envoy's route "
+                          "timeout of 15s ends every response that takes longer in total (the source had no bound "
+                          "on the whole response), and a silent backend is cut after "
+                          + (f"{idle} (proxy-send-timeout's stream idle timeout)" if idle else
+                             "the listener's stream idle timeout (Envoy's default: 5 minutes)")
+                          + f" where the source gave up after {intent.read}", Dimension.TIMEOUT)
+        return []
+    if idle != intent.read:
+        em.caveat(intent, f"TrafficPolicy.timeouts.streamIdle is the send timeout ({idle}), the longer one (Envoy "
+                          f"has one idle timeout for both directions): a backend silent for between {intent.read} "
+                          f"and {idle} is no longer cut off", Dimension.TIMEOUT)
+    return [em.piece(TP, "route", {"timeouts": {"streamIdle": idle}})]
+
+
 def timeouts(em, intent: Timeouts, rule: RuleDraft):
+    """Where the route cannot hold timeouts (a GRPCRoute, or a Gateway API version without them): the total
+    is TrafficPolicy.timeouts.request (0s: none)."""
     value = intent.backend_request or intent.request
     if value is None or millis(value) is None:
         return "no duration to render"
-    if em.on_grpc_route(rule):
-        # A GRPCRoute has no timeouts; nginx's grpc read timeout is an idle time, which suits long streams.
-        spec: dict = {"streamIdle": value}
-        if intent.request is not None and millis(intent.request) is not None:
-            spec["request"] = intent.request
-        em.caveat(intent, f"on the GRPCRoute, {value} is TrafficPolicy.timeouts.streamIdle: the longest pause in a "
-                          "call or stream, as nginx timed it")
-        return [em.piece(TP, "route", {"timeouts": spec})]
     if intent.backend_request and intent.request not in (None, "0s", intent.backend_request):
         em.caveat(intent, "TrafficPolicy.timeouts.request bounds each backend exchange; the total bound "
                           f"{intent.request} is lost")
@@ -229,16 +253,19 @@ def timeouts(em, intent: Timeouts, rule: RuleDraft):
 
 
 def retry(em, intent: Retry, rule: RuleDraft):
-    spec: dict = {"attempts": intent.attempts, "retryOn": ["connect-failure", "reset"]}
-    codes = sorted({c for c in intent.codes if 400 <= c <= 599})
+    """TrafficPolicy.retry from the rule's last Retry: as on the HTTPRoute, the last one wins (ingress-nginx's
+    proxy-next-upstream-tries refines proxy-next-upstream), so every Retry of the rule writes the same spec."""
+    last = (_family(rule, Retry) or [intent])[-1]
+    spec: dict = {"attempts": last.attempts, "retryOn": ["connect-failure", "reset"]}
+    codes = sorted({c for c in last.codes if 400 <= c <= 599})
     if codes:
         spec["statusCodes"] = codes
-    notes = ["kgateway retries on connection failures and resets (retryOn connect-failure, reset)"
-             + (" and on the listed status codes" if codes else "")]
-    if intent.backoff:
-        backoff = duration(intent.backoff)
+    notes = [f"kgateway retries up to {last.attempts} times, on connection failures and resets (retryOn "
+             "connect-failure, reset)" + (" and on the listed status codes" if codes else "")]
+    if last.backoff:
+        backoff = duration(last.backoff)
         if not millis(backoff):
-            return f"backoff {intent.backoff!r} is not a duration of at least 1ms"
+            return f"backoff {last.backoff!r} is not a duration of at least 1ms"
         spec["backoffBaseInterval"] = backoff
         notes.append(f"the backoff is Envoy's jittered exponential back-off from {backoff}, capped at ten times that")
     em.caveat(intent, "; ".join(notes))

@@ -9,7 +9,9 @@ the same directive):
 - ``proxy-buffering`` → ProxySettingsPolicy ``buffering`` (``proxy_buffering``, ``proxy_buffer_size``,
   ``proxy_buffers``, ``proxy_busy_buffers_size``), on the route.
 - ``upstream-timeouts`` → ProxySettingsPolicy ``timeout.connect`` / ``timeout.send``; the read timeout
-  (the ``Timeouts`` intent, which NGF's HTTPRoute support ignores) → ``timeout.read``.
+  (``IdleTimeout``: NGINX's own ``proxy_read_timeout``; 60s, NGF's default, needs no policy) →
+  ``timeout.read``. NGF's HTTPRoute support ignores ``timeouts``: ``request: 0s`` (no bound on the whole
+  response, as in NGINX) is left out of the rule, and a backend timeout becomes ``timeout.read`` too.
 - ``load-balancer`` → UpstreamSettingsPolicy ``loadBalancingMethod`` / ``hashMethodKey`` on the Service.
 - ``basic-auth`` → AuthenticationFilter (type Basic) referenced by an ``ExtensionRef`` filter of each
   rule; ``snippet`` (only with ``--allow-snippets``) → SnippetsFilter (per Ingress) or SnippetsPolicy
@@ -25,12 +27,12 @@ import re
 
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
 from ingress2gw.emitters.nginx_gateway_fabric_attach import RULE, V1A1, Attachment
-from ingress2gw.model.outcome import exact, policy
+from ingress2gw.model.outcome import Dimension, exact, policy
 from ingress2gw.emitters.nginx_gateway_fabric_values import (
     claimable, duration_ms, nginx_bytes, ngf_duration, ngf_size, rate_key, request_rate,
 )
 from ingress2gw.model.ir import (
-    BackendTLS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts,
+    BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts,
 )
 from ingress2gw.model.policies import (
     BasicAuthPolicy, BodySizePolicy, LoadBalancerPolicy, ProxyBufferingPolicy, RateLimitPolicy, SnippetPolicy,
@@ -68,8 +70,8 @@ REFUSED = {
                  "Service's endpoints",
     "session-cookie": "NGF v2.6.7 has no cookie attributes for session persistence (route sessionPersistence, "
                       "experimental channel and NGINX Plus only, holds name and lifetime)",
-    "backend-tls": "NGF v2.6.7 verifies backends only through BackendTLSPolicy: no skip-verify, client "
-                   "certificate, cipher or protocol setting towards backends",
+    "backend-tls": "NGF v2.6.7 verifies backends only through BackendTLSPolicy: no client certificate, cipher "
+                   "or protocol setting towards backends",
     "servers-transport": "NGF v2.6.7 has no skip-verify towards backends, and no connect timeout per Service",
     "circuit-breaker": "NGF v2.6.7 has no circuit breaking or passive health checks (NGINX OSS max_fails is not "
                        "exposed)",
@@ -95,6 +97,8 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
     gateway_class_name = "nginx"
     implementation_version = "v2.6.7"
     crd_bundle = "nginx-gateway-fabric/v2.6.7"
+    skip_verify_advice = ("; NGF v2.6.7 talks TLS to backends only through BackendTLSPolicy, and cannot skip "
+                          "verification")
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
@@ -111,6 +115,8 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         if isinstance(intent, SessionPersistence):
             return ("NGF v2.6.7 holds session persistence only in HTTPRoute sessionPersistence (experimental "
                     "channel, NGINX Plus); no policy carries it on this target")
+        if isinstance(intent, IdleTimeout):
+            return self._idle_timeout(intent, rule)
         if isinstance(intent, Retry):
             return "NGF v2.6.7 does not support retries (neither HTTPRoute retry nor a policy)"
         if isinstance(intent, ExternalAuth):
@@ -343,17 +349,31 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
     def _claims(intent: Timeouts) -> bool:
         return claimable({"request": intent.request, "backendRequest": intent.backend_request})
 
+    def _idle_timeout(self, intent: IdleTimeout, rule: RuleDraft):
+        """ingress-nginx's proxy_read_timeout is NGF's: the same NGINX directive."""
+        ms = duration_ms(intent.read)
+        if ms is None or ngf_duration(ms) is None:
+            return f"read timeout {intent.read!r} is not a duration NGF can hold"
+        if not intent.written:
+            if ms != DEFAULT_READ_MS:
+                self.caveat(intent, "not written (--controller-defaults report): NGF's NGINX gives up after 60s "
+                                    f"without data from the backend (its proxy_read_timeout default), the source "
+                                    f"after {intent.read}", Dimension.TIMEOUT)
+            return []
+        self.ledger.void_caveat(intent)  # NGINX's own directive: what differs elsewhere does not hold here
+        if ms == DEFAULT_READ_MS:
+            return []  # NGF's proxy_read_timeout is already 60s
+        caveats: list = []
+        value = self._duration(intent.read, caveats)
+        self._caveat(intent, caveats)
+        return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"timeout": {"read": value}})]
+
     def _read_timeout(self, intent: Timeouts):
         ms = duration_ms(intent.backend_request)
         if ms is None or ngf_duration(ms) is None:
             return f"read timeout {intent.backend_request!r} is not a duration NGF can hold"
-        caveats: list = []
-        if intent.origin is None or intent.origin.annotation.endswith("proxy-read-timeout"):
-            # ingress-nginx's own proxy_read_timeout: the caveat about Gateway API timeouts does not apply.
-            self.ledger.void_caveat(intent)
-        else:
-            caveats.append("NGF's proxy_read_timeout bounds each wait between two reads from the backend (the "
-                           "first one included), not the whole response")
+        caveats = ["NGF's proxy_read_timeout bounds each wait between two reads from the backend (the first one "
+                   "included), not the whole response"]
         if ms == DEFAULT_READ_MS:
             self._caveat(intent, caveats)
             return []  # NGF's proxy_read_timeout is already 60s

@@ -69,8 +69,11 @@ class Attachment:
 
     @staticmethod
     def _strip_claimed_timeouts(rule: dict) -> None:
-        if claimable(rule.get("timeouts") or {}):
+        timeouts = rule.get("timeouts") or {}
+        if claimable(timeouts):
             del rule["timeouts"]  # carried by ProxySettingsPolicy.timeout.read (or NGF's 60s default)
+        elif timeouts == {"request": "0s"}:
+            del rule["timeouts"]  # no bound on the whole response: NGINX has none (and NGF ignores the field)
 
     def _filter_refs(self, ns: str, sig: tuple, group: list[RuleDraft]) -> list[dict]:
         by_kind: dict[str, dict] = {}

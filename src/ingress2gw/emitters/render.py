@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ingress2gw.gwapi import Target
-from ingress2gw.model.outcome import Outcome, exact, needs_policy, needs_version, unsupported
+from ingress2gw.model.outcome import Dimension, Outcome, exact, lossy, needs_policy, needs_version, unsupported
 from ingress2gw.model.ir import (
-    CORS, BackendTLS, ExternalAuth, HeaderModifier, Intent, PolicyIntent, RequestMirror, RequestRedirect,
-    Retry, SessionPersistence, Timeouts, URLRewrite,
+    CORS, BackendTLS, ExternalAuth, HeaderModifier, IdleTimeout, Intent, PolicyIntent, RequestMirror,
+    RequestRedirect, Retry, SessionPersistence, Timeouts, URLRewrite,
 )
 
 
@@ -23,7 +23,8 @@ class RenderedRule:
     filters: list[dict] = field(default_factory=list)
     fields: dict = field(default_factory=dict)
     used: list[Intent] = field(default_factory=list)
-    #: (intent, refusal) for what this target cannot express.
+    #: (intent, outcome) for what this target cannot express: a refusal, or what differs where Gateway API
+    #: holds the intent only in part (``IdleTimeout``). Implementation emitters render these with policies.
     left: list[tuple[Intent, Outcome]] = field(default_factory=list)
 
     def outcomes(self) -> list[tuple[Intent, Outcome]]:
@@ -84,6 +85,23 @@ def render_rule_intents(intents: list[Intent], target: Target, path_type: str) -
     return out
 
 
+def idle_without_policy(intent: IdleTimeout) -> Outcome:
+    """What a rule without an idle timeout does (Gateway API has none). Of the two renderings Gateway API
+    offers, no bound changes fewer requests: only those whose backend falls silent, which the source cut off
+    anyway; a bound on the whole response (``backendRequest``) would also cut every longer response that
+    keeps streaming, which the source let through. Nothing is written for the intent (the ``Timeouts``
+    beside it says ``request: 0s``, no bound on the whole response, as in the source)."""
+    if not intent.written:
+        return lossy("not written (--controller-defaults report): the gateway's own timeouts apply, which Gateway "
+                     "API leaves to each implementation (Envoy-based gateways end every request after 15s in "
+                     "total), where the source had no bound on the whole response and gave up only after "
+                     f"{intent.read} without data from the backend", Dimension.TIMEOUT)
+    return lossy(f"Gateway API has no idle timeout: nothing ends a response whose backend stays silent for "
+                 f"{intent.read} any more (the source gave up then: 504, or a cut response); a bound on the whole "
+                 f"response (timeouts.backendRequest) would instead cut every response streaming for longer than "
+                 f"{intent.read}, which the source let through", Dimension.TIMEOUT)
+
+
 def _has(out: RenderedRule, kind: str) -> bool:
     return any(f["type"] == kind for f in out.filters)
 
@@ -131,11 +149,15 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         return None
     if isinstance(intent, HeaderModifier):
         hm = headers.setdefault(intent.direction, {"set": {}, "add": [], "remove": set()})
-        hm["set"].update(dict(intent.set))
+        # Checked before merging: a modifier left out must leave nothing of itself in the filter (which
+        # would then exceed the 16 entries the CRD allows per list).
+        sets = {**hm["set"], **dict(intent.set)}
+        if max(len(sets), len(hm["add"]) + len(intent.add), len(hm["remove"] | set(intent.remove))) > 16:
+            return (f"the rule would have more than 16 {intent.direction} header changes of one kind (HTTPRoute "
+                    "allows 16 per filter)")
+        hm["set"] = sets
         hm["add"].extend(intent.add)
         hm["remove"].update(intent.remove)
-        if max(len(hm["set"]), len(hm["add"]), len(hm["remove"])) > 16:
-            return "more than 16 header changes in one rule"
         return None
     if isinstance(intent, Timeouts):
         why = needs(t, "1.2", "1.0")
@@ -146,6 +168,8 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         if intent.backend_request:
             out.fields.setdefault("timeouts", {})["backendRequest"] = intent.backend_request
         return None
+    if isinstance(intent, IdleTimeout):
+        return idle_without_policy(intent)
     if isinstance(intent, CORS):
         why = needs(t, "1.5", "1.3")
         if why:

@@ -16,7 +16,7 @@ from ingress2gw.emitters.naming import dns_subdomain, fit, host_slug, section_na
 from ingress2gw.gwapi import GROUP, Target
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.model.ir import BackendTLS, RuleDraft, ServiceBackend
-from ingress2gw.model.outcome import Ledger
+from ingress2gw.model.outcome import Dimension, Ledger, Outcome, exact, lossy
 from ingress2gw.passes.plan import GatewayPlan, HostPlan
 from ingress2gw.report import Code, ObjectRef, Report
 
@@ -64,6 +64,8 @@ def _precedence(rule: dict) -> tuple:
 
 class StandardEmitter:
     name = "standard"
+    #: How a user gets an unverified backend back where this target always verifies (BackendTLSPolicy).
+    skip_verify_advice = ", or choose an --emitter that can skip verification (kgateway, istio)"
 
     def __init__(self, opts: EmitOptions, report: Report):
         self.opts, self.report, self.t = opts, report, opts.target
@@ -123,14 +125,40 @@ class StandardEmitter:
 
     def track(self, rule: RuleDraft, rendered) -> None:
         """Record the answer for each intent of an emitted rule."""
-        for intent in rendered.used:
-            if isinstance(intent, BackendTLS):  # rendered as a policy on the Service, not a filter
-                for b in rule.backends:
-                    self.backend_tls.setdefault((b.namespace, b.name), (intent, b))
         for intent, outcome in rendered.outcomes():
-            if outcome.refused and self.handled_elsewhere(rule, intent):
-                continue
+            if (outcome.refused or outcome.lossy) and self.handled_elsewhere(rule, intent):
+                continue  # left out, or held only in part: the implementation's answer stands instead
+            if isinstance(intent, BackendTLS) and not outcome.refused:
+                self.hold_backend_tls(rule, intent)
+                outcome = self.backend_tls_outcome(intent)
             self.ledger.record(intent, outcome)
+
+    def withheld(self, intent, rule: RuleDraft) -> bool:
+        """Whether the emitter renders ``intent`` with its own objects although Gateway API could hold it
+        (implementation emitters: where the Gateway API rendering would differ from the source)."""
+        return False
+
+    def hold_backend_tls(self, rule: RuleDraft, intent: BackendTLS) -> None:
+        """TLS to the rule's backends is a BackendTLSPolicy on each Service, whatever the route kind."""
+        for b in rule.backends:
+            self.backend_tls.setdefault((b.namespace, b.name), (intent, b))
+
+    def backend_tls_outcome(self, intent: BackendTLS) -> Outcome:
+        """What the BackendTLSPolicy of ``intent`` (system CAs or its ConfigMaps, and its hostname; it always
+        verifies) does against what the source did."""
+        cas = (f"the CAs of ConfigMap {', '.join(intent.ca_config_maps)}" if intent.ca_config_maps
+               else "the system CAs")
+        if not intent.verify:
+            return lossy(f"the source did not verify the backend certificate; BackendTLSPolicy always verifies it "
+                         f"against {cas} for {intent.hostname}, so self-signed or mismatched backend certificates "
+                         "now fail: give the backend a certificate from a CA in a ConfigMap (BackendTLSPolicy "
+                         f"validation.caCertificateRefs){self.skip_verify_advice}", Dimension.BACKEND_TLS)
+        if intent.ca_secret and not intent.ca_config_maps:
+            return lossy(f"the source verified the backend certificate against ca.crt of Secret {intent.ca_secret}; "
+                         "BackendTLSPolicy verifies it against the system CAs, so certificates from that CA now "
+                         "fail: copy ca.crt into a ConfigMap and list it in the BackendTLSPolicy's "
+                         "validation.caCertificateRefs", Dimension.BACKEND_TLS)
+        return exact()
 
     def grpc_policy_holds(self, rule: RuleDraft, intent) -> bool:
         """Whether an intent a GRPCRoute cannot hold is held by an implementation policy on the GRPCRoute."""
@@ -271,7 +299,7 @@ class StandardEmitter:
             out.append({
                 "apiVersion": f"{GROUP}/{self.t.reference_grant_version}", "kind": "ReferenceGrant",
                 "metadata": {**_meta(fit(f"gateway-{gw_ns}-secret-{secret}"), ns, []),
-                             "annotations": {SOURCE_ANNOTATION: f"TLS certificate for {', '.join(sorted(hosts))}"}},
+                             "annotations": {SOURCE_ANNOTATION: f"TLS certificate for {_hosts_text(hosts)}"}},
                 "spec": {
                     "from": [{"group": GROUP, "kind": "Gateway", "namespace": gw_ns}],
                     "to": [{"group": "", "kind": "Secret", "name": secret}],
@@ -430,6 +458,14 @@ class StandardEmitter:
             ref["sectionName"] = sec
             refs.append(ref)
         return refs
+
+
+def _hosts_text(hosts: list[str | None]) -> str:
+    """The hosts of listeners, for people: None is the listener without hostname (every other host)."""
+    names = sorted({h for h in hosts if h is not None})
+    if None in hosts:
+        names.append("the listener without hostname")
+    return ", ".join(names)
 
 
 def _allowed(namespaces: set[str], gw_ns: str) -> dict:

@@ -64,6 +64,9 @@ class TraefikEmitter(ImplementationEmitter):
     gateway_class_name = "traefik"
     implementation_version = "v3.7.9"
     crd_bundle = "traefik/v3.7.9"
+    skip_verify_advice = ("; Traefik's Gateway provider skips verification only through a ServersTransport "
+                          "(insecureSkipVerify) of a TraefikService backend (kubernetescrd provider) in place of "
+                          "the Service, which this emitter does not write")
 
     def __init__(self, opts, report):
         super().__init__(opts, report)

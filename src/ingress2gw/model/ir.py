@@ -16,7 +16,7 @@ from ingress2gw.source.location import Location
 
 __all__ = [
     "Node", "Origin", "ServiceBackend", "PathMatch", "HeaderMatch", "Match",
-    "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent", "Timeouts", "CORS",
+    "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent", "Timeouts", "IdleTimeout", "CORS",
     "RequestMirror", "Retry", "SessionPersistence", "ExternalAuth", "BackendTLS", "PolicyIntent",
     "RuleDraft", "TLSCert", "IngressDraft",
 ]
@@ -36,6 +36,10 @@ class Origin(Node):
     name: str
     location: Location
     annotation: str = ""
+    #: Set when no annotation asked for the intent and the controller applied it anyway (its default):
+    #: the setting and value, as ``proxy-read-timeout 60s``. Its finding, one per source object, says what
+    #: the emitter's rendering changes (``ingress2gw.report.derive``).
+    default: str = ""
 
     @property
     def key(self) -> str:
@@ -118,6 +122,18 @@ class Timeouts(Intent):
     backend_request: str | None = None
 
 
+class IdleTimeout(Intent):
+    """The longest the backend may stay silent: before its response starts and between two reads of it
+    (nginx ``proxy_read_timeout``). Not a bound on the whole response: a response that keeps sending runs
+    as long as it needs. Gateway API has no such field; implementations with a stream idle timeout hold it.
+
+    ``written`` False: a controller default the user chose not to write (``--controller-defaults report``):
+    the emitter writes nothing for it and states what its gateway does instead."""
+
+    read: str  # Gateway API duration
+    written: bool = True
+
+
 class CORS(Intent):
     allow_origins: tuple[str, ...] = ()
     allow_methods: tuple[str, ...] = ()
@@ -154,11 +170,18 @@ class ExternalAuth(Intent):
 
 
 class BackendTLS(Intent):
-    """TLS from the gateway to the backend Service (BackendTLSPolicy)."""
+    """TLS from the gateway to the backend Service (BackendTLSPolicy, which always verifies the backend's
+    certificate: each emitter decides what ``verify`` and ``ca_secret`` make of its rendering)."""
 
     hostname: str
     ca_config_maps: tuple[str, ...] = ()
     well_known_system: bool = True
+    #: Whether the source verified the backend's certificate. ingress-nginx does not unless proxy-ssl-verify
+    #: is "on" next to a proxy-ssl-secret; Traefik does unless its ServersTransport sets insecureSkipVerify.
+    verify: bool = True
+    #: ``namespace/name`` of the Secret whose ca.crt the source verified the certificate against (ingress-nginx
+    #: proxy-ssl-secret); None: the system CAs (or ``ca_config_maps``).
+    ca_secret: str | None = None
 
 
 class PolicyIntent(Intent):
@@ -196,6 +219,9 @@ class RuleDraft:
     #: creationTimestamp of the source Ingress (RFC 3339 sorts as text); "" when absent.
     created: str = ""
     intents: list[Intent] = field(default_factory=list)
+    #: Intents that apply only where the rule is served over HTTPS (ingress-nginx's HSTS header): the plan
+    #: adds them to the rule's copy on the HTTPS listener, never to plain HTTP.
+    https_intents: list[Intent] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     #: Catch-all from spec.defaultBackend: lowest precedence on its host.
     is_default_backend: bool = False
@@ -220,9 +246,10 @@ class RuleDraft:
         return (self.host or "", self.match.sort_key())
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class TLSCert:
-    host: str
+    #: None: every host (an HTTPS listener without hostname; a controller's default certificate).
+    host: str | None
     namespace: str
     secret: str
 

@@ -56,7 +56,8 @@ _D = Dimension
 #: states without naming dimensions gets these (the intent's class name, or its policy family).
 DIMENSIONS: dict[str, frozenset[Dimension]] = {k: frozenset(v) for k, v in {
     "RequestRedirect": (_D.REDIRECT, _D.SCHEME), "URLRewrite": (_D.UPSTREAM_PATH, _D.UPSTREAM_HOST),
-    "Timeouts": (_D.TIMEOUT,), "CORS": (_D.RESPONSE_HEADERS,), "RequestMirror": (_D.TRAFFIC,),
+    "Timeouts": (_D.TIMEOUT,), "IdleTimeout": (_D.TIMEOUT,), "CORS": (_D.RESPONSE_HEADERS,),
+    "RequestMirror": (_D.TRAFFIC,),
     "Retry": (_D.TRAFFIC,), "SessionPersistence": (_D.TRAFFIC,), "ExternalAuth": (_D.ACCESS,),
     "BackendTLS": (_D.BACKEND_TLS,),
     "ext-auth": (_D.ACCESS,), "basic-auth": (_D.ACCESS,), "client-cert": (_D.ACCESS, _D.SCHEME),

@@ -292,10 +292,10 @@ class ErrorPagesPolicy(PolicyIntent):
 class BackendTLSOptionsPolicy(PolicyIntent):
     family: ClassVar[str] = "backend-tls"
     scope: ClassVar[str] = "service"
-    description: ClassVar[str] = "TLS towards the backend beyond what BackendTLSPolicy says."
-    example: ClassVar[dict] = {"verify": False}
+    description: ClassVar[str] = ("TLS towards the backend beyond what BackendTLSPolicy says (whether the "
+                                  "certificate is verified is BackendTLS.verify).")
+    example: ClassVar[dict] = {"clientSecret": "app/backend-client"}
 
-    verify: bool | None = Field(None, description="verify the backend certificate; None: not said")
     clientSecret: str | None = Field(None, description="namespace/name of the client certificate; None: none")
     ciphers: str | None = Field(None, description="OpenSSL cipher list; None: not said")
     protocols: tuple[str, ...] | None = Field(None, description="TLS versions (TLSv1.2...); None: not said")

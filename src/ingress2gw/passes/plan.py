@@ -5,13 +5,15 @@
   namespace/name, as ingress-nginx sorts them); the loser gets a ``route.conflict`` finding.
   A default-backend catch-all yields silently to an explicit rule for the same path, as the root
   location does in the controller.
-- A host has TLS when any of its Ingresses gives it a certificate (the first, oldest, wins).
+- A host has TLS when any of its Ingresses gives it a certificate (the first, oldest, wins). Rules without a
+  host (None) have TLS only when a provider gives them its controller's default certificate: an HTTPS
+  listener without hostname.
 - On the HTTP listener of a TLS host, rules that the controller redirected become redirect rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, RequestRedirect, RuleDraft, TLSCert
@@ -103,7 +105,7 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
                           f"claimed by the older Ingress {first.origin.key}, which the controller served")
 
     owners: dict[str | None, IngressDraft] = {}
-    certs: dict[str, TLSCert] = {}
+    certs: dict[str | None, TLSCert] = {}
     for d in drafts:
         for h in d.hosts:
             owners.setdefault(h, d)
@@ -114,10 +116,10 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
         if hp is None:
             owner = owners.get(rule.host)
             hp = gp.hosts[rule.host] = HostPlan(
-                gateway=name, host=rule.host, cert=certs.get(rule.host) if rule.host else None,
+                gateway=name, host=rule.host, cert=certs.get(rule.host),
                 owner_namespace=owner.origin.namespace if owner else rule.origin.namespace)
         if rule.serve_https and hp.cert is not None and rule.host not in gp.passthrough:
-            hp.https_rules.append(rule)  # a passthrough host's TLS never reaches the HTTP router
+            hp.https_rules.append(_on_https(rule))  # a passthrough host's TLS never reaches the HTTP router
         if rule.serve_http:
             # A rule that answers with its own redirect keeps it on plain HTTP: the controller's own
             # `return` runs before its HTTPS redirect (nginx rewrite phase, before rewrite_by_lua).
@@ -156,6 +158,14 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
                               "slash from it")
     # Hosts in spec.tls with certificates but no rule at all get nothing (reported by the provider).
     return gp
+
+
+def _on_https(rule: RuleDraft) -> RuleDraft:
+    """The rule as the HTTPS listener serves it: with its HTTPS-only intents (a copy, so that plain HTTP never
+    gets them and the two listeners never share a route rule that differs)."""
+    if not rule.https_intents:
+        return rule
+    return replace(rule, intents=rule.intents + rule.https_intents, https_intents=[])
 
 
 def _redirect_code(code: int, target: Target) -> int:

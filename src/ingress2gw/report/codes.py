@@ -114,7 +114,9 @@ class Code(Enum):
     )
     INPUT_DUPLICATE_OBJECT = (
         "input.duplicate-object", Severity.WARNING, Status.INVALID,
-        "Two objects of the same kind share a namespace and name; the later one is used, as kubectl apply would.",
+        "Several documents define one object (kind, namespace, name); one definition is used whatever the input "
+        "order: the most recent (later creationTimestamp, a manifest without one counting as newest, then higher "
+        "generation).",
         "Remove the duplicate from the inputs.",
     )
     INPUT_UNKNOWN_API_VERSION = (
@@ -313,6 +315,14 @@ class Code(Enum):
         "annotation.security", Severity.ERROR, Status.SECURITY,
         "An annotation injects raw proxy configuration; it is never translated into anything that runs code.",
         "Rebuild the behaviour with route filters or implementation policies, and review what the snippet did.",
+    )
+    CONTROLLER_DEFAULT_LOSSY = (
+        "controller-default.lossy", Severity.WARNING, Status.LOSSY,
+        "A setting the controller applied without any annotation (its default, or its ConfigMap's value) is "
+        "rendered differently, or not written (--controller-defaults report); the finding says which requests "
+        "change.",
+        "Check the requests the finding names; set the value on your gateway if they matter, or convert with "
+        "--controller-defaults render.",
     )
     # --- output ---------------------------------------------------------------------------------
     GATEWAY_API_VERSION = (

@@ -15,11 +15,14 @@ from ingress2gw.report.findings import Finding, ObjectRef
 def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
     index = ledger.by_origin()
     kept = ledger.kept_origins()
+    # Settings an emitter held as the source did (``Ledger.void_caveat``): what the registry says differs
+    # elsewhere does not hold for them.
+    voided = {d.origin for d in ledger.decisions if d.voids_caveat}
     out: list[Finding] = []
     for d in drafts:
         ref = ObjectRef("Ingress", d.origin.namespace, d.origin.name)
         for pending in d.pending:
-            spec, value, standing, yields = (tuple(pending) + (None, "kept"))[:4]
+            spec, value, standing, yields, about = (tuple(pending) + (None, "kept", None))[:5]
             outcomes = index.get(value.origin)
             # A standing finding (what the provider said while reading) stands unless the emitter kept the
             # source object itself, or (yields "held") held the setting.
@@ -28,7 +31,7 @@ def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
                     outcomes = None
                 elif yields == "held" and combine(outcomes).refused:
                     outcomes = None
-            common = dict(location=value.origin.location, obj=standing.obj if standing else ref,
+            common = dict(location=value.origin.location, obj=standing.obj if standing else about or ref,
                           provider=d.provider, annotation=value.key, value=value.text)
             if not outcomes:
                 out.append(standing if standing is not None else _finding(
@@ -36,11 +39,31 @@ def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
                     f"{value.key} had no effect: none of the Ingress's rules was emitted "
                     "(see the other findings of this Ingress)"))
                 continue
-            out.append(_verdict(combine(outcomes), spec, common, emitter))
+            out.append(_verdict(combine(outcomes), spec, common, emitter, value.origin in voided))
+    return out + _controller_defaults(drafts, index)
+
+
+def _controller_defaults(drafts, index: dict) -> list[Finding]:
+    """One finding per source object for a setting its controller applied without any annotation
+    (``Origin.default``), where the emitter's rendering changes requests or leaves the setting out; a
+    default rendered as the controller applied it needs no finding."""
+    providers = {(d.origin.namespace, d.origin.name): d.provider for d in drafts}
+    out = []
+    for origin, outcomes in index.items():
+        if not origin.default:
+            continue
+        o = combine(outcomes)
+        details = sorted({d.detail for d in o.differences if d.detail}) + sorted({r for r in o.reasons if r})
+        if not details and not o.refused:
+            continue
+        out.append(Finding(code=Code.CONTROLLER_DEFAULT_LOSSY, location=origin.location,
+                           message=f"{origin.default}: " + ("; ".join(details) or "not written"),
+                           obj=ObjectRef(origin.kind, origin.namespace, origin.name),
+                           provider=providers.get((origin.namespace, origin.name), "")))
     return out
 
 
-def _verdict(o, spec, common: dict, emitter: str) -> Finding:
+def _verdict(o, spec, common: dict, emitter: str, voided: bool = False) -> Finding:
     reasons = "; ".join(sorted(set(o.reasons)))
     if o.verdict is Verdict.NEEDS_POLICY:
         return _finding(Code.ANNOTATION_POLICY, common, reasons,
@@ -60,6 +83,8 @@ def _verdict(o, spec, common: dict, emitter: str) -> Finding:
         return _finding(Code.ANNOTATION_POLICY_EMITTED, common, head, spec.remediation)
     if differences:
         return _finding(Code.ANNOTATION_LOSSY, common, differences, spec.remediation)
+    if voided:
+        return _finding(Code.ANNOTATION_TRANSLATED, common, f"held by {emitter} as the source controller did")
     if spec.status is Status.LOSSY:
         return _finding(Code.ANNOTATION_LOSSY, common, spec.caveat or Code.ANNOTATION_LOSSY.info.title,
                         spec.remediation)

@@ -107,7 +107,8 @@ class IngressClass(KubeObject):
 
 @dataclass
 class Inventory:
-    """Everything read from the inputs, by kind. Lists keep input order."""
+    """Everything read from the inputs, by kind, one definition per object (``input.duplicate-object``).
+    Lists keep input order: whoever picks one of several objects must not rely on it."""
 
     ingresses: list[Ingress] = field(default_factory=list)
     services: dict[tuple[str, str], Service] = field(default_factory=dict)
@@ -171,7 +172,9 @@ def _type_name(v: Any) -> str:
 
 def build_inventory(documents: list[Document], report: Report) -> Inventory:
     inv = Inventory()
-    seen: dict[tuple[str, str, str], object] = {}
+    # First the objects, then which definition of each is used: two documents that define the same object
+    # must give the same inventory whatever their order in the input (see _same_object).
+    candidates: list[tuple[Document, str, str, dict, str, str]] = []
     for doc in documents:
         obj = doc.obj
         kind = obj.get("kind")
@@ -186,7 +189,6 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
         if kind in ("Ingress", "Service", "ConfigMap", "Secret") and not namespace:
             namespace = "default"
         ref = ObjectRef(kind, namespace, name)
-        r = _Reader(doc, ref, report)
         if kind == "Ingress":
             if api_version not in INGRESS_API_VERSIONS:
                 report.add(Code.INPUT_UNKNOWN_API_VERSION, location=doc.locate(("apiVersion",)), obj=ref,
@@ -203,24 +205,20 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
                            detail=f"{what}; the API server rejects an object without a name, so this {kind} was "
                                   "not read")
             continue
+        candidates.append((doc, kind, api_version, meta, namespace, name))
+    ignored = _same_object(candidates, report)
+    for i, (doc, kind, api_version, meta, namespace, name) in enumerate(candidates):
+        if i in ignored:
+            continue
+        obj = doc.obj
+        r = _Reader(doc, ObjectRef(kind, namespace, name), report)
         base = dict(
             doc=doc, kind=kind, api_version=api_version, namespace=namespace, name=name,
             annotations=r.string_map(meta, ("metadata",), "annotations"),
             labels=r.string_map(meta, ("metadata",), "labels"),
         )
-        earlier = None
-        if kind in ("Ingress", "Service", "IngressClass"):
-            earlier = seen.get((kind, namespace, name))
-            if earlier is not None:
-                report.add(Code.INPUT_DUPLICATE_OBJECT, location=doc.locate(("metadata", "name")), obj=ref,
-                           detail=f"{kind} {namespace + '/' if namespace else ''}{name} was already defined at "
-                                  f"{earlier}; this later definition is used")
-            seen[(kind, namespace, name)] = doc.locate(("metadata", "name"))
         if kind == "Ingress":
-            ingress = _ingress(r, obj, meta, base)
-            if earlier is not None:  # kubectl apply: the later definition replaces the earlier one
-                inv.ingresses = [i for i in inv.ingresses if (i.namespace, i.name) != (namespace, name)]
-            inv.ingresses.append(ingress)
+            inv.ingresses.append(_ingress(r, obj, meta, base))
         elif kind == "Service" and api_version == "v1":
             inv.services[(namespace, name)] = _service(r, obj, base)
         elif kind == "IngressClass" and api_version.startswith("networking.k8s.io/"):
@@ -238,6 +236,76 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
                 base["doc"] = doc
             inv.others.setdefault(kind, []).append(KubeObject(**base))
     return inv
+
+
+def _identity(kind: str, api_version: str, namespace: str, name: str) -> tuple[str, str, str, str]:
+    """What makes two documents the same object: API group, kind, namespace, name. The Ingress of
+    ``extensions/v1beta1`` is the same resource as that of ``networking.k8s.io`` (one object, several versions)."""
+    group = api_version.rpartition("/")[0]
+    if kind == "Ingress":
+        group = "networking.k8s.io"
+    return group, kind, namespace, name
+
+
+def _same_object(candidates: list[tuple], report: Report) -> set[int]:
+    """Several documents that define one object (two files, two dumps): one definition is used, chosen from the
+    documents themselves and never from their order, and each of the others gets ``input.duplicate-object``.
+
+    The API server holds one object per identity, so the inputs disagree about it. The definition used is
+    the most recent one: the later ``creationTimestamp`` (the object was deleted and created again), a
+    manifest without one counting as the most recent (``kubectl apply`` would write it over the live object),
+    then the higher ``metadata.generation`` (a later dump of the same object). Definitions that still tie
+    are ordered by their content, so the choice stays the same however the inputs are listed.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, (doc, kind, api_version, meta, namespace, name) in enumerate(candidates):
+        groups.setdefault(_identity(kind, api_version, namespace, name), []).append(i)
+    ignored: set[int] = set()
+    for (_group, kind, namespace, name), indexes in groups.items():
+        if len(indexes) < 2:
+            continue
+        keys = {i: _recency(candidates[i][3], candidates[i][0].obj) for i in indexes}
+        used = max(indexes, key=lambda i: keys[i])
+        where = candidates[used][0].locate(("metadata", "name"))
+        for i in indexes:
+            if i == used:
+                continue
+            ignored.add(i)
+            doc = candidates[i][0]
+            report.add(Code.INPUT_DUPLICATE_OBJECT, location=doc.locate(("metadata", "name")),
+                       obj=ObjectRef(kind, namespace, name),
+                       detail=f"{kind} {namespace + '/' if namespace else ''}{name} is also defined at {where}, "
+                              f"which is used ({_why(keys[used], keys[i])}); this definition was ignored")
+    return ignored
+
+
+def _recency(meta: dict, obj: dict) -> tuple:
+    created = meta.get("creationTimestamp")
+    created = created if isinstance(created, str) else (str(created) if created else "")
+    generation = meta.get("generation")
+    generation = generation if isinstance(generation, int) and not isinstance(generation, bool) else -1
+    return (created == "", created, generation, _canonical(obj))
+
+
+def _why(used: tuple, other: tuple) -> str:
+    if used[:2] != other[:2]:
+        return ("it has no creationTimestamp: applied, it would replace the other" if used[0]
+                else "its creationTimestamp is later")
+    if used[2] != other[2]:
+        return "its metadata.generation is higher"
+    if used[3] == other[3]:
+        return "the two are identical"
+    return ("nothing says which is newer; the choice depends on their content, never on the order of the "
+            "inputs")
+
+
+def _canonical(value: Any) -> str:
+    """A text for a YAML/JSON value that does not depend on key order (comparable whatever the types)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_canonical(k)}:{_canonical(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    return f"{type(value).__name__}:{value!r}"
 
 
 #: Kinds whose objects the tool reads; a manifest that spells one of them in another letter case is reported.

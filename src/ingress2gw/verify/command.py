@@ -120,8 +120,10 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
             reqs = derive(ingresses, source.cfg.annotation_prefix)
         elif provider == "traefik":
             po = options.provider_options
-            default_store = any(o.name == "default" and (o.doc.obj.get("spec") or {}).get("defaultCertificate")
-                                for o in inventory.others.get("TLSStore", []))
+            # Traefik uses a TLSStore named default only when one namespace defines it.
+            stores = [o for o in inventory.others.get("TLSStore", []) if o.name == "default"]
+            default_store = len({o.namespace for o in stores}) == 1 and any(
+                (o.doc.obj.get("spec") or {}).get("defaultCertificate") for o in stores)
             source = TraefikSimulator(ingresses, inventory.services, entrypoints=_entrypoints(options),
                                       strict_prefix=bool(po.get("traefik_strict_prefix_matching")),
                                       redirect_to_https=bool(po.get("traefik_redirect_to_https")),
@@ -160,7 +162,7 @@ def _nginx_config(options: Options, inventory) -> NginxConfig:
     prefix = options.provider_options.get("annotations_prefix")
     if prefix:
         cfg.annotation_prefix = prefix.rstrip("/") + "/"
-    for cm in inventory.others.get("ConfigMap", []):
+    for cm in sorted(inventory.others.get("ConfigMap", []), key=lambda cm: (cm.namespace, cm.name)):
         data = cm.doc.obj.get("data") if isinstance(cm.doc.obj, dict) else None
         if not isinstance(data, dict):
             continue
