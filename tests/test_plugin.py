@@ -107,3 +107,9 @@ spec:
         assert "no path of this Ingress could be converted" in by_key[key].message
         assert str(by_key[key].obj) == "Ingress shop/web"
     assert by_key["haproxy.org/made-up"].code.value == "annotation.unknown", "an unknown key stays unknown"
+
+
+def test_providers_name_their_verify_simulator():
+    found = load_providers()
+    assert found["ingress-nginx"].simulator and found["traefik"].simulator
+    assert HAProxy().source_simulator([], None, {}) is None  # no simulator: verify says so and goes on

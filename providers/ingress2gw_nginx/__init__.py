@@ -25,6 +25,7 @@ class IngressNginx(IngressProvider):
     class_names = ("nginx",)
     registry = REGISTRY
     default_redirect_code = 308
+    simulator = "ingress2gw.verify.nginx:simulate"
 
     def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
         custom = ctx.options.get("annotations_prefix")

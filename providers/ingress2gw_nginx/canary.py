@@ -83,19 +83,14 @@ def _values(d: IngressDraft) -> dict:
     return d.provider_state[keys.STATE]["values"]
 
 
-def _add(report: Report, code: Code, value, detail: str, remedy: str = "", location=None) -> None:
-    report.add(code, location=location or value.origin.location, obj=value.origin_ref, provider=PROVIDER,
-               annotation=value.key, value=value.text, detail=detail, remedy=remedy)
-
-
 def _report_not_enabled(d: IngressDraft, report: Report) -> None:
     for name, (parsed, value) in sorted(_values(d).items()):
         if name == "canary":
-            _add(report, Code.ANNOTATION_IGNORED, value, "canary is false: this Ingress routes as a regular one")
+            value.report(report, Code.ANNOTATION_IGNORED, "canary is false: this Ingress routes as a regular one")
         else:
-            _add(report, Code.ANNOTATION_IGNORED, value,
-                 f"{name} has no effect without canary: \"true\" (the controller rejects the canary settings "
-                 "of a non-canary Ingress); it was not translated")
+            value.report(report, Code.ANNOTATION_IGNORED,
+                         f"{name} has no effect without canary: \"true\" (the controller rejects the canary settings "
+                         "of a non-canary Ingress); it was not translated")
 
 
 def _decisions(d: IngressDraft, report: Report) -> tuple[list, list, list, list, int, int, list[str]]:
@@ -136,17 +131,17 @@ def _merge(d: IngressDraft, mains: dict, taken: dict, report: Report) -> list[st
     ch, mh, cc, mc, weight, total, _ = _decisions(d, report)
     merged: list[str] = []
     if d.default_backend is not None and not d.rules:
-        _add(report, Code.ANNOTATION_UNSUPPORTED, canary_value,
-             "a canary of the default backend (spec.defaultBackend) was not translated",
-             "Split the catch-all route's backendRefs by hand.", location=d.default_backend_origin.location)
+        canary_value.report(report, Code.ANNOTATION_UNSUPPORTED,
+                            "a canary of the default backend (spec.defaultBackend) was not translated",
+                            "Split the catch-all route's backendRefs by hand.", location=d.default_backend_origin.location)
     for rule in d.rules:
         where = f"{rule.host or '*'}{rule.match.path.value}"
         main = _find_main(rule, mains)
         if main is None:
-            _add(report, Code.CANARY_NO_MAIN, canary_value,
-                 f"no main Ingress serves {where} ({rule.match.path.type}); the controller ignored this canary "
-                 "path, and nothing was emitted for it", "Add the path to the main Ingress, or delete it here.",
-                 location=rule.origin.location)
+            canary_value.report(report, Code.CANARY_NO_MAIN,
+                                f"no main Ingress serves {where} ({rule.match.path.type}); the controller ignored this canary "
+                                "path, and nothing was emitted for it", "Add the path to the main Ingress, or delete it here.",
+                                location=rule.origin.location)
             continue
         owner, main_rule = main
         key = (owner.gateway, rule.conflict_key())
@@ -157,10 +152,10 @@ def _merge(d: IngressDraft, mains: dict, taken: dict, report: Report) -> list[st
                               "one canary per host and path, so this one was ignored")
             continue
         if owner.origin.namespace != d.origin.namespace:
-            _add(report, Code.ANNOTATION_UNSUPPORTED, canary_value,
-                 f"the main Ingress of {where} is in namespace {owner.origin.namespace}; a canary backend in "
-                 "another namespace was not translated", "Move the canary Service next to the main Ingress, or "
-                 "add the backendRef with its namespace and a ReferenceGrant by hand.", location=rule.origin.location)
+            canary_value.report(report, Code.ANNOTATION_UNSUPPORTED,
+                                f"the main Ingress of {where} is in namespace {owner.origin.namespace}; a canary backend in "
+                                "another namespace was not translated", "Move the canary Service next to the main Ingress, or "
+                                "add the backendRef with its namespace and a ReferenceGrant by hand.", location=rule.origin.location)
             continue
         taken[key] = d
         _split(owner, main_rule, rule, ch, mh, cc, mc, weight, total)
@@ -216,40 +211,40 @@ def _report_keys(d: IngressDraft, merged: list[str], report: Report) -> None:
     v = {k: p for k, (p, _) in values.items()}
     for name, (parsed, value) in sorted(values.items()):
         if not merged:
-            _add(report, Code.ANNOTATION_IGNORED, value,
-                 "the canary took effect on no host and path (see the other findings of this Ingress); nothing "
-                 "was emitted for it")
+            value.report(report, Code.ANNOTATION_IGNORED,
+                         "the canary took effect on no host and path (see the other findings of this Ingress); nothing "
+                         "was emitted for it")
             continue
         if name == "canary":
             detail = "merged into " + ", ".join(merged)
             code = Code.ANNOTATION_LOSSY if caveats else Code.ANNOTATION_TRANSLATED
             if not (ch or cc or weight):
                 detail += "; with no header, cookie or weight the canary receives no traffic (as in nginx)"
-            _add(report, code, value, detail + ("; " + "; ".join(caveats) if caveats else ""))
+            value.report(report, code, detail + ("; " + "; ".join(caveats) if caveats else ""))
         elif name in ("canary-by-header-value", "canary-by-header-pattern") and not v.get("canary-by-header"):
-            _add(report, Code.ANNOTATION_IGNORED, value, f"{name} has no effect without canary-by-header")
+            value.report(report, Code.ANNOTATION_IGNORED, f"{name} has no effect without canary-by-header")
         elif name == "canary-by-header-pattern" and v.get("canary-by-header-value"):
-            _add(report, Code.ANNOTATION_IGNORED, value,
-                 "canary-by-header-value is set, so the controller ignores canary-by-header-pattern")
+            value.report(report, Code.ANNOTATION_IGNORED,
+                         "canary-by-header-value is set, so the controller ignores canary-by-header-pattern")
         elif name == "canary-by-header-pattern":
-            _add(report, Code.ANNOTATION_LOSSY, value, caveats[0])
+            value.report(report, Code.ANNOTATION_LOSSY, caveats[0])
         elif name == "canary-by-header":
             how = ("requests whose header does not select the canary fall through to the cookie and weight rules"
                    if not mh else "always → canary and never → main, other values fall through to cookie and weight")
-            _add(report, Code.ANNOTATION_TRANSLATED, value, f"header match on {parsed}: {how}")
+            value.report(report, Code.ANNOTATION_TRANSLATED, f"header match on {parsed}: {how}")
         elif name == "canary-by-cookie":
-            _add(report, Code.ANNOTATION_LOSSY, value, next(c for c in caveats if c.startswith("cookie")))
+            value.report(report, Code.ANNOTATION_LOSSY, next(c for c in caveats if c.startswith("cookie")))
         elif name == "canary-weight-total" and parsed < 100:
-            _add(report, Code.ANNOTATION_IGNORED, value,
-                 f"the controller's balancer uses a total of 100 when canary-weight-total is below 100; "
-                 f"weights were computed out of {total}")
+            value.report(report, Code.ANNOTATION_IGNORED,
+                         f"the controller's balancer uses a total of 100 when canary-weight-total is below 100; "
+                         f"weights were computed out of {total}")
         elif name == "canary-by-header-value":
-            _add(report, Code.ANNOTATION_TRANSLATED, value, f"header match {v['canary-by-header']}: {parsed} → canary; "
-                 "other values fall through to the cookie and weight rules")
+            value.report(report, Code.ANNOTATION_TRANSLATED, f"header match {v['canary-by-header']}: {parsed} → canary; "
+                         "other values fall through to the cookie and weight rules")
         elif name in ("canary-weight", "canary-weight-total"):
             detail = (f"backend weights: main {total - weight}, canary {weight} (of {total})" if weight
                       else "canary weight 0: requests not chosen by header or cookie all go to the main backend")
-            _add(report, Code.ANNOTATION_TRANSLATED, value, detail)
+            value.report(report, Code.ANNOTATION_TRANSLATED, detail)
 
 
 def _ignore_other_annotations(d: IngressDraft, report: Report) -> None:

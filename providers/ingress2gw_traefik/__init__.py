@@ -31,9 +31,7 @@ class Traefik(IngressProvider):
     class_names = ("traefik",)
     registry = REGISTRY
     default_redirect_code = 301
-
-    def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
-        return (PREFIX,)
+    simulator = "ingress2gw.verify.traefik:simulate"
 
     def configure(self, ctx: Context, report: Report) -> None:
         eps = dict(DEFAULT_ENTRYPOINTS)

@@ -305,7 +305,7 @@ def convert(
     gate = _gate(result.report, fail_on)
     if report_file is not None:
         _write_report(result.report, report_file, opts, gate if cfg is not None else None, baseline_used)
-    from ingress2gw.report.render import print_summary
+    from ingress2gw.report.terminal import print_summary
 
     print_summary(result.report, stream=sys.stderr, color=_color(no_color), quiet=quiet)
     code = gate.exit_code

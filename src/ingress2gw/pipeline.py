@@ -37,7 +37,7 @@ class Result:
 
 
 def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
-    from ingress2gw.emitters.naming import dns_subdomain
+    from ingress2gw.emitters.naming import gateway_key
     from ingress2gw.emitters import load_emitter
     from ingress2gw.emitters.standard import EmitOptions
     from ingress2gw.report.derive import derive_findings
@@ -58,6 +58,7 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
         for p in loaded.problems:
             code = Code(p.code) if p.code in Code._value2member_map_ else Code.INPUT_YAML_SYNTAX
             report.add(code, location=p.location, detail=p.message)
+        report.sources = loaded.sources  # the report quotes input lines from here, never from the files
         inventory = build_inventory(loaded.documents, report)
         del loaded
         providers = providers if providers is not None else load_providers()
@@ -74,9 +75,7 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
             if pctx is None:
                 pctx = contexts[s.provider.name] = Context(inventory=inventory, options=ctx.options)
                 s.provider.configure(pctx, report)
-            gateway = dns_subdomain(s.ingress_class)
-            if opts.gateway_mode == "per-namespace":
-                gateway = f"{s.ingress.namespace}/{s.ingress_class}"
+            gateway = gateway_key(s.ingress_class, s.ingress.namespace, opts.gateway_mode)
             report.ingresses[s.ingress.ref] = "converted"
             drafts.append(s.provider.translate(s.ingress, pctx, report, gateway, s.ingress_class))
         for ing in inventory.ingresses:

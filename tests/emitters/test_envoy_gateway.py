@@ -11,7 +11,7 @@ import pytest
 from conftest import crdset_for
 
 from ingress2gw.emitters.envoy_gateway import REFUSED, EnvoyGatewayEmitter
-from ingress2gw.emitters.envoy_gateway_values import eg_duration, per_unit, quantity, status_matches
+from ingress2gw.emitters.envoy_gateway.values import eg_duration, per_unit, quantity, status_matches
 from ingress2gw.emitters.standard import EmitOptions
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (
@@ -176,7 +176,7 @@ def test_retry_rendered_by_the_route_is_not_repeated():
 
 def test_gateway_api_timeouts_become_the_request_timeout():
     # Every supported target holds rules[].timeouts, so this rendering is only reached directly.
-    from ingress2gw.emitters.envoy_gateway_traffic import timeouts
+    from ingress2gw.emitters.envoy_gateway.traffic import timeouts
 
     em = EnvoyGatewayEmitter(EmitOptions(), Report())
     t = Timeouts(request="30s", backend_request="10s", origin=O)

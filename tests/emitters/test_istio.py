@@ -9,8 +9,8 @@ import pytest
 from conftest import crdset_for
 
 from ingress2gw.emitters.istio import REFUSED, IstioEmitter, istio_duration
-from ingress2gw.emitters.istio_authz import covers, host_patterns
-from ingress2gw.emitters.istio_destination import GATEWAY_LABEL
+from ingress2gw.emitters.istio.authz import covers, host_patterns
+from ingress2gw.emitters.istio.destination import GATEWAY_LABEL
 from ingress2gw.emitters.standard import EmitOptions
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import (

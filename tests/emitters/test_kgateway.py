@@ -188,7 +188,7 @@ def test_read_timeout_is_stream_idle_the_longer_of_read_and_send():
 
 def test_gateway_api_timeouts_on_a_grpc_route_are_the_total_only():
     # GRPCRoute has no timeouts: TrafficPolicy holds request: 0s (no total bound); the idle time is IdleTimeout's.
-    from ingress2gw.emitters import kgateway_traffic as traffic
+    from ingress2gw.emitters.kgateway import traffic as traffic
 
     em = KgatewayEmitter(EmitOptions(), Report())
     t = Timeouts(request="0s", origin=O)

@@ -10,7 +10,7 @@ import pytest
 from conftest import crdset_for
 
 from ingress2gw.emitters.nginx_gateway_fabric import REFUSED, NginxGatewayFabricEmitter
-from ingress2gw.emitters.nginx_gateway_fabric_values import (
+from ingress2gw.emitters.nginx_gateway_fabric.values import (
     claimable, duration_ms, nginx_bytes, ngf_duration, ngf_size, rate_key, request_rate,
 )
 from ingress2gw.emitters.standard import EmitOptions

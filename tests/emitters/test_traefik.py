@@ -11,7 +11,7 @@ import pytest
 
 from conftest import crdset_for
 
-from ingress2gw.emitters import traefik_middlewares as tm
+from ingress2gw.emitters.traefik import middlewares as tm
 from ingress2gw.emitters.standard import EmitOptions
 from ingress2gw.emitters.traefik import TraefikEmitter
 from ingress2gw.gwapi import Target

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingress2gw.report import Code, ObjectRef, Report, Status
+from ingress2gw.source.loader import load_bytes
 from ingress2gw.source.location import Location
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +28,8 @@ def build_report() -> Report:
     r.ingresses[PAY] = "converted"
     r.ingresses[OTHER] = "skipped"
     r.assumptions["ingress-nginx"] = ["ssl-redirect=true"]
+    # As the pipeline does: the report quotes the input as the loader read it (other.yaml was never read).
+    r.sources = load_bytes((HERE / DATA).read_bytes(), DATA).sources
     at = lambda line, col=5: Location(DATA, line, col)  # noqa: E731
     r.add(Code.PROVIDER_DEFAULTS, location=at(11, 1), provider="ingress-nginx",
           detail="ingress-nginx global configuration assumed: ssl-redirect=true")

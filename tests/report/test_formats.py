@@ -3,6 +3,7 @@ validation for JSON and SARIF, and the escaping rules of each format."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -155,19 +156,45 @@ def test_html_escapes_and_never_shows_secret_data(in_report_dir):
 
 def test_snippets_mask_secrets_in_lists_and_unparsable_files(tmp_path: Path):
     from ingress2gw.report.snippets import SourceCache
+    from ingress2gw.source.loader import load_paths
 
     listing = tmp_path / "list.yaml"
     listing.write_text("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s}\n"
                        "  data: {k: SECRETDATA}\n- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n"
                        "  metadata: {name: i}\n")
-    lines = SourceCache().snippet(str(listing), 8, context=5)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: Secret\ndata: {k: SECRETDATA}\n---\nkind: Ingress\nmetadata: {name: [\n")
+    stdin = io.BytesIO(b"kind: Ingress\nmetadata: {name: i}\n")
+    cache = SourceCache(load_paths([str(listing), str(broken), "-", str(tmp_path / "missing")], stdin=stdin).sources)
+    lines = cache.snippet(str(listing), 8, context=5)
     assert [line.number for line in lines] == list(range(3, 11))
     assert not any("SECRETDATA" in line.text for line in lines)
     assert [line.redacted for line in lines if line.number in (4, 7)] == [True, True]
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("kind: Secret\ndata: {k: SECRETDATA}\n---\nkind: Ingress\nmetadata: {name: [\n")
-    assert SourceCache().snippet(str(broken), 4) == []
-    assert SourceCache().snippet("-", 1) == [] and SourceCache().snippet(str(tmp_path / "missing"), 1) == []
+    assert cache.snippet(str(broken), 4) == []
+    assert cache.snippet("-", 1) == [] and cache.snippet(str(tmp_path / "missing"), 1) == []
+
+
+def test_report_never_reads_the_input_again(tmp_path: Path, monkeypatch):
+    """Snippets (and their Secret masking) come from what the loader read: the input can be gone by the time
+    the report is rendered, and no renderer opens it."""
+    import builtins
+
+    from ingress2gw.pipeline import Options, run
+    from ingress2gw.report.formats import render
+
+    src = REPO / "tests" / "report" / "data" / "manifests.yaml"
+    manifest = tmp_path / "manifests.yaml"
+    manifest.write_bytes(src.read_bytes())
+    result = run(Options(paths=[str(manifest)]))
+    manifest.unlink()
+    opened = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda file, *a, **kw: opened.append(file) or real_open(file, *a, **kw))
+    html = render(result.report, "html", tool_version=VERSION)
+    assert not [f for f in opened if str(f).startswith(str(tmp_path))]
+    assert "nginx.ingress.kubernetes.io/proxy-body-size: 20m" in html  # quoted without the file
+    assert "Secret: not shown" in html
+    assert "U1VQRVJTRUNSRVRDRVJU" not in html and "U1VQRVJTRUNSRVRLRVk" not in html
 
 
 def test_format_from_extension():
@@ -184,7 +211,7 @@ def test_format_from_extension():
 def test_terminal_respects_no_color_and_quiet(monkeypatch):
     import io
 
-    from ingress2gw.report.render import print_summary
+    from ingress2gw.report.terminal import print_summary
     from ingress2gw.report.terminal import render_terminal
 
     class Tty(io.StringIO):

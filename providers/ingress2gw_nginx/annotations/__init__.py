@@ -1,13 +1,6 @@
-"""Annotation families: every module in this package declares its annotations when imported.
+"""Annotation families: every module in this package declares its annotations (next to their handlers) when
+imported."""
 
-Modules are imported in name order; ``catalog_rest`` comes last and declares, as unsupported, every
-catalog annotation no family module handles yet.
-"""
+from ingress2gw.plugin import load_families
 
-import importlib
-import pkgutil
-
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name != "catalog_rest":
-        importlib.import_module(f"{__name__}.{_info.name}")
-importlib.import_module(f"{__name__}.catalog_rest")
+load_families(__name__)

@@ -6,10 +6,9 @@ here, under whatever prefix the Ingress uses (``--annotations-prefix``).
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, Report
+from ingress2gw.plugin import AnnotationValue, Context, Report
 
 from ingress2gw_nginx.values import parse_bool, sibling  # noqa: F401  (re-exported for the families)
-
 
 
 def annotations_of(value: AnnotationValue, ctx: Context | None = None) -> dict[str, str]:
@@ -18,22 +17,12 @@ def annotations_of(value: AnnotationValue, ctx: Context | None = None) -> dict[s
     return {k[len(prefix):]: v for k, v in value.siblings.items() if prefix and k.startswith(prefix)}
 
 
-def invalid(value: AnnotationValue, report: Report, detail: str) -> None:
-    report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="ingress-nginx",
-               annotation=value.key, value=value.text, detail=detail)
-
-
-def no_effect(value: AnnotationValue, report: Report, detail: str) -> None:
-    report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref,
-               provider="ingress-nginx", annotation=value.key, value=value.text, detail=detail)
-
-
 def shadowed_alias(value: AnnotationValue, ctx: Context, canonical: str, report: Report) -> bool:
     """True (and reported) when ``value`` is a deprecated alias and the canonical key is set too."""
     if value.name == canonical or sibling(value, canonical) is None:
         return False
-    no_effect(value, report, f"{value.name} is the deprecated alias of {canonical}, which this Ingress also sets; "
-                             f"the controller uses {canonical}")
+    value.no_effect(report, f"{value.name} is the deprecated alias of {canonical}, which this Ingress also sets; "
+                            f"the controller uses {canonical}")
     return True
 
 

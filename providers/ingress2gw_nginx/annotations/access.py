@@ -25,7 +25,7 @@ from __future__ import annotations
 from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, IPAllowPolicy, IPDenyPolicy, Report, Status
 
 
-from ingress2gw_nginx.annotations._read import CLIENT_IP_TEXT, client_ip_source, invalid, shadowed_alias
+from ingress2gw_nginx.annotations._read import CLIENT_IP_TEXT, client_ip_source, shadowed_alias
 from ingress2gw_nginx.config import parse_cidrs
 from ingress2gw_nginx.registry import REGISTRY
 
@@ -37,16 +37,15 @@ def _ip_list(family: type[IPAllowPolicy | IPDenyPolicy], value: AnnotationValue,
              report: Report) -> None:
     cidrs = parse_cidrs(value.text)
     if cidrs is None:
-        invalid(value, report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; the controller "
-                               "denied the Ingress's locations (503)")
+        value.invalid(report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; the controller "
+                              "denied the Ingress's locations (503)")
         return
     if not cidrs:
-        invalid(value, report, "the list is empty; the controller kept the ConfigMap list")
+        value.invalid(report, "the list is empty; the controller kept the ConfigMap list")
         return
     source = client_ip_source(ctx)
-    for rule in draft.rules:
-        rule.add(family(origin=value.origin, caveat=_CAVEAT.format(how=CLIENT_IP_TEXT[source]),
-                        cidrs=cidrs, status=403, client_ip=source))
+    value.attach(draft, family, caveat=_CAVEAT.format(how=CLIENT_IP_TEXT[source]), cidrs=cidrs, status=403,
+                 client_ip=source)
 
 
 @REGISTRY.annotation(

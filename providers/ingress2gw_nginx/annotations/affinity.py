@@ -24,16 +24,11 @@ from ingress2gw.plugin import (
 from ingress2gw_nginx.annotations.canary import HEADER_NAME
 from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.annotations.timeouts import duration
-from ingress2gw_nginx.registry import REGISTRY
+from ingress2gw_nginx.registry import REGISTRY, unsupported
 
 PROVIDER = "ingress-nginx"
 CAVEAT = ("the gateway issues its own cookie (existing sessions lose stickiness once at cut-over) and may "
           "rebalance differently from nginx when endpoints change")
-
-
-def _report(code: Code, value: AnnotationValue, report: Report, detail: str, *, at_value: bool = False) -> None:
-    report.add(code, location=value.loc() if at_value else value.origin.location, obj=value.origin_ref,
-               provider=PROVIDER, annotation=value.key, value=value.text, detail=detail)
 
 
 def _seconds(text: str | None) -> int | None:
@@ -52,8 +47,8 @@ def _enabled(value: AnnotationValue, ctx: Context) -> bool:
 )
 def affinity(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if value.text.strip() != "cookie":
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "cookie is the only affinity type; the controller "
-                "ignored the annotation", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "cookie is the only affinity type; the controller "
+                     "ignored the annotation", at_value=True)
         return
     name = (sibling(value, "session-cookie-name") or "").strip()
     name = name if HEADER_NAME.match(name) else "INGRESSCOOKIE"
@@ -75,15 +70,15 @@ def affinity(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
 def _part(field: str):
     def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
         if not _enabled(value, ctx):
-            _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without affinity: cookie")
+            value.report(report, Code.ANNOTATION_IGNORED, f"{value.name} has no effect without affinity: cookie")
         elif field == "sessionName" and not HEADER_NAME.match(value.text.strip()):
-            _report(Code.ANNOTATION_INVALID_VALUE, value, report, "not a cookie name; INGRESSCOOKIE was used",
-                    at_value=True)
+            value.report(report, Code.ANNOTATION_INVALID_VALUE, "not a cookie name; INGRESSCOOKIE was used",
+                         at_value=True)
         elif field != "sessionName" and _seconds(value.text) is None:
-            _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected whole seconds", at_value=True)
+            value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected whole seconds", at_value=True)
         elif field == "absoluteTimeout" and value.name == "session-cookie-expires" and _seconds(
                 sibling(value, "session-cookie-max-age")) is not None:
-            _report(Code.ANNOTATION_IGNORED, value, report, "session-cookie-max-age is set and wins over it")
+            value.report(report, Code.ANNOTATION_IGNORED, "session-cookie-max-age is set and wins over it")
         elif (sibling(value, "affinity") or "").strip() == "cookie":
             return FROM_OUTCOME  # a field of affinity's SessionPersistence: decided by the emitter's answer
         return None
@@ -102,20 +97,19 @@ REGISTRY.annotation("session-cookie-expires", produces=('SessionPersistence',), 
 def _attribute(param: str):
     def handler(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
         if not _enabled(value, ctx):
-            _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without affinity: cookie")
+            value.report(report, Code.ANNOTATION_IGNORED, f"{value.name} has no effect without affinity: cookie")
             return
         text = value.text.strip()
         v: object = text
         if param == "secure":
             if text.lower() not in ("true", "false"):
-                _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected true or false", at_value=True)
+                value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected true or false", at_value=True)
                 return
             v = text.lower() == "true"
         if param == "sameSite" and text not in ("None", "Lax", "Strict"):
-            _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected None, Lax or Strict", at_value=True)
+            value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected None, Lax or Strict", at_value=True)
             return
-        for rule in draft.rules:
-            rule.add(SessionCookiePolicy(**{param: v}, origin=value.origin))
+        value.attach(draft, SessionCookiePolicy, **{param: v})
     return handler
 
 
@@ -131,15 +125,18 @@ for _key, _param in (("session-cookie-path", "path"), ("session-cookie-domain", 
 def affinity_mode(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     text = value.text.strip()
     if text not in ("balanced", "persistent"):
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected balanced or persistent", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected balanced or persistent", at_value=True)
     elif not _enabled(value, ctx):
-        _report(Code.ANNOTATION_IGNORED, value, report, "affinity-mode has no effect without affinity: cookie")
+        value.report(report, Code.ANNOTATION_IGNORED, "affinity-mode has no effect without affinity: cookie")
     elif text == "balanced":
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "balanced is the default; gateways rebalance similarly")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "balanced is the default; gateways rebalance similarly")
     else:
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, "persistent affinity (sessions never move to new "
-                "endpoints) has no Gateway API equivalent")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, "persistent affinity (sessions never move to new "
+                     "endpoints) has no Gateway API equivalent")
 
 # What the keys read together with a main key produce (annotation × emitter matrix).
 REGISTRY.set_produces(('session-cookie-path', 'session-cookie-domain', 'session-cookie-samesite', 'session-cookie-secure'), *('session-cookie',))
 REGISTRY.set_produces(('affinity-mode',), *('SessionPersistence',))
+
+unsupported("affinity-canary-behavior", "session-cookie-change-on-failure", "session-cookie-conditional-samesite-none",
+            area="affinity")

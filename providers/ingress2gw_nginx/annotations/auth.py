@@ -55,7 +55,7 @@ from ingress2gw.plugin import (
 )
 from ingress2gw.plugin import BasicAuthPolicy, ClientCertPolicy, ExtAuthPolicy, GlobalAuthOptOutPolicy
 
-from ingress2gw_nginx.annotations._read import annotations_of, invalid, no_effect, parse_bool, sibling
+from ingress2gw_nginx.annotations._read import annotations_of, parse_bool, sibling
 from ingress2gw_nginx.values import TRUE
 from ingress2gw_nginx.registry import REGISTRY
 
@@ -96,8 +96,8 @@ def auth_url(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     url = value.text.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        invalid(value, report, f"{url!r} is not an absolute http(s) URL; the controller denied the Ingress's "
-                               "locations (503)")
+        value.invalid(report, f"{url!r} is not an absolute http(s) URL; the controller denied the Ingress's "
+                              "locations (503)")
         return
     anns = annotations_of(value, ctx)
     path = parts.path or "/"
@@ -131,8 +131,7 @@ def auth_url(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     if not filter_ok or beyond:
         # The policy carries what the ExternalAuth filter cannot (core lacks a cross-namespace backendRef
         # and TLS to the auth Service for ExternalAuth).
-        for rule in draft.rules:
-            rule.add(ExtAuthPolicy(origin=value.origin, field_origins=companions, **fields))
+        value.attach(draft, ExtAuthPolicy, field_origins=companions, **fields)
     if not filter_ok:
         return
     backend = ServiceBackend(namespace=svc[0], name=svc[1], port=svc[2])
@@ -158,10 +157,10 @@ _MAIN_OK = {
 def _needs(main: str, value: AnnotationValue, ctx: Context, report: Report) -> bool:
     text = sibling(value, main)
     if text is None:
-        no_effect(value, report, f"{value.name} has no effect without {main}")
+        value.no_effect(report, f"{value.name} has no effect without {main}")
         return False
     if not _MAIN_OK.get(main, lambda t: True)(text):
-        no_effect(value, report, f"{value.name} has no effect: {main} is invalid (see its finding)")
+        value.no_effect(report, f"{value.name} has no effect: {main} is invalid (see its finding)")
         return False
     return True
 
@@ -230,13 +229,13 @@ for _k in ("auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout"
 def auth_type(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     kind = value.text.strip()
     if kind not in ("basic", "digest"):
-        invalid(value, report, f"expected basic or digest, got {value.text!r}; the controller denied the "
-                               "Ingress's locations (503)")
+        value.invalid(report, f"expected basic or digest, got {value.text!r}; the controller denied the "
+                              "Ingress's locations (503)")
         return
     anns = annotations_of(value, ctx)
     secret = anns.get("auth-secret", "").strip()
     if not secret:
-        invalid(value, report, "auth-type needs auth-secret; the controller denied the Ingress's locations (503)")
+        value.invalid(report, "auth-type needs auth-secret; the controller denied the Ingress's locations (503)")
         return
     ns, _, name = secret.rpartition("/")
     ns = ns or value.origin.namespace
@@ -250,9 +249,7 @@ def auth_type(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
                     "secret_type": anns.get("auth-secret-type", "").strip() or "auth-file"}
     if anns.get("auth-realm", "").strip():
         fields["realm"] = anns["auth-realm"].strip()
-    for rule in draft.rules:
-        rule.add(BasicAuthPolicy(origin=value.origin, caveat=caveat, field_origins=value.field_origins(_BASIC_FIELDS),
-                                 **fields))
+    value.attach(draft, BasicAuthPolicy, caveat=caveat, field_origins=value.field_origins(_BASIC_FIELDS), **fields)
 
 
 _companion("auth-secret", "auth-type", "basicauth", Status.POLICY,
@@ -277,7 +274,7 @@ _companion("auth-realm", "auth-type", "basicauth", Status.POLICY,
 def auth_tls_secret(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     secret = value.text.strip()
     if not re.fullmatch(r"[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*", secret):
-        invalid(value, report, f"expected namespace/secretName, got {value.text!r}; the controller ignored it")
+        value.invalid(report, f"expected namespace/secretName, got {value.text!r}; the controller ignored it")
         return
     anns = annotations_of(value, ctx)
     verify = anns.get("auth-tls-verify-client", "").strip() or "on"
@@ -290,8 +287,7 @@ def auth_tls_secret(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
             fields[param] = anns[key].strip()
     if anns.get("auth-tls-pass-certificate-to-upstream", "").strip() in ("true", "True", "1"):
         fields["pass_certificate"] = True
-    for rule in draft.rules:
-        rule.add(ClientCertPolicy(origin=value.origin, field_origins=value.field_origins(_TLS_FIELDS), **fields))
+    value.attach(draft, ClientCertPolicy, field_origins=value.field_origins(_TLS_FIELDS), **fields)
     lost = []
     if verify == "optional_no_ca":
         lost.append("verify-client optional_no_ca has no equivalent")
@@ -336,14 +332,14 @@ _companion("auth-tls-match-cn", "auth-tls-secret", "mtls", Status.UNSUPPORTED,
 def satisfy(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     mode = value.text.strip()
     if mode not in ("all", "any"):
-        invalid(value, report, f"expected all or any, got {value.text!r}; the controller used all")
+        value.invalid(report, f"expected all or any, got {value.text!r}; the controller used all")
         return
     anns = annotations_of(value, ctx)
     checks = [k for k in ("allowlist-source-range", "whitelist-source-range", "denylist-source-range",
                           "auth-type", "auth-url") if k in anns]
     if mode == "all" or len(checks) < 2:
-        no_effect(value, report, f"satisfy {mode}: " + ("the default" if mode == "all" else
-                                                        "fewer than two access checks, so it changed nothing"))
+        value.no_effect(report, f"satisfy {mode}: " + ("the default" if mode == "all" else
+                                                       "fewer than two access checks, so it changed nothing"))
         return
     report.add(Code.ANNOTATION_UNSUPPORTED, location=value.origin.location, obj=value.origin_ref,
                provider="ingress-nginx", annotation=value.key, value=value.text,
@@ -361,13 +357,12 @@ def enable_global_auth(value: AnnotationValue, draft: IngressDraft, ctx: Context
     if enabled is None:
         return
     if not ctx.settings.get("global-auth-url"):
-        no_effect(value, report, "no global-auth-url is configured (ConfigMap), so this changes nothing")
+        value.no_effect(report, "no global-auth-url is configured (ConfigMap), so this changes nothing")
         return
     if enabled:
-        no_effect(value, report, "true is the default: the global auth applies")
+        value.no_effect(report, "true is the default: the global auth applies")
         return
-    for rule in draft.rules:
-        rule.add(GlobalAuthOptOutPolicy(origin=value.origin, disabled=True))
+    value.attach(draft, GlobalAuthOptOutPolicy, disabled=True)
 
 # What the keys read together with a main key produce (annotation × emitter matrix).
 REGISTRY.set_produces(('auth-response-headers',), *('ExternalAuth', 'ext-auth'))

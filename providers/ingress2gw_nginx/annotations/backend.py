@@ -34,19 +34,13 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx.values import sibling
-from ingress2gw_nginx.registry import REGISTRY
+from ingress2gw_nginx.registry import REGISTRY, unsupported
 
 PROVIDER = "ingress-nginx"
 PROTOCOLS = ("HTTP", "HTTPS", "AUTO_HTTP", "GRPC", "GRPCS", "FCGI")
 H2C = ("kubernetes.io/h2c", "h2c", "grpc", "http2")
 _HOST = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _SIZE = re.compile(r"^[0-9]+[kKmMgG]?$")
-
-
-def _report(code: Code, value: AnnotationValue, report: Report, detail: str, *, at_value: bool = False,
-            remedy: str = "") -> None:
-    report.add(code, location=value.loc() if at_value else value.origin.location, obj=value.origin_ref,
-               provider=PROVIDER, annotation=value.key, value=value.text, detail=detail, remedy=remedy)
 
 
 def _on(text: str | None) -> bool:
@@ -77,17 +71,17 @@ def _ssl_secret(value: AnnotationValue, ctx: Context) -> str | None:
 def backend_protocol(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     proto = value.text.strip().upper()
     if proto not in PROTOCOLS:
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, f"expected one of {', '.join(PROTOCOLS)}, got "
-                f"{value.text!r}; the controller used HTTP", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, f"expected one of {', '.join(PROTOCOLS)}, got "
+                     f"{value.text!r}; the controller used HTTP", at_value=True)
         return
     if proto in ("AUTO_HTTP", "FCGI"):
         what = ("AUTO_HTTP reused the client's scheme towards the backend" if proto == "AUTO_HTTP"
                 else "FastCGI backends")
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, f"{what}: Gateway API has no equivalent; the rules "
-                "were emitted with plain HTTP backends", remedy="Put an HTTP server in front of the application.")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, f"{what}: Gateway API has no equivalent; the rules "
+                     "were emitted with plain HTTP backends", remedy="Put an HTTP server in front of the application.")
         return
     if proto == "HTTP":
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "HTTP is the default backend protocol")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "HTTP is the default backend protocol")
         return
     hints = []
     if proto in ("GRPC", "GRPCS"):
@@ -112,18 +106,18 @@ def backend_protocol(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
                 rule.add(BackendTLS(hostname=host, verify=verify, ca_secret=secret if verify else None,
                                     origin=value.origin, field_origins=fields))
     if hints:
-        _report(Code.ANNOTATION_LOSSY, value, report, "the rules are gRPC rules (GRPCRoute); "
-                + "; ".join(sorted(set(hints))), remedy="Set appProtocol: kubernetes.io/h2c on the Service port.")
+        value.report(report, Code.ANNOTATION_LOSSY, "the rules are gRPC rules (GRPCRoute); "
+                     + "; ".join(sorted(set(hints))), remedy="Set appProtocol: kubernetes.io/h2c on the Service port.")
     elif proto == "GRPC":
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "the rules are gRPC rules (GRPCRoute)")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "the rules are gRPC rules (GRPCRoute)")
 
 
 def _needs_tls(value: AnnotationValue, ctx: Context, report: Report) -> bool:
     proto = (sibling(value, "backend-protocol") or "").strip().upper()
     if proto in ("HTTPS", "GRPCS"):
         return True
-    _report(Code.ANNOTATION_IGNORED, value, report,
-            f"{value.name} only applies to HTTPS/GRPCS backends (backend-protocol); it had no effect")
+    value.report(report, Code.ANNOTATION_IGNORED,
+                 f"{value.name} only applies to HTTPS/GRPCS backends (backend-protocol); it had no effect")
     return False
 
 
@@ -136,16 +130,16 @@ def _needs_tls(value: AnnotationValue, ctx: Context, report: Report) -> bool:
 def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     text = value.text.strip().lower()
     if text not in ("on", "off"):
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, f"expected on or off, got {value.text!r}; the "
-                "controller kept off", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, f"expected on or off, got {value.text!r}; the "
+                     "controller kept off", at_value=True)
         return None
     if not _needs_tls(value, ctx, report):
         return None
     if text == "on" and _ssl_secret(value, ctx) is None:
-        _report(Code.ANNOTATION_IGNORED, value, report, "the controller applies proxy-ssl-verify only together "
-                "with a proxy-ssl-secret in the Ingress's namespace (it verifies against that Secret's ca.crt): "
-                "without one it did not verify the backend certificate, as backend-protocol's finding says",
-                remedy="Add proxy-ssl-secret if the backend must be verified.")
+        value.report(report, Code.ANNOTATION_IGNORED, "the controller applies proxy-ssl-verify only together "
+                     "with a proxy-ssl-secret in the Ingress's namespace (it verifies against that Secret's ca.crt): "
+                     "without one it did not verify the backend certificate, as backend-protocol's finding says",
+                     remedy="Add proxy-ssl-secret if the backend must be verified.")
         return None
     return FROM_OUTCOME  # the emitter's answer for BackendTLS.verify (attached by backend-protocol)
 
@@ -156,10 +150,10 @@ def proxy_ssl_verify(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
 )
 def proxy_ssl_name(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if not _HOST.match(value.text.strip().lower()):
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, f"{value.text!r} is not a DNS name", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, f"{value.text!r} is not a DNS name", at_value=True)
         return
     if _needs_tls(value, ctx, report):
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "BackendTLSPolicy validation.hostname (also sent as SNI)")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "BackendTLSPolicy validation.hostname (also sent as SNI)")
 
 
 @REGISTRY.annotation(
@@ -169,8 +163,8 @@ def proxy_ssl_name(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
 def proxy_ssl_server_name(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if _needs_tls(value, ctx, report):
         code = Code.ANNOTATION_TRANSLATED if _on(value.text) else Code.ANNOTATION_LOSSY
-        _report(code, value, report, "BackendTLSPolicy always sends its validation.hostname as SNI"
-                + ("" if _on(value.text) else "; nginx sent no SNI with this setting"))
+        value.report(report, code, "BackendTLSPolicy always sends its validation.hostname as SNI"
+                     + ("" if _on(value.text) else "; nginx sent no SNI with this setting"))
 
 
 @REGISTRY.annotation(
@@ -183,12 +177,11 @@ def proxy_ssl_server_name(value: AnnotationValue, draft: IngressDraft, ctx: Cont
 def proxy_ssl_secret(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     ns, _, name = value.text.strip().rpartition("/")
     if not name or not ns:
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected namespace/secretName", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected namespace/secretName", at_value=True)
         return
     if not _needs_tls(value, ctx, report):
         return
-    for rule in draft.rules:
-        rule.add(BackendTLSOptionsPolicy(clientSecret=f"{ns}/{name}", origin=value.origin))
+    value.attach(draft, BackendTLSOptionsPolicy, clientSecret=f"{ns}/{name}")
 
 
 def _tls_param(param: str):
@@ -196,8 +189,7 @@ def _tls_param(param: str):
         if not _needs_tls(value, ctx, report):
             return
         v = tuple(value.text.split()) if param == "protocols" else value.text.strip()
-        for rule in draft.rules:
-            rule.add(BackendTLSOptionsPolicy(**{param: v}, origin=value.origin))
+        value.attach(draft, BackendTLSOptionsPolicy, **{param: v})
     return handler
 
 
@@ -214,12 +206,10 @@ REGISTRY.annotation("proxy-ssl-protocols", produces=('backend-tls',), area="back
 def upstream_vhost(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     host = value.text.strip().lower()
     if ":" in host or "$" in host or not _HOST.match(host):
-        _report(Code.ANNOTATION_UNSUPPORTED if "$" in host or ":" in host else Code.ANNOTATION_INVALID_VALUE,
-                value, report, f"{value.text!r}: URLRewrite.hostname takes a plain DNS name (no port, no NGINX "
+        value.report(report, Code.ANNOTATION_UNSUPPORTED if "$" in host or ":" in host else Code.ANNOTATION_INVALID_VALUE, f"{value.text!r}: URLRewrite.hostname takes a plain DNS name (no port, no NGINX "
                 "variable)", at_value=True, remedy="Set the Host header with your gateway's policy.")
         return
-    for rule in draft.rules:
-        rule.add(URLRewrite(hostname=host, origin=value.origin))
+    value.attach(draft, URLRewrite, hostname=host)
 
 
 @REGISTRY.annotation(
@@ -227,14 +217,14 @@ def upstream_vhost(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
 )
 def proxy_http_version(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if value.text.strip() not in ("1.0", "1.1"):
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected 1.0 or 1.1; the controller used 1.1",
-                at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected 1.0 or 1.1; the controller used 1.1",
+                     at_value=True)
     elif value.text.strip() == "1.1":
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "HTTP/1.1 is what gateways use towards backends "
-                "unless the Service port's appProtocol says otherwise")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "HTTP/1.1 is what gateways use towards backends "
+                     "unless the Service port's appProtocol says otherwise")
     else:
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, "HTTP/1.0 towards the backend cannot be chosen in "
-                "Gateway API; gateways use HTTP/1.1", remedy="Check that the backend accepts HTTP/1.1.")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, "HTTP/1.0 towards the backend cannot be chosen in "
+                     "Gateway API; gateways use HTTP/1.1", remedy="Check that the backend accepts HTTP/1.1.")
 
 
 def _buffer(param: str, kind: str):
@@ -242,22 +232,21 @@ def _buffer(param: str, kind: str):
         text = value.text.strip()
         if kind == "bool":
             if text.lower() not in ("on", "off"):
-                _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected on or off", at_value=True)
+                value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected on or off", at_value=True)
                 return
             v: object = text.lower() == "on"
         elif kind == "int":
             if not text.isdigit():
-                _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected a whole number", at_value=True)
+                value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected a whole number", at_value=True)
                 return
             v = int(text)
         else:
             if not _SIZE.match(text):
-                _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected an NGINX size such as 8k or 1m",
-                        at_value=True)
+                value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected an NGINX size such as 8k or 1m",
+                             at_value=True)
                 return
             v = text
-        for rule in draft.rules:
-            rule.add(ProxyBufferingPolicy(**{param: v}, origin=value.origin))
+        value.attach(draft, ProxyBufferingPolicy, **{param: v})
     return handler
 
 
@@ -282,12 +271,11 @@ for _key, _param, _kind, _why in (
 def custom_http_errors(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     parts = [p.strip() for p in value.text.split(",") if p.strip()]
     if not parts or not all(p.isdigit() and 100 <= int(p) <= 599 for p in parts):
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected a comma-separated list of status codes",
-                at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected a comma-separated list of status codes",
+                     at_value=True)
         return
     codes = tuple(sorted({int(p) for p in parts}))
-    for rule in draft.rules:
-        rule.add(ErrorPagesPolicy(codes=codes, origin=value.origin))
+    value.attach(draft, ErrorPagesPolicy, codes=codes)
 
 
 @REGISTRY.annotation(
@@ -313,3 +301,6 @@ def default_backend(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
 
 # What the keys read together with a main key produce (annotation × emitter matrix).
 REGISTRY.set_produces(('proxy-buffer-size', 'proxy-buffering', 'proxy-buffers-number', 'proxy-busy-buffers-size', 'proxy-request-buffering'), *('proxy-buffering',))
+
+unsupported("fastcgi-index", "fastcgi-params-configmap", "proxy-ssl-verify-depth", area="backend")
+unsupported("disable-proxy-intercept-errors", area="errors")

@@ -24,10 +24,9 @@ proxy-busy-buffers-size) are declared in ``backend.py`` (policy family ``proxy-b
 from __future__ import annotations
 
 from ingress2gw.plugin import (
-    AnnotationValue, BodySizePolicy, ClientBodyBufferPolicy, Context, IngressDraft, PolicyIntent, Report, Status,
+    AnnotationValue, BodySizePolicy, ClientBodyBufferPolicy, Context, IngressDraft, Report, Status,
 )
 
-from ingress2gw_nginx.annotations._read import invalid, no_effect
 from ingress2gw_nginx.config import parse_size
 from ingress2gw_nginx.registry import REGISTRY
 
@@ -35,14 +34,9 @@ from ingress2gw_nginx.registry import REGISTRY
 def _size(value: AnnotationValue, report: Report) -> int | None:
     size = parse_size(value.text)
     if size is None:
-        invalid(value, report, f"expected an NGINX size such as 512k or 8m, got {value.text!r}; the controller "
-                               "ignored it and kept the ConfigMap value")
+        value.invalid(report, f"expected an NGINX size such as 512k or 8m, got {value.text!r}; the controller "
+                              "ignored it and kept the ConfigMap value")
     return size
-
-
-def _add(draft: IngressDraft, value: AnnotationValue, family: type[PolicyIntent], caveat: str = "", **fields) -> None:
-    for rule in draft.rules:
-        rule.add(family(origin=value.origin, caveat=caveat, **fields))
 
 
 @REGISTRY.annotation(
@@ -57,7 +51,7 @@ def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
     if size is None:
         return
     caveat = "" if size else "0 disables the limit: Envoy-based gateways need no policy, NGF needs maxSize 0."
-    _add(draft, value, BodySizePolicy, caveat, max_bytes=size, text=value.text.strip(), status=413)
+    value.attach(draft, BodySizePolicy, caveat=caveat, max_bytes=size, text=value.text.strip(), status=413)
 
 
 @REGISTRY.annotation(
@@ -69,7 +63,7 @@ def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
 def client_body_buffer_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     size = _size(value, report)
     if size is not None:
-        _add(draft, value, ClientBodyBufferPolicy, bytes=size, text=value.text.strip())
+        value.attach(draft, ClientBodyBufferPolicy, bytes=size, text=value.text.strip())
 
 
 @REGISTRY.annotation(
@@ -78,5 +72,5 @@ def client_body_buffer_size(value: AnnotationValue, draft: IngressDraft, ctx: Co
 )
 def proxy_max_temp_file_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if _size(value, report) is not None:
-        no_effect(value, report, "proxy-max-temp-file-size only sizes NGINX's temporary files for buffered "
-                                 "responses; no effect on routing and no gateway setting")
+        value.no_effect(report, "proxy-max-temp-file-size only sizes NGINX's temporary files for buffered "
+                                "responses; no effect on routing and no gateway setting")

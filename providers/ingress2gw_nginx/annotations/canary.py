@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.plugin import REPORT_LATER, AnnotationValue, Code, Context, IngressDraft, Report, Status
+from ingress2gw.plugin import REPORT_LATER, AnnotationValue, Context, IngressDraft, Report, Status
 
 from ingress2gw_nginx.values import parse_bool
 from ingress2gw_nginx.registry import REGISTRY
@@ -35,11 +35,6 @@ MAPS = "HTTPRoute rules[].backendRefs[].weight; rules[].matches[].headers"
 def state(draft: IngressDraft) -> dict:
     """{"enabled": bool | None, "values": {name: (parsed, AnnotationValue)}}"""
     return draft.provider_state.setdefault(STATE, {"enabled": None, "values": {}})
-
-
-def invalid(value: AnnotationValue, report: Report, detail: str) -> None:
-    report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="ingress-nginx",
-               annotation=value.key, value=value.text, detail=detail)
 
 
 def _keep(value: AnnotationValue, draft: IngressDraft, parsed) -> object:
@@ -66,7 +61,7 @@ def canary(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Re
 def canary_by_header(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
     name = value.text.strip()
     if not HEADER_NAME.match(name):
-        invalid(value, report, f"{value.text!r} is not an HTTP header name; the canary ignores the header")
+        value.invalid(report, f"{value.text!r} is not an HTTP header name; the canary ignores the header")
         return
     return _keep(value, draft, name)
 
@@ -77,7 +72,7 @@ def canary_by_header(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
 )
 def canary_by_header_value(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
     if len(value.text) > 4096:
-        invalid(value, report, "header values longer than 4096 characters cannot be matched in Gateway API")
+        value.invalid(report, "header values longer than 4096 characters cannot be matched in Gateway API")
         return
     return _keep(value, draft, value.text)
 
@@ -92,8 +87,8 @@ def canary_by_header_pattern(value: AnnotationValue, draft: IngressDraft, ctx: C
     try:
         re.compile(value.text)
     except re.error as e:
-        invalid(value, report, f"{value.text!r} is not a valid regular expression ({e}); the controller never "
-                               "routed to the canary by this pattern")
+        value.invalid(report, f"{value.text!r} is not a valid regular expression ({e}); the controller never "
+                              "routed to the canary by this pattern")
         return
     return _keep(value, draft, value.text)
 
@@ -107,7 +102,7 @@ def canary_by_header_pattern(value: AnnotationValue, draft: IngressDraft, ctx: C
 def canary_by_cookie(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
     name = value.text.strip()
     if not COOKIE_NAME.match(name):
-        invalid(value, report, f"{value.text!r} is not a cookie name; the canary ignores the cookie")
+        value.invalid(report, f"{value.text!r} is not a cookie name; the canary ignores the cookie")
         return
     return _keep(value, draft, name)
 
@@ -115,7 +110,7 @@ def canary_by_cookie(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
 def _int(value: AnnotationValue, report: Report, what: str) -> int | None:
     text = value.text.strip()
     if not re.fullmatch(r"[0-9]{1,9}", text):
-        invalid(value, report, f"expected {what}, got {value.text!r}; the controller used its default")
+        value.invalid(report, f"expected {what}, got {value.text!r}; the controller used its default")
         return None
     return int(text)
 

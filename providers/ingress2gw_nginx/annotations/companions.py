@@ -33,11 +33,6 @@ _CM_GATEWAY = ("issuer", "cluster-issuer", "issuer-kind", "issuer-group", "commo
                "private-key-encoding", "private-key-size", "private-key-rotation-policy")
 
 
-def _finding(code: Code, value: AnnotationValue, report: Report, detail: str, remedy: str = "") -> None:
-    report.add(code, location=value.origin.location, obj=value.origin_ref, provider="ingress-nginx",
-               annotation=value.key, value=value.text, detail=detail, remedy=remedy)
-
-
 def _ingress_tls(draft: IngressDraft) -> bool:
     return draft.source is not None and any(t.secret for t in draft.source.tls)
 
@@ -48,38 +43,36 @@ def _carry(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Re
     draft.gateway_annotations[value.key] = value.text
     seen = carried.setdefault((draft.gateway, value.key), (value.text, value.origin.key))
     if seen[0] != value.text:
-        _finding(Code.ANNOTATION_LOSSY, value, report,
-                 f"{value.key} is carried to the shared Gateway, where Ingress {seen[1]} set {seen[0]!r}; a Gateway "
-                 "holds one value, so the oldest of these Ingresses decides it for every host on the Gateway",
-                 "Use one value per Gateway (per ingress class), or --gateway-mode per-namespace.")
+        value.report(report, Code.ANNOTATION_LOSSY,
+                     f"{value.key} is carried to the shared Gateway, where Ingress {seen[1]} set {seen[0]!r}; a Gateway "
+                     "holds one value, so the oldest of these Ingresses decides it for every host on the Gateway",
+                     "Use one value per Gateway (per ingress class), or --gateway-mode per-namespace.")
         return False
     return True
 
 
-
-
 def cert_manager(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if not _ingress_tls(draft):
-        _finding(Code.ANNOTATION_IGNORED, value, report,
-                 f"{value.key}: the Ingress has no spec.tls with a secretName, so cert-manager issued nothing for it")
+        value.report(report, Code.ANNOTATION_IGNORED,
+                     f"{value.key}: the Ingress has no spec.tls with a secretName, so cert-manager issued nothing for it")
         return
     if not _carry(value, draft, ctx, report):
         return
     if "/" in draft.gateway:  # per-namespace Gateways live in the Ingress's namespace, next to its Secrets
-        _finding(Code.ANNOTATION_TRANSLATED, value, report,
-                 f"{value.key} was carried to the Gateway, where the cert-manager gateway-shim reads it "
-                 "(cert-manager needs enableGatewayAPI)")
+        value.report(report, Code.ANNOTATION_TRANSLATED,
+                     f"{value.key} was carried to the Gateway, where the cert-manager gateway-shim reads it "
+                     "(cert-manager needs enableGatewayAPI)")
         return
     name = value.key[len(CM):]
     issuer = (" A namespaced Issuer must also exist in the Gateway's namespace." if name == "issuer" else "")
-    _finding(Code.ANNOTATION_LOSSY, value, report,
-             f"{value.key} was carried to the shared Gateway, but the cert-manager gateway-shim only issues "
-             "certificates for listeners whose certificateRef Secret is in the Gateway's namespace; this Ingress's "
-             f"Secrets stay in {value.origin.namespace} (read through a ReferenceGrant), so no Certificate is created "
-             f"for them.{issuer}",
-             "Create a cert-manager Certificate per spec.tls entry in the Ingress's namespace (secretName, dnsNames, "
-             "issuerRef) — the Gateway then reads the Secret through the ReferenceGrant — or use "
-             "--gateway-mode per-namespace.")
+    value.report(report, Code.ANNOTATION_LOSSY,
+                 f"{value.key} was carried to the shared Gateway, but the cert-manager gateway-shim only issues "
+                 "certificates for listeners whose certificateRef Secret is in the Gateway's namespace; this Ingress's "
+                 f"Secrets stay in {value.origin.namespace} (read through a ReferenceGrant), so no Certificate is created "
+                 f"for them.{issuer}",
+                 "Create a cert-manager Certificate per spec.tls entry in the Ingress's namespace (secretName, dnsNames, "
+                 "issuerRef) — the Gateway then reads the Secret through the ReferenceGrant — or use "
+                 "--gateway-mode per-namespace.")
 
 
 for _name in _CM_GATEWAY:
@@ -100,7 +93,7 @@ def acme_ingress_only(value: AnnotationValue, draft: IngressDraft, ctx: Context,
                   "ACME issuer needs a gatewayHTTPRoute solver instead")
         remedy = ("Add solvers[].http01.gatewayHTTPRoute.parentRefs (the Gateway's HTTP listener) to the ACME "
                   "Issuer/ClusterIssuer.")
-    _finding(Code.ANNOTATION_UNSUPPORTED, value, report, detail, remedy)
+    value.report(report, Code.ANNOTATION_UNSUPPORTED, detail, remedy)
 
 
 for _key in ("kubernetes.io/tls-acme", "acme.cert-manager.io/http01-edit-in-place",
@@ -116,9 +109,9 @@ for _key in ("kubernetes.io/tls-acme", "acme.cert-manager.io/http01-edit-in-plac
                      remediation="Run external-dns with --source=gateway-httproute.")
 def dns_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if _carry(value, draft, ctx, report):
-        _finding(Code.ANNOTATION_TRANSLATED, value, report,
-                 f"{value.key} was carried to the Gateway, where external-dns (--source=gateway-httproute) reads it "
-                 "for every route attached to it")
+        value.report(report, Code.ANNOTATION_TRANSLATED,
+                     f"{value.key} was carried to the Gateway, where external-dns (--source=gateway-httproute) reads it "
+                     "for every route attached to it")
 
 
 @REGISTRY.annotation(DNS + "hostname", area="companions", status=Status.TRANSLATED, prefixed=False,
@@ -129,21 +122,21 @@ def dns_hostname(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
     names = [h.strip().rstrip(".").lower() for h in value.text.split(",") if h.strip()]
     missing = [h for h in names if h not in draft.hosts]
     if not missing:
-        _finding(Code.ANNOTATION_TRANSLATED, value, report,
-                 f"{value.key}: every name is a host of the Ingress, so the HTTPRoute hostnames publish it with "
-                 "external-dns --source=gateway-httproute")
+        value.report(report, Code.ANNOTATION_TRANSLATED,
+                     f"{value.key}: every name is a host of the Ingress, so the HTTPRoute hostnames publish it with "
+                     "external-dns --source=gateway-httproute")
         return
-    _finding(Code.ANNOTATION_LOSSY, value, report,
-             f"{value.key}: {', '.join(missing)} is not a host of the Ingress; external-dns reads extra names from "
-             "the HTTPRoute's annotations, which ingress2gw does not write, so no record is created for it",
-             f"Add {value.key} to the HTTPRoute metadata.annotations by hand.")
+    value.report(report, Code.ANNOTATION_LOSSY,
+                 f"{value.key}: {', '.join(missing)} is not a host of the Ingress; external-dns reads extra names from "
+                 "the HTTPRoute's annotations, which ingress2gw does not write, so no record is created for it",
+                 f"Add {value.key} to the HTTPRoute metadata.annotations by hand.")
 
 
 def dns_route_only(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    _finding(Code.ANNOTATION_LOSSY, value, report,
-             f"{value.key}: external-dns reads it from the HTTPRoute (not the Gateway), and ingress2gw does not write "
-             "route annotations yet, so the DNS record falls back to external-dns defaults",
-             f"Add {value.key}: {value.text!r} to the HTTPRoute metadata.annotations by hand.")
+    value.report(report, Code.ANNOTATION_LOSSY,
+                 f"{value.key}: external-dns reads it from the HTTPRoute (not the Gateway), and ingress2gw does not write "
+                 "route annotations yet, so the DNS record falls back to external-dns defaults",
+                 f"Add {value.key}: {value.text!r} to the HTTPRoute metadata.annotations by hand.")
 
 
 for _name in ("ttl", "internal-hostname", "controller", "cloudflare-proxied", "set-identifier", "alias",

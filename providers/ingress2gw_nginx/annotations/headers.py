@@ -12,14 +12,9 @@ from __future__ import annotations
 from ingress2gw.plugin import AnnotationValue, Code, Context, HeaderModifier, IngressDraft, Report, Status
 
 from ingress2gw_nginx.annotations.canary import HEADER_NAME
-from ingress2gw_nginx.registry import REGISTRY
+from ingress2gw_nginx.registry import REGISTRY, unsupported
 
 PROVIDER = "ingress-nginx"
-
-
-def _report(code: Code, value: AnnotationValue, report: Report, detail: str, remedy: str = "") -> None:
-    report.add(code, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER, annotation=value.key,
-               value=value.text, detail=detail, remedy=remedy)
 
 
 def config_map(ctx: Context, namespace: str, name: str):
@@ -43,9 +38,9 @@ def custom_headers(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
         return
     cm = config_map(ctx, ns, name)
     if cm is None:
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, f"ConfigMap {ns}/{name} is not in the input, so its "
-                "response headers could not be translated",
-                remedy="Add the ConfigMap to the input, or add the headers to a ResponseHeaderModifier by hand.")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, f"ConfigMap {ns}/{name} is not in the input, so its "
+                     "response headers could not be translated",
+                     remedy="Add the ConfigMap to the input, or add the headers to a ResponseHeaderModifier by hand.")
         return
     data = cm.doc.obj.get("data") or {}
     if not isinstance(data, dict):
@@ -58,10 +53,10 @@ def custom_headers(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
     if bad or refused:
         why = (f"header names {', '.join(bad)} are invalid" if bad else
                f"headers {', '.join(refused)} are not in global-allowed-response-headers")
-        _report(Code.ANNOTATION_IGNORED, value, report, f"{why}: the controller rejected the annotation")
+        value.report(report, Code.ANNOTATION_IGNORED, f"{why}: the controller rejected the annotation")
         return
     if not headers:
-        _report(Code.ANNOTATION_IGNORED, value, report, f"ConfigMap {ns}/{name} has no data")
+        value.report(report, Code.ANNOTATION_IGNORED, f"ConfigMap {ns}/{name} has no data")
         return
     caveat = ("" if allowed_raw is not None else "the controller applied these headers only if ConfigMap "
               "global-allowed-response-headers listed them (the controller ConfigMap was not in the input)")
@@ -93,3 +88,6 @@ def connection_proxy_header(value: AnnotationValue, draft: IngressDraft, ctx: Co
                           "set by a filter",
                    remedy="Configure upstream connection reuse with your implementation's backend/connection "
                           "policy, or check that the backend no longer needs it.")
+
+
+unsupported("proxy-cookie-domain", "proxy-cookie-path", "proxy-redirect-from", "proxy-redirect-to", area="headers")

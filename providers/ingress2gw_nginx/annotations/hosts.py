@@ -27,7 +27,7 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx.annotations.canary import STATE as CANARY
-from ingress2gw_nginx.registry import REGISTRY
+from ingress2gw_nginx.registry import REGISTRY, unsupported
 from ingress2gw_nginx.values import parse_bool
 
 PROVIDER = "ingress-nginx"
@@ -234,3 +234,8 @@ def apply_host_wide(drafts: list[IngressDraft], ctx: Context, report: Report) ->
                         owner.rules.append(clone)
                     for c in [c for c in owner.tls if c.host == host]:
                         owner.tls.append(TLSCert(host=alias, namespace=c.namespace, secret=c.secret))
+
+
+unsupported("http2-push-preload", "ssl-prefer-server-ciphers", area="tls")
+unsupported("ssl-ciphers", area="tls", reason="needs an implementation policy (no Gateway API field)",
+            maps_to="Gateway.spec.listeners[].tls.options")

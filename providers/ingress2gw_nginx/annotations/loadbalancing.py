@@ -28,11 +28,6 @@ from ingress2gw_nginx.registry import REGISTRY
 PROVIDER = "ingress-nginx"
 
 
-def _report(code: Code, value: AnnotationValue, report: Report, detail: str, *, at_value: bool = False) -> None:
-    report.add(code, location=value.loc() if at_value else value.origin.location, obj=value.origin_ref,
-               provider=PROVIDER, annotation=value.key, value=value.text, detail=detail)
-
-
 def hash_kind(expr: str) -> tuple[str, str]:
     """(kind, name) of an NGINX hash expression."""
     e = expr.strip()
@@ -55,13 +50,12 @@ def hash_kind(expr: str) -> tuple[str, str]:
 def load_balance(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     algo = value.text.strip()
     if algo not in ("round_robin", "ewma"):
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected round_robin or ewma", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected round_robin or ewma", at_value=True)
         return
     if sibling(value, "upstream-hash-by"):
-        _report(Code.ANNOTATION_IGNORED, value, report, "upstream-hash-by overrides load-balance")
+        value.report(report, Code.ANNOTATION_IGNORED, "upstream-hash-by overrides load-balance")
         return
-    for rule in draft.rules:
-        rule.add(LoadBalancerPolicy(algorithm=algo, origin=value.origin))
+    value.attach(draft, LoadBalancerPolicy, algorithm=algo)
 
 
 @REGISTRY.annotation(
@@ -73,7 +67,7 @@ def load_balance(value: AnnotationValue, draft: IngressDraft, ctx: Context, repo
 def upstream_hash_by(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     expr = value.text.strip()
     if not expr:
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "empty hash expression", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "empty hash expression", at_value=True)
         return
     kind, name = hash_kind(expr)
     fields: dict = {"hashBy": expr, "hashKind": kind}
@@ -82,16 +76,15 @@ def upstream_hash_by(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
     if (sibling(value, "upstream-hash-by-subset") or "").strip() in TRUE:
         size = (sibling(value, "upstream-hash-by-subset-size") or "3").strip()
         fields |= {"subset": True, "subsetSize": int(size) if size.isdigit() else 3}
-    for rule in draft.rules:
-        rule.add(LoadBalancerPolicy(origin=value.origin, **fields))
+    value.attach(draft, LoadBalancerPolicy, **fields)
 
 
 def _subset(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if not sibling(value, "upstream-hash-by"):
-        _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without upstream-hash-by")
+        value.report(report, Code.ANNOTATION_IGNORED, f"{value.name} has no effect without upstream-hash-by")
     else:
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, "hashing to a subset of endpoints has no equivalent "
-                "in Gateway API or the common implementations (kept in the load-balancer policy parameters)")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, "hashing to a subset of endpoints has no equivalent "
+                     "in Gateway API or the common implementations (kept in the load-balancer policy parameters)")
 
 
 REGISTRY.annotation("upstream-hash-by-subset", area="lb", status=Status.UNSUPPORTED, maps_to="policy "
@@ -108,10 +101,9 @@ REGISTRY.annotation("upstream-hash-by-subset-size", area="lb", status=Status.UNS
 def service_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     text = value.text.strip()
     if text in ("0", "f", "F", "FALSE", "false", "False"):
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "false is the default: the gateway balances over endpoints")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "false is the default: the gateway balances over endpoints")
         return
     if text not in TRUE:
-        _report(Code.ANNOTATION_INVALID_VALUE, value, report, "expected true or false", at_value=True)
+        value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected true or false", at_value=True)
         return
-    for rule in draft.rules:
-        rule.add(ServiceUpstreamPolicy(enabled=True, origin=value.origin))
+    value.attach(draft, ServiceUpstreamPolicy, enabled=True)

@@ -26,11 +26,6 @@ _LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
 _URL = re.compile(r"^(https?)://([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?(.*)$")
 
 
-def _report(code: Code, value: AnnotationValue, report: Report, detail: str, remedy: str = "") -> None:
-    report.add(code, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER, annotation=value.key,
-               value=value.text, detail=detail, remedy=remedy)
-
-
 def service_of(host: str, namespace: str) -> tuple[str, str] | None:
     """(namespace, name) when ``host`` is a cluster Service DNS name, else None."""
     m = re.fullmatch(rf"({_LABEL})(?:\.({_LABEL})(?:\.svc(?:\.cluster\.local)?)?)?", host)
@@ -55,13 +50,13 @@ def mirror_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, rep
     scheme, host, port_text, path = url.group(1), url.group(2).lower(), url.group(3), url.group(4)
     svc = service_of(host, value.origin.namespace)
     if svc is None:
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, f"{host} is not a cluster Service; RequestMirror "
-                "needs a Service backendRef", remedy="Mirror to a Service, or use an implementation Backend.")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, f"{host} is not a cluster Service; RequestMirror "
+                     "needs a Service backendRef", remedy="Mirror to a Service, or use an implementation Backend.")
         return
     if svc[0] != value.origin.namespace:
-        _report(Code.ANNOTATION_UNSUPPORTED, value, report, f"the mirror Service is in namespace {svc[0]}; a "
-                "cross-namespace RequestMirror backendRef was not emitted",
-                remedy="Add the backendRef with its namespace and a ReferenceGrant by hand.")
+        value.report(report, Code.ANNOTATION_UNSUPPORTED, f"the mirror Service is in namespace {svc[0]}; a "
+                     "cross-namespace RequestMirror backendRef was not emitted",
+                     remedy="Add the backendRef with its namespace and a ReferenceGrant by hand.")
         return
     caveats = [MIRROR_CAVEAT]
     if path not in ("", "/", "$request_uri"):
@@ -77,15 +72,14 @@ def mirror_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, rep
         caveats.append(f"mirror-host {mhost.strip()}: the Host of mirrored requests cannot be set")
     port = int(port_text) if port_text else (443 if scheme == "https" else 80)
     backend = ServiceBackend(namespace=svc[0], name=svc[1], port=port)
-    for rule in draft.rules:
-        rule.add(RequestMirror(backend=backend, origin=value.origin, caveat="; ".join(caveats)))
+    value.attach(draft, RequestMirror, backend=backend, caveat="; ".join(caveats))
 
 
 def _companion(value: AnnotationValue, ctx: Context, report: Report, detail: str) -> None:
     if not sibling(value, "mirror-target"):
-        _report(Code.ANNOTATION_IGNORED, value, report, f"{value.name} has no effect without mirror-target")
+        value.report(report, Code.ANNOTATION_IGNORED, f"{value.name} has no effect without mirror-target")
     else:
-        _report(Code.ANNOTATION_LOSSY, value, report, detail + " (see mirror-target)")
+        value.report(report, Code.ANNOTATION_LOSSY, detail + " (see mirror-target)")
 
 
 @REGISTRY.annotation("mirror-host", area="mirror", status=Status.LOSSY, maps_to="",
@@ -102,6 +96,6 @@ def mirror_request_body(value: AnnotationValue, draft: IngressDraft, ctx: Contex
         report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider=PROVIDER,
                    annotation=value.key, value=value.text, detail="expected on or off; the controller kept on")
     elif text == "on":
-        _report(Code.ANNOTATION_TRANSLATED, value, report, "bodies are mirrored (the default)")
+        value.report(report, Code.ANNOTATION_TRANSLATED, "bodies are mirrored (the default)")
     else:
         _companion(value, ctx, report, "Gateway API mirrors the request body too")

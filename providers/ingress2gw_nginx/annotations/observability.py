@@ -21,16 +21,11 @@ PolicyIntent families (one intent per rule):
 from __future__ import annotations
 
 from ingress2gw.plugin import (
-    AccessLogPolicy, AnnotationValue, Context, IngressDraft, PolicyIntent, Report, Status, TracingPolicy, WAFPolicy,
+    AccessLogPolicy, AnnotationValue, Context, IngressDraft, Report, Status, TracingPolicy, WAFPolicy,
 )
 
-from ingress2gw_nginx.annotations._read import no_effect, parse_bool, sibling
+from ingress2gw_nginx.annotations._read import parse_bool, sibling
 from ingress2gw_nginx.registry import REGISTRY
-
-
-def _add(draft: IngressDraft, value: AnnotationValue, family: type[PolicyIntent], caveat: str = "", **fields) -> None:
-    for rule in draft.rules:
-        rule.add(family(origin=value.origin, caveat=caveat, **fields))
 
 
 @REGISTRY.annotation(
@@ -44,9 +39,9 @@ def enable_access_log(value: AnnotationValue, draft: IngressDraft, ctx: Context,
     if enabled is None:
         return
     if enabled:
-        no_effect(value, report, "true is the default (access logging on); no effect on routing")
+        value.no_effect(report, "true is the default (access logging on); no effect on routing")
         return
-    _add(draft, value, AccessLogPolicy, enabled=False)
+    value.attach(draft, AccessLogPolicy, enabled=False)
 
 
 @REGISTRY.annotation(
@@ -61,10 +56,10 @@ def enable_opentelemetry(value: AnnotationValue, draft: IngressDraft, ctx: Conte
     if enabled is None:
         return
     if enabled == bool(ctx.settings.get("enable-opentelemetry", False)):
-        no_effect(value, report, f"{value.text.strip()} is what the ConfigMap already sets; no effect on routing")
+        value.no_effect(report, f"{value.text.strip()} is what the ConfigMap already sets; no effect on routing")
         return
     trust = (sibling(value, "opentelemetry-trust-incoming-span") or "true").strip() not in ("false", "False", "0")
-    _add(draft, value, TracingPolicy, enabled=enabled, trust_incoming_span=trust)
+    value.attach(draft, TracingPolicy, enabled=enabled, trust_incoming_span=trust)
 
 
 REGISTRY.declare(
@@ -87,19 +82,19 @@ def enable_modsecurity(value: AnnotationValue, draft: IngressDraft, ctx: Context
     if enabled is None:
         return
     if not enabled:
-        no_effect(value, report, "false: ModSecurity stays off for this Ingress")
+        value.no_effect(report, "false: ModSecurity stays off for this Ingress")
         return
     crs = (sibling(value, "enable-owasp-core-rules") or "").strip() in ("true", "True", "1")
     fields: dict = {"engine": "modsecurity", "enabled": True, "owasp_core_rules": crs}
     tid = sibling(value, "modsecurity-transaction-id")
     if tid:
         fields["transaction_id"] = tid.strip()
-    _add(draft, value, WAFPolicy, caveat="A different WAF engine and rule set: review what it blocks.", **fields)
+    value.attach(draft, WAFPolicy, caveat="A different WAF engine and rule set: review what it blocks.", **fields)
 
 
 def _waf_companion(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if (sibling(value, "enable-modsecurity") or "").strip() not in ("true", "True", "1"):
-        no_effect(value, report, f"{value.name} has no effect without enable-modsecurity: \"true\"")
+        value.no_effect(report, f"{value.name} has no effect without enable-modsecurity: \"true\"")
 
 
 REGISTRY.annotation(

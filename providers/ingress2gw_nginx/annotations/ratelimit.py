@@ -35,7 +35,7 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx.annotations._read import (
-    CLIENT_IP_TEXT, client_ip_source, invalid, no_effect, shadowed_alias, sibling,
+    CLIENT_IP_TEXT, client_ip_source, shadowed_alias, sibling,
 )
 from ingress2gw_nginx.config import parse_cidrs
 from ingress2gw_nginx.registry import REGISTRY
@@ -52,7 +52,7 @@ _REMEDY = ("Attach the implementation's rate-limit policy keyed on the client ad
 
 def _int(value: AnnotationValue, report: Report) -> int | None:
     if not _INT.match(value.text):
-        invalid(value, report, f"expected a whole number, got {value.text!r}; the controller ignored it (no limit)")
+        value.invalid(report, f"expected a whole number, got {value.text!r}; the controller ignored it (no limit)")
         return None
     return int(value.text)
 
@@ -74,7 +74,7 @@ def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: 
     if rate is None:
         return
     if rate <= 0:
-        no_effect(value, report, f"{value.name}: {value.text!r} sets no limit")
+        value.no_effect(report, f"{value.name}: {value.text!r} sets no limit")
         return
     multiplier = 5
     text = sibling(value, "limit-burst-multiplier")
@@ -113,7 +113,7 @@ def limit_connections(value: AnnotationValue, draft: IngressDraft, ctx: Context,
     if count is None:
         return
     if count <= 0:
-        no_effect(value, report, f"limit-connections: {value.text!r} sets no limit")
+        value.no_effect(report, f"limit-connections: {value.text!r} sets no limit")
         return
     status = ctx.settings.get("limit-conn-status-code", 503)
     caveat = _SCOPE_CAVEAT.format(how=CLIENT_IP_TEXT[client_ip_source(ctx)], status=status)
@@ -126,8 +126,8 @@ def _companion(value: AnnotationValue, ctx: Context, report: Report) -> bool:
     """Report a companion set without any limit; True when it takes part in a limit."""
     texts = [sibling(value, k) for k in _LIMITS]
     if not any(t is not None and _INT.match(t) and int(t) > 0 for t in texts):
-        no_effect(value, report, f"{value.name} has no effect without a positive limit-rps, limit-rpm or "
-                                 "limit-connections")
+        value.no_effect(report, f"{value.name} has no effect without a positive limit-rps, limit-rpm or "
+                                "limit-connections")
         return False
     return True
 
@@ -141,7 +141,7 @@ def limit_burst_multiplier(value: AnnotationValue, draft: IngressDraft, ctx: Con
     if not _companion(value, ctx, report):
         return
     if not _INT.match(value.text) or int(value.text) <= 0:
-        invalid(value, report, f"expected a positive whole number, got {value.text!r}; the controller used 5")
+        value.invalid(report, f"expected a positive whole number, got {value.text!r}; the controller used 5")
         return None
     return FROM_OUTCOME
 
@@ -155,7 +155,7 @@ def limit_allowlist(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
     if shadowed_alias(value, ctx, "limit-allowlist", report) or not _companion(value, ctx, report):
         return
     if not parse_cidrs(value.text):
-        invalid(value, report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; no client was exempt")
+        value.invalid(report, f"{value.text!r} is not a comma list of IP addresses or CIDRs; no client was exempt")
         return None
     return FROM_OUTCOME
 
@@ -169,17 +169,16 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
     if rate is None:
         return
     if rate <= 0:
-        no_effect(value, report, "limit-rate: 0 disables bandwidth limiting (the default)")
+        value.no_effect(report, "limit-rate: 0 disables bandwidth limiting (the default)")
         return
     buffering = (sibling(value, "proxy-buffering") or ctx.settings.get("proxy-buffering", "off")).strip()
     if buffering != "on":
-        no_effect(value, report, f"limit-rate only throttles buffered responses, and proxy-buffering is "
-                                 f"{buffering!r} for this Ingress (the default is off): the controller did not throttle")
+        value.no_effect(report, f"limit-rate only throttles buffered responses, and proxy-buffering is "
+                                f"{buffering!r} for this Ingress (the default is off): the controller did not throttle")
         return
     after = sibling(value, "limit-rate-after")
     after_kb = int(after) if after is not None and _INT.match(after) and int(after) > 0 else 0
-    for rule in draft.rules:
-        rule.add(BandwidthLimitPolicy(origin=value.origin, kbytes_per_second=rate, after_kbytes=after_kb))
+    value.attach(draft, BandwidthLimitPolicy, kbytes_per_second=rate, after_kbytes=after_kb)
 
 
 @REGISTRY.annotation("limit-rate-after", area="ratelimit", status=Status.UNSUPPORTED,
@@ -189,4 +188,4 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
 def limit_rate_after(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     rate = sibling(value, "limit-rate")
     if rate is None or not _INT.match(rate) or int(rate) <= 0:
-        no_effect(value, report, "limit-rate-after has no effect without a positive limit-rate")
+        value.no_effect(report, "limit-rate-after has no effect without a positive limit-rate")

@@ -28,7 +28,7 @@ from ingress2gw.plugin import (
 )
 
 from ingress2gw_nginx import regex
-from ingress2gw_nginx.registry import REGISTRY
+from ingress2gw_nginx.registry import REGISTRY, unsupported
 from ingress2gw_nginx.values import int_text, parse_bool, sibling
 
 PROVIDER = "ingress-nginx"
@@ -320,3 +320,7 @@ def _serves_root(rule: RuleDraft) -> bool:
                      caveat="Turns on NGINX's rewrite_log (debug logging of rewrites); routing is unchanged.")
 def enable_rewrite_log(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     parse_bool(value, report)
+
+
+unsupported("relative-redirects", area="redirect")
+unsupported("use-port-in-redirects", area="redirect", maps_to="HTTPRoute.spec.rules[].filters[].requestRedirect.port")

@@ -33,11 +33,6 @@ CODES = {"http_500": 500, "http_502": 502, "http_503": 503, "http_504": 504, "ht
 OTHER = {"error", "timeout", "invalid_header", "non_idempotent", "off"}
 
 
-def _invalid(value: AnnotationValue, report: Report, detail: str) -> None:
-    report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider=PROVIDER,
-               annotation=value.key, value=value.text, detail=detail)
-
-
 DEFAULT_TRIES = 3
 
 
@@ -72,8 +67,8 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
     words = value.text.split()
     unknown = [w for w in words if w not in CODES and w not in OTHER]
     if not words or unknown:
-        _invalid(value, report, f"unknown condition(s) {', '.join(unknown) or '(empty)'}; expected error, timeout, "
-                                "invalid_header, http_500|502|503|504|403|404|429, non_idempotent or off")
+        value.invalid(report, f"unknown condition(s) {', '.join(unknown) or '(empty)'}; expected error, timeout, "
+                              "invalid_header, http_500|502|503|504|403|404|429, non_idempotent or off")
         return
     if "off" in words:
         report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
@@ -94,8 +89,7 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
                    detail=f"one try (proxy-next-upstream-tries 1{'' if own.isdigit() else ' in the ConfigMap'}): "
                           "nginx never passed a request on, and no retry was emitted")
         return
-    for rule in draft.rules:
-        rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin, caveat="; ".join(caveats)))
+    value.attach(draft, Retry, attempts=tries - 1, codes=codes, caveat="; ".join(caveats))
 
 
 @REGISTRY.annotation(
@@ -105,7 +99,7 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
 def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     text = value.text.strip()
     if not text.isdigit():
-        _invalid(value, report, f"expected a whole number of tries, got {value.text!r}; the controller kept 3")
+        value.invalid(report, f"expected a whole number of tries, got {value.text!r}; the controller kept 3")
         return
     tries = int(text)
     conditions = sibling(value, "proxy-next-upstream")
@@ -132,8 +126,7 @@ def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: 
     if tries == 0:
         tries, unlimited = _unlimited(ctx, "0 tries")
         caveats.append(unlimited)
-    for rule in draft.rules:
-        rule.add(Retry(attempts=tries - 1, codes=codes, origin=value.origin, caveat="; ".join(caveats)))
+    value.attach(draft, Retry, attempts=tries - 1, codes=codes, caveat="; ".join(caveats))
 
 
 @REGISTRY.annotation(
@@ -151,5 +144,4 @@ def proxy_next_upstream_timeout(value: AnnotationValue, draft: IngressDraft, ctx
                    provider=PROVIDER, annotation=value.key, value=value.text,
                    detail="0 is the controller's default (no time budget for retries)")
         return
-    for rule in draft.rules:
-        rule.add(RetryBudgetPolicy(budget=duration(seconds), origin=value.origin))
+    value.attach(draft, RetryBudgetPolicy, budget=duration(seconds))

@@ -73,8 +73,7 @@ def proxy_connect_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Cont
     seconds = parse_seconds(value, report)
     if seconds is None:
         return
-    for rule in draft.rules:
-        rule.add(UpstreamTimeoutsPolicy(connect=duration(seconds), origin=value.origin))
+    value.attach(draft, UpstreamTimeoutsPolicy, connect=duration(seconds))
 
 
 @REGISTRY.annotation(
@@ -105,8 +104,7 @@ def proxy_send_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context
     seconds = parse_seconds(value, report)
     if seconds is None:
         return
-    for rule in draft.rules:
-        rule.add(UpstreamTimeoutsPolicy(send=duration(seconds), origin=value.origin))
+    value.attach(draft, UpstreamTimeoutsPolicy, send=duration(seconds))
 
 
 def apply_defaults(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:

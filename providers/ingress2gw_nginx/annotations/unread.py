@@ -16,7 +16,7 @@ must say that there was none, and what would have had one.
 
 from __future__ import annotations
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Status
+from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, Report, Status
 
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 from ingress2gw_nginx.values import FALSE, bool_text
@@ -24,11 +24,6 @@ from ingress2gw_nginx.values import FALSE, bool_text
 PROVIDER = "ingress-nginx"
 OLD_PREFIX = "ingress.kubernetes.io/"
 ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
-
-
-def _ignored(value: AnnotationValue, report: Report, detail: str, remedy: str) -> None:
-    report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref, provider=PROVIDER,
-               annotation=value.key, value=value.text, detail=detail, remedy=remedy)
 
 
 def _current(name: str, prefix: str) -> str:
@@ -62,10 +57,10 @@ def old_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
               f"conversion does too; {current}")
     if also is not None and current.startswith("its current spelling"):
         detail += f", which this Ingress also sets ({also!r}) and which the controller used"
-    _ignored(value, report, detail,
-             "If the controller runs with --annotations-prefix ingress.kubernetes.io, convert with "
-             "--annotations-prefix ingress.kubernetes.io; otherwise delete the key, or rename it if its behaviour "
-             "is wanted (the migrated routes would then change).")
+    value.no_effect(report, detail,
+                    "If the controller runs with --annotations-prefix ingress.kubernetes.io, convert with "
+                    "--annotations-prefix ingress.kubernetes.io; otherwise delete the key, or rename it if its behaviour "
+                    "is wanted (the migrated routes would then change).")
 
 
 @REGISTRY.annotation(
@@ -83,7 +78,7 @@ def default_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
               f"this one (its admission webhook refuses an Ingress that carries {PREFIX} keys)")
     if also is not None:
         detail += f"; {custom}/{name} ({also!r}) is the key it used"
-    _ignored(value, report, detail, f"Delete the key, or rename it to {custom}/{name} if the setting is wanted.")
+    value.no_effect(report, detail, f"Delete the key, or rename it to {custom}/{name} if the setting is wanted.")
 
 
 @REGISTRY.annotation(
@@ -103,7 +98,7 @@ def allow_http(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
     else:
         detail = f"ingress-nginx never read {ALLOW_HTTP} (only the GCE ingress controller does); {served}"
         remedy = "Nothing to do; delete the key."
-    _ignored(value, report, detail, remedy)
+    value.no_effect(report, detail, remedy)
 
 
 def _plain_http(value: AnnotationValue, ctx: Context) -> str:

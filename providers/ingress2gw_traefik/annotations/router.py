@@ -30,10 +30,8 @@ def entrypoints(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
     known = entrypoint_protocols(ctx)
     unknown = [n for n in names if n not in known]
     if unknown:
-        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
-                   annotation=value.key, value=value.text,
-                   detail=f"entry point(s) {', '.join(unknown)} are not in the static configuration assumed "
-                          f"({', '.join(f'{k}={v}' for k, v in sorted(known.items()))}); pass --traefik-entrypoint")
+        value.invalid(report, f"entry point(s) {', '.join(unknown)} are not in the static configuration assumed "
+                              f"({', '.join(f'{k}={v}' for k, v in sorted(known.items()))}); pass --traefik-entrypoint")
     protocols = {known[n] for n in names if n in known}
     draft.provider_state["entrypoints"] = protocols
     # Whether the HTTPS entry points named here can be served depends on the certificates of every Ingress
@@ -49,8 +47,7 @@ def entrypoints(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
 def tls(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     text = value.text.strip().lower()
     if text not in ("true", "false", "1", "0", "t", "f"):
-        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
-                   annotation=value.key, value=value.text, detail=f"expected true or false, got {value.text!r}")
+        value.invalid(report, f"expected true or false, got {value.text!r}")
         return
     draft.provider_state["tls"] = text in ("true", "1", "t")
     if draft.provider_state["tls"]:
@@ -69,10 +66,8 @@ def middlewares(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
 
     refs = [r.strip() for r in value.text.split(",") if r.strip()]
     resolved = mw.apply(refs, value, draft, draft.rules, ctx, report, provider)
-    report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref, provider="traefik",
-               annotation=value.key, value=value.text,
-               detail=f"{resolved} of {len(refs)} middleware reference(s) resolved, applied in order; each "
-                      "Middleware is reported on its own")
+    value.report(report, Code.ANNOTATION_TRANSLATED, f"{resolved} of {len(refs)} middleware reference(s) resolved, "
+                                                     "applied in order; each Middleware is reported on its own")
 
 
 @REGISTRY.annotation(
@@ -82,9 +77,7 @@ def middlewares(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
 def pathmatcher(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     matcher = value.text.strip()
     if matcher not in ("Path", "PathPrefix", "PathRegexp"):
-        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
-                   annotation=value.key, value=value.text,
-                   detail=f"expected Path, PathPrefix or PathRegexp, got {value.text!r}")
+        value.invalid(report, f"expected Path, PathPrefix or PathRegexp, got {value.text!r}")
         return
     draft.provider_state["pathmatcher"] = (matcher, value)
 
@@ -98,8 +91,7 @@ def pathmatcher(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
 def priority(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     text = value.text.strip()
     if not text.lstrip("-").isdigit():
-        report.add(Code.ANNOTATION_INVALID_VALUE, location=value.loc(), obj=value.origin_ref, provider="traefik",
-                   annotation=value.key, value=value.text, detail=f"expected an integer, got {value.text!r}")
+        value.invalid(report, f"expected an integer, got {value.text!r}")
         return
     draft.provider_state["priority"] = int(text)
 REGISTRY.declare(

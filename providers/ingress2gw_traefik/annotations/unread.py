@@ -8,7 +8,7 @@ They change nothing, but each one is reported: whoever wrote them expected an ef
 - ``nginx.ingress.kubernetes.io/<name>``: ingress-nginx's annotations, left on an Ingress that Traefik serves.
 """
 
-from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Status
+from ingress2gw.plugin import AnnotationValue, Context, IngressDraft, Report, Status
 
 from ingress2gw_traefik.registry import REGISTRY
 
@@ -29,8 +29,7 @@ def allow_http(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
                 "the same listeners")
     remedy = ("If plain HTTP must be refused, set router.entrypoints to the TLS entry point before converting, or "
               "remove the Gateway's HTTP listener." if closed else "Nothing to do; delete the key.")
-    report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=value.origin_ref, provider="traefik",
-               annotation=value.key, value=value.text, detail=detail, remedy=remedy)
+    value.no_effect(report, detail, remedy=remedy)
 
 
 REGISTRY.declare(

@@ -1,9 +1,12 @@
 """Base of the implementation emitters (kgateway, Envoy Gateway, NGINX Gateway Fabric, Istio, Traefik).
 
 They emit everything the standard emitter does, plus the implementation's own policy objects for the
-intents Gateway API cannot hold (or cannot hold in the targeted version/channel). A subclass maps an
-intent to ``Piece``s with ``render_policy``; this class decides where each piece attaches, at the
-narrowest scope that is exact:
+intents Gateway API cannot hold (or cannot hold in the targeted version/channel). A subclass declares what
+it renders: ``families`` (policy family -> renderer), ``intents`` (Gateway API intent type -> renderer, for
+what the Gateway API rendering left out) and ``refused`` (family or intent type -> the reason it is not
+held); ``render_policy`` here dispatches an intent through those tables. A renderer is called as
+``renderer(emitter, intent, rule)`` and returns ``Piece``s or the reason there are none. This class then
+decides where each piece attaches, at the narrowest scope that is exact:
 
 - ``route``: the piece came from one Ingress's annotation (or Middleware) and applies to its rules.
   Rules with different route pieces never share an HTTPRoute (``split_by_policy``), so a policy that
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Callable, ClassVar
 
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.render import needs, render_rule_intents
@@ -74,6 +78,10 @@ class RulePolicies:
     producers: list[tuple[Piece, Intent]] = field(default_factory=list)
 
 
+#: A renderer of the declarations: ``(emitter, intent, rule)`` -> pieces, or the reason there are none.
+Renderer = Callable[["ImplementationEmitter", Intent, RuleDraft], "list[Piece] | str"]
+
+
 def _refusal(intent: Intent, standard: Outcome, reason: str) -> Outcome:
     """Neither Gateway API nor the implementation holds the intent. A policy family is the
     implementation's to hold: its refusal is the reason. Any other intent keeps the Gateway API refusal
@@ -97,6 +105,17 @@ class ImplementationEmitter(StandardEmitter):
     crd_bundle = ""
     #: Policy fields merged whole, never field by field (see ``deep_merge``).
     atomic_fields: frozenset[str] = frozenset()
+    #: API groups of the implementation's objects -> the project folder of their CRDs (``crds import``).
+    api_groups: ClassVar[dict[str, str]] = {}
+    #: Policy family -> its renderer.
+    families: ClassVar[dict[str, "Renderer"]] = {}
+    #: Gateway API intent type -> its renderer, for the intents the Gateway API rendering left out.
+    intents: ClassVar[dict[type, "Renderer"]] = {}
+    #: Family name or intent type -> why the implementation does not hold it.
+    refused: ClassVar[dict[str | type, str]] = {}
+    #: The reason for a family (an intent type) in none of the tables; ``{name}``, ``{version}``, ``{what}``.
+    unknown_family = "{name} has no policy for {what}"
+    unknown_intent = "{name} has no policy for {what}"
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
@@ -107,14 +126,34 @@ class ImplementationEmitter(StandardEmitter):
         self.gateway_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
         self._gateway: tuple[str, str] | None = None
 
-    # -- what subclasses provide -------------------------------------------------------------------
+    # -- dispatch from the declarations ---------------------------------------------------------------
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
         """Pieces for an intent the standard rendering left out, or the reason there are none.
 
         ``[]`` is an intent the implementation holds without an object (its default already behaves so).
         What the pieces do differently is said with ``caveat``; objects written besides the pieces with
         ``also``."""
-        return f"{self.name} has no policy for {type(intent).__name__}"
+        if isinstance(intent, PolicyIntent):
+            fn = self.families.get(intent.family)
+            if fn is None:
+                return self.refused.get(intent.family) or self._unknown(self.unknown_family, intent.family)
+            return fn(self, intent, rule)
+        if not self.left(intent, rule):
+            return []  # the route already holds it (gRPC rules offer every intent)
+        fn = self.intents.get(type(intent))
+        if fn is None:
+            return self.refused.get(type(intent)) or self._unknown(self.unknown_intent, type(intent).__name__)
+        return fn(self, intent, rule)
+
+    def _unknown(self, template: str, what: str) -> str:
+        return template.format(name=self.name, version=self.implementation_version, what=what)
+
+    # -- what subclasses may override -------------------------------------------------------------------
+    def left(self, intent: Intent, rule: RuleDraft) -> bool:
+        """Whether the route leaves ``intent`` to the policies. ``pieces_for`` offers only what the Gateway
+        API rendering left out, except on gRPC rules (every intent): an emitter that knows what its route
+        holds there says so here."""
+        return True
 
     def policy_object(self, piece_kind: str, api_version: str, name: str, namespace: str, target: dict,
                       spec: dict, sources: list[str]) -> dict:

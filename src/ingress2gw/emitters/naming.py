@@ -60,6 +60,15 @@ def dns_subdomain(text: str) -> str:
     return fit(f"{low}--{short_hash(text)}")
 
 
+def gateway_key(ingress_class: str, namespace: str, mode: str) -> str:
+    """Which Gateway an Ingress of ``ingress_class`` in ``namespace`` attaches to: one per class (``shared``, the
+    Gateway's name) or one per class and namespace (``per-namespace``: ``namespace/class``, split again by
+    ``StandardEmitter.gateway_ref``)."""
+    if mode == "per-namespace":
+        return f"{namespace}/{ingress_class}"
+    return dns_subdomain(ingress_class)
+
+
 def section_name(protocol: str, host: str | None) -> str:
     """Listener name: ``http-a-com``, ``https-wildcard-a-com--1a2b3c``; ``http`` for no hostname."""
     base = protocol.lower()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from ingress2gw.report.codes import Code, Severity, Status
 from ingress2gw.source.location import Location
+
+if TYPE_CHECKING:
+    from ingress2gw.source.loader import SourceText
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -133,6 +137,9 @@ class Report:
         self.ingresses: dict[ObjectRef, str] = {}
         #: Global defaults the translation assumed (provider -> list of "key=value").
         self.assumptions: dict[str, list[str]] = {}
+        #: The input files as the loader read them (text and Secret line spans), by source name: renderings
+        #: that quote input lines take them from here and never open an input file again.
+        self.sources: dict[str, SourceText] = {}
 
     @property
     def findings(self) -> FindingsView:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ingress2gw.report.baseline import normalised_file
 from ingress2gw.report.codes import Severity
 from ingress2gw.report.findings import Report
-from ingress2gw.report.render import needs_attention
+from ingress2gw.report.summary import needs_attention
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

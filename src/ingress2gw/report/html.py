@@ -11,7 +11,7 @@ from collections import Counter
 
 from ingress2gw.report.codes import Status
 from ingress2gw.report.findings import Report
-from ingress2gw.report.render import grouped, needs_attention, status_counts, summary, worst_offenders
+from ingress2gw.report.summary import grouped, needs_attention, status_counts, summary, worst_offenders
 from ingress2gw.report.snippets import SourceCache
 
 #: Status colours (chart and badges); colour-blind-safe-ish, with text labels everywhere.
@@ -63,7 +63,7 @@ def to_html(report: Report, *, tool_version: str, gate=None, sources: SourceCach
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     template = env.get_template("report.html.j2")
-    rows = _rows(report, sources or SourceCache())
+    rows = _rows(report, sources or SourceCache(report.sources))
     return template.render(
         tool_version=tool_version, summary=summary(report), status_counts=status_counts(report.findings),
         offenders=worst_offenders(report), charts=_charts(report), rows=rows, gate=gate,

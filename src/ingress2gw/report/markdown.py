@@ -5,7 +5,7 @@ namespace and object; the rest folds away in ``<details>``.
 from __future__ import annotations
 
 from ingress2gw.report.findings import Finding, Report
-from ingress2gw.report.render import grouped, needs_attention, status_counts, summary, worst_offenders
+from ingress2gw.report.summary import grouped, needs_attention, status_counts, summary, worst_offenders
 
 
 def _cell(text: str | None) -> str:

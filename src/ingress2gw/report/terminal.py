@@ -11,7 +11,7 @@ import os
 
 from ingress2gw.report.codes import Severity
 from ingress2gw.report.findings import Report
-from ingress2gw.report.render import grouped, needs_attention, status_counts, summary, worst_offenders
+from ingress2gw.report.summary import grouped, needs_attention, status_counts, summary, worst_offenders
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
@@ -52,6 +52,12 @@ def _render_summary(console, report: Report) -> None:
     if offenders:
         console.print("worst offenders: " + "; ".join(
             f"{ref} ({', '.join(f'{n} {k}' for k, n in sorted(c.items()))})" for ref, c in offenders))
+
+
+def print_summary(report: Report, *, stream, color: bool | None, quiet: bool, limit: int = 25) -> None:
+    """The summary and the findings that need attention, for convert's stderr; nothing when ``quiet``."""
+    if not quiet:
+        render_summary_lines(report, stream=stream, color=color, limit=limit)
 
 
 def render_summary_lines(report: Report, *, stream, color: bool | None = None, limit: int = 25) -> None:

@@ -41,7 +41,7 @@ from ingress2gw.source.location import Location
 from ingress2gw.source.yamlfast import MAX_DEPTH, MarkedList, MarkedMap
 
 __all__ = [
-    "Document", "InputProblem", "LoadResult", "load_paths", "load_bytes", "c_parser_in_use",
+    "Document", "InputProblem", "LoadResult", "SourceText", "load_paths", "load_bytes", "c_parser_in_use",
     "MAX_FILE_BYTES", "MAX_DEPTH", "MANIFEST_SUFFIXES",
 ]
 
@@ -117,10 +117,29 @@ def _mark(obj: Any, path: tuple, part: str) -> tuple[int, int]:
     return best
 
 
+@dataclass(frozen=True)
+class SourceText:
+    """One input file as it was read: its text, its size in bytes, and the lines of its Secret objects.
+
+    ``secret_spans`` are 1-based inclusive ``(first, last)`` line ranges, each from the start of a Secret up to the
+    next object; ``None`` when that cannot be known safely (a file that mentions a Secret but did not fully parse).
+    A renderer that shows input lines masks these, so no Secret value ever reaches a report.
+    """
+
+    text: str
+    size: int
+    secret_spans: tuple[tuple[int, int], ...] | None
+
+    def is_secret_line(self, line: int) -> bool:
+        return self.secret_spans is None or any(lo <= line <= hi for lo, hi in self.secret_spans)
+
+
 @dataclass
 class LoadResult:
     documents: list[Document]
     problems: list[InputProblem]
+    #: Every file read (not stdin), by source name, for renderers that quote input lines.
+    sources: dict[str, SourceText] = field(default_factory=dict)
 
 
 def c_parser_in_use() -> bool:
@@ -246,9 +265,18 @@ def load_bytes(data: bytes, source: str) -> LoadResult:
 
 
 def _load_data(data: bytes, source: str, is_json: bool | None, result: LoadResult) -> None:
+    first_doc, first_problem = len(result.documents), len(result.problems)
     text = _decode(data, source, result)
-    if text is None or not text.strip():
-        return  # binary (reported) or empty: nothing to load
+    if text is None:
+        return  # binary (reported)
+    if text.strip():  # else empty: nothing to load
+        _parse(data, text, source, is_json, result)
+    if source != "-":  # stdin is not kept: reports quote files only
+        result.sources[source] = SourceText(text, len(data), _secret_spans(
+            text, result.documents[first_doc:], result.problems[first_problem:]))
+
+
+def _parse(data: bytes, text: str, source: str, is_json: bool | None, result: LoadResult) -> None:
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -265,6 +293,25 @@ def _load_data(data: bytes, source: str, is_json: bool | None, result: LoadResul
     finally:
         if enabled:
             gc.enable()
+
+
+_SECRET_WORD = re.compile(r"""["']?kind["']?\s*:\s*["']?Secret\b""")
+
+
+def _secret_spans(text: str, documents: list[Document], problems: list[InputProblem]):
+    """The line spans of the Secret objects among one file's ``documents`` (see ``SourceText``)."""
+    if not _SECRET_WORD.search(text):
+        return ()
+    if any(p.code != "input.duplicate-key" for p in problems):
+        return None  # a document may have been lost: its lines cannot be told apart from its neighbours'
+    starts = sorted((d.line, d.obj.get("kind") == "Secret") for d in documents)
+    total = text.count("\n") + 1
+    spans = []
+    for i, (start, is_secret) in enumerate(starts):
+        if is_secret:
+            end = next((s for s, _ in starts[i + 1:] if s > start), total + 1) - 1
+            spans.append((start, max(start, end)))
+    return tuple(spans)
 
 
 def _decode(data: bytes, source: str, result: LoadResult) -> str | None:

@@ -12,6 +12,7 @@ CRD lookup (first hit wins, see docs/validate.md):
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -32,19 +33,20 @@ JSON_FORMAT_VERSION = 1
 GATEWAY_API_GROUPS = ("gateway.networking.k8s.io", "gateway.networking.x-k8s.io")
 CHANNELS = ("standard", "experimental")
 
-#: Folder names used for well-known projects in a CRD store (the layout of ../shared/crds).
-PROJECT_OF_GROUP = {
-    "gateway.kgateway.dev": "kgateway",
-    "gateway.envoyproxy.io": "envoy-gateway",
-    "gateway.nginx.org": "nginx-gateway-fabric",
-    "traefik.io": "traefik",
-    "traefik.containo.us": "traefik",
-    "hub.traefik.io": "traefik",
-    "security.istio.io": "istio",
-    "networking.istio.io": "istio",
-    "telemetry.istio.io": "istio",
-    "extensions.istio.io": "istio",
-}
+@functools.lru_cache(maxsize=1)
+def project_of_group() -> dict[str, str]:
+    """API group -> folder of its project in a CRD store (the layout of ../shared/crds): Gateway API's own
+    groups, and the groups each emitter declares (``api_groups``). Imports the emitters: called only when
+    CRDs are imported."""
+    from ingress2gw.emitters import api_groups
+
+    return {**{g: "gateway-api" for g in GATEWAY_API_GROUPS}, **api_groups()}
+
+
+def __getattr__(name: str):
+    if name == "PROJECT_OF_GROUP":  # computed on first use, not when the CLI starts
+        return project_of_group()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NoCRDsError(Exception):
@@ -332,7 +334,7 @@ def _crd_destination(crd: Mapping[str, Any], project_version: str | None) -> tup
         version = version if version.startswith("v") else "v" + version
         channel = ann.get("gateway.networking.k8s.io/channel") or "standard"
         return ("gateway-api", version, channel)
-    project = PROJECT_OF_GROUP.get(group) or group or "unknown"
+    project = project_of_group().get(group) or group or "unknown"
     version = project_version or labels.get("app.kubernetes.io/version") or "current"
     return (project, version)
 

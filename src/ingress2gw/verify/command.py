@@ -23,9 +23,7 @@ from typing import TYPE_CHECKING
 
 from ingress2gw.verify.compare import Difference, Explainer, compare
 from ingress2gw.verify.gateway import GatewaySimulator
-from ingress2gw.verify.nginx import NginxConfig, NginxSimulator
-from ingress2gw.verify.requests import RequestFileError, derive, load_requests
-from ingress2gw.verify.traefik import TraefikSimulator
+from ingress2gw.verify.requests import RequestFileError, load_requests
 
 if TYPE_CHECKING:
     from ingress2gw.pipeline import Options
@@ -115,24 +113,11 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
         gw_objects = [o for o in objects if not (o.get("kind") == "Gateway" and _sources(o)
                                                  and not names & set(_sources(o)))]
         gateway = GatewaySimulator(gw_objects)
-        if provider == "ingress-nginx":
-            source = NginxSimulator(ingresses, inventory.services, _nginx_config(options, inventory))
-            reqs = derive(ingresses, source.cfg.annotation_prefix)
-        elif provider == "traefik":
-            po = options.provider_options
-            # Traefik uses a TLSStore named default only when one namespace defines it.
-            stores = [o for o in inventory.others.get("TLSStore", []) if o.name == "default"]
-            default_store = len({o.namespace for o in stores}) == 1 and any(
-                (o.doc.obj.get("spec") or {}).get("defaultCertificate") for o in stores)
-            source = TraefikSimulator(ingresses, inventory.services, entrypoints=_entrypoints(options),
-                                      strict_prefix=bool(po.get("traefik_strict_prefix_matching")),
-                                      redirect_to_https=bool(po.get("traefik_redirect_to_https")),
-                                      default_certificate=bool(po.get("traefik_default_certificate")) or default_store,
-                                      middlewares=inventory.others.get("Middleware", []))
-            reqs = derive(ingresses)
-        else:
+        simulated = providers[provider].source_simulator(ingresses, inventory, options.provider_options)
+        if simulated is None:
             result.problems.append(f"no simulator for provider {provider}: its Ingresses were not verified")
             continue
+        source, reqs = simulated
         n, diffs = compare(reqs + user_requests, source, gateway, explainer, provider)
         result.requests += n
         result.differences += diffs
@@ -155,31 +140,6 @@ def _assumed_gateway(namespace: str, name: str) -> dict:
                 {"name": "http", "port": 80, "protocol": "HTTP", "allowedRoutes": {"namespaces": {"from": "All"}}},
                 {"name": "https", "port": 443, "protocol": "HTTPS", "allowedRoutes": {"namespaces": {"from": "All"}}},
             ]}}
-
-
-def _nginx_config(options: Options, inventory) -> NginxConfig:
-    cfg = NginxConfig()
-    prefix = options.provider_options.get("annotations_prefix")
-    if prefix:
-        cfg.annotation_prefix = prefix.rstrip("/") + "/"
-    for cm in sorted(inventory.others.get("ConfigMap", []), key=lambda cm: (cm.namespace, cm.name)):
-        data = cm.doc.obj.get("data") if isinstance(cm.doc.obj, dict) else None
-        if not isinstance(data, dict):
-            continue
-        if str(data.get("ssl-redirect", "")).lower() in ("true", "false"):
-            cfg.ssl_redirect = str(data["ssl-redirect"]).lower() == "true"
-        if str(data.get("http-redirect-code", "")).isdigit():
-            cfg.http_redirect_code = int(data["http-redirect-code"])
-    return cfg
-
-
-def _entrypoints(options: Options) -> dict[str, str] | None:
-    eps = options.provider_options.get("traefik_entrypoints") or []
-    out = {}
-    for ep in eps:
-        name, _, proto = ep.partition("=")
-        out[name] = proto.upper()
-    return out or None
 
 
 # -- output ------------------------------------------------------------------------------------------------------

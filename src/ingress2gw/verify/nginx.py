@@ -42,6 +42,7 @@ from ingress2gw.source.objects import Backend, Ingress
 from ingress2gw.verify.model import (
     BACKEND, ERROR, NOT_FOUND, PASSTHROUGH, REDIRECT, UNSERVED, Decision, Request, distribution, host_matches,
 )
+from ingress2gw.verify.requests import derive
 
 PREFIX = "nginx.ingress.kubernetes.io/"
 
@@ -420,3 +421,29 @@ class NginxSimulator:
 def _expand(url: str, req: Request) -> str:
     return (url.replace("$request_uri", req.uri).replace("$scheme", req.scheme)
             .replace("$host", req.host).replace("$http_host", req.host))
+
+
+# -- the ingress-nginx side of ``verify`` (named by the provider's ``simulator`` attribute) ----------------------
+
+
+def simulate(ingresses: list[Ingress], inventory, provider_options: dict) -> tuple[NginxSimulator, list[Request]]:
+    """The simulator for these Ingresses, and the requests derived from them."""
+    source = NginxSimulator(ingresses, inventory.services, config_from(provider_options, inventory))
+    return source, derive(ingresses, source.cfg.annotation_prefix)
+
+
+def config_from(provider_options: dict, inventory) -> NginxConfig:
+    """The controller settings the simulator needs: ``--annotations-prefix`` and the ConfigMap's redirects."""
+    cfg = NginxConfig()
+    prefix = provider_options.get("annotations_prefix")
+    if prefix:
+        cfg.annotation_prefix = prefix.rstrip("/") + "/"
+    for cm in sorted(inventory.others.get("ConfigMap", []), key=lambda cm: (cm.namespace, cm.name)):
+        data = cm.doc.obj.get("data") if isinstance(cm.doc.obj, dict) else None
+        if not isinstance(data, dict):
+            continue
+        if str(data.get("ssl-redirect", "")).lower() in ("true", "false"):
+            cfg.ssl_redirect = str(data["ssl-redirect"]).lower() == "true"
+        if str(data.get("http-redirect-code", "")).isdigit():
+            cfg.http_redirect_code = int(data["http-redirect-code"])
+    return cfg

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from ingress2gw.source.objects import Backend, Ingress, KubeObject
 from ingress2gw.verify.model import BACKEND, ERROR, NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, distribution
+from ingress2gw.verify.requests import derive
 
 PREFIX = "traefik.ingress.kubernetes.io/"
 MIN_PRIORITY = -(2 ** 31)
@@ -292,3 +293,31 @@ def _host_match(pattern: str, host: str) -> bool:
         head, _, rest = host.partition(".")
         return bool(head) and "." + rest == pattern[1:]
     return pattern == host
+
+
+# -- the Traefik side of ``verify`` (named by the provider's ``simulator`` attribute) -----------------------------
+
+
+def simulate(ingresses: list[Ingress], inventory, provider_options: dict) -> tuple[TraefikSimulator, list[Request]]:
+    """The simulator for these Ingresses (with the static configuration given as provider options), and the
+    requests derived from them."""
+    po = provider_options
+    # Traefik uses a TLSStore named default only when one namespace defines it.
+    stores = [o for o in inventory.others.get("TLSStore", []) if o.name == "default"]
+    default_store = len({o.namespace for o in stores}) == 1 and any(
+        (o.doc.obj.get("spec") or {}).get("defaultCertificate") for o in stores)
+    source = TraefikSimulator(ingresses, inventory.services, entrypoints=entrypoints_from(po),
+                              strict_prefix=bool(po.get("traefik_strict_prefix_matching")),
+                              redirect_to_https=bool(po.get("traefik_redirect_to_https")),
+                              default_certificate=bool(po.get("traefik_default_certificate")) or default_store,
+                              middlewares=inventory.others.get("Middleware", []))
+    return source, derive(ingresses)
+
+
+def entrypoints_from(provider_options: dict) -> dict[str, str] | None:
+    """``--traefik-entrypoint NAME=PROTO`` options as the simulator's entry points (None: web and websecure)."""
+    out = {}
+    for ep in provider_options.get("traefik_entrypoints") or []:
+        name, _, proto = ep.partition("=")
+        out[name] = proto.upper()
+    return out or None

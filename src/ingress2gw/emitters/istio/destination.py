@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from ingress2gw.emitters.naming import fit
-from ingress2gw.emitters.nginx_gateway_fabric_values import merge
+from ingress2gw.emitters.nginx_gateway_fabric.values import merge
 from ingress2gw.emitters.standard import _meta
 from ingress2gw.model.ir import RuleDraft
 from ingress2gw.report import Code, ObjectRef

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import json
 
-from ingress2gw.emitters import kgateway_backend as backend
-from ingress2gw.emitters import kgateway_security as sec
-from ingress2gw.emitters import kgateway_traffic as traffic
+from ingress2gw.emitters.kgateway import backend as backend
+from ingress2gw.emitters.kgateway import security as sec
+from ingress2gw.emitters.kgateway import traffic as traffic
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
 from ingress2gw.emitters.naming import fit, section_name
 from ingress2gw.emitters.render import RenderedRule
@@ -39,24 +39,6 @@ from ingress2gw.model.policies import BackendTLSOptionsPolicy, ServersTransportP
 
 API = "gateway.kgateway.dev/v1alpha1"
 KG_GROUP = "gateway.kgateway.dev"
-
-_FAMILIES = {
-    "body-size": traffic.body_size, "client-body-buffer": traffic.client_body_buffer,
-    "proxy-buffering": traffic.proxy_buffering, "regex-rewrite": traffic.regex_rewrite,
-    "rate-limit": traffic.rate_limit, "bandwidth-limit": traffic.bandwidth_limit,
-    "upstream-timeouts": traffic.upstream_timeouts, "compression": traffic.compression,
-    "tracing": traffic.tracing, "access-log": traffic.access_log,
-    "ip-allow": sec.ip_access, "ip-deny": sec.ip_access, "basic-auth": sec.basic_auth, "ext-auth": sec.ext_auth,
-    "global-auth-opt-out": sec.global_auth_opt_out, "client-cert": sec.client_cert,
-    "client-cert-forward": sec.client_cert_forward,
-    "backend-tls": backend.backend_tls, "servers-transport": backend.servers_transport,
-    "load-balancer": backend.load_balancing, "session-cookie": backend.load_balancing,
-    "in-flight": backend.in_flight, "service-upstream": backend.service_upstream,
-    "native-lb": backend.service_upstream,
-}
-_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, IdleTimeout: traffic.idle_timeout,
-            CORS: traffic.cors, ExternalAuth: sec.external_auth, SessionPersistence: backend.load_balancing,
-            BackendTLS: backend.backend_tls}
 
 #: Families kgateway v2.4.3 cannot hold at the source's scope, and why.
 REFUSED = {
@@ -84,11 +66,31 @@ class KgatewayEmitter(ImplementationEmitter):
     implementation_version = "v2.4.3"
     crd_bundle = "kgateway/v2.4.3"
     atomic_fields = frozenset({"tls", "loadBalancer", "acl", "extAuth"})
+    api_groups = {KG_GROUP: "kgateway"}
+    families = {
+        "body-size": traffic.body_size, "client-body-buffer": traffic.client_body_buffer,
+        "proxy-buffering": traffic.proxy_buffering, "regex-rewrite": traffic.regex_rewrite,
+        "rate-limit": traffic.rate_limit, "bandwidth-limit": traffic.bandwidth_limit,
+        "upstream-timeouts": traffic.upstream_timeouts, "compression": traffic.compression,
+        "tracing": traffic.tracing, "access-log": traffic.access_log,
+        "ip-allow": sec.ip_access, "ip-deny": sec.ip_access, "basic-auth": sec.basic_auth, "ext-auth": sec.ext_auth,
+        "global-auth-opt-out": sec.global_auth_opt_out, "client-cert": sec.client_cert,
+        "client-cert-forward": sec.client_cert_forward,
+        "backend-tls": backend.backend_tls, "servers-transport": backend.servers_transport,
+        "load-balancer": backend.load_balancing, "session-cookie": backend.load_balancing,
+        "in-flight": backend.in_flight, "service-upstream": backend.service_upstream,
+        "native-lb": backend.service_upstream,
+    }
+    intents = {Retry: traffic.retry, Timeouts: traffic.timeouts, IdleTimeout: traffic.idle_timeout,
+               CORS: traffic.cors, ExternalAuth: sec.external_auth, SessionPersistence: backend.load_balancing,
+               BackendTLS: backend.backend_tls}
+    refused = REFUSED
+    unknown_family = "kgateway {version} has no policy for {what}"
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
         self._native: dict[int, tuple[RuleDraft, RenderedRule]] = {}
-        #: id(ExternalAuth) -> the ext-auth policy that stands for it (see kgateway_security.absorb_external_auth).
+        #: id(ExternalAuth) -> the ext-auth policy that stands for it (see security.absorb_external_auth).
         self._ext_auth: dict[int, PolicyIntent] = {}
         #: ids of the rules emitted on GRPCRoutes.
         self._grpc: set[int] = set()
@@ -161,21 +163,6 @@ class KgatewayEmitter(ImplementationEmitter):
 
     def gateway_namespace(self) -> str:
         return self._gateway[0] if self._gateway else self.opts.gateway_namespace
-
-    # -- the hook of the base class ------------------------------------------------------------------------
-    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        if isinstance(intent, PolicyIntent):
-            fn = _FAMILIES.get(intent.family)
-            if fn is None:
-                return REFUSED.get(intent.family, f"kgateway {self.implementation_version} has no policy for "
-                                                  f"{intent.family}")
-            return fn(self, intent, rule)
-        if not self.left(intent, rule):
-            return []  # the HTTPRoute already holds it (gRPC rules on an HTTPRoute offer every intent)
-        fn = _INTENTS.get(type(intent))
-        if fn is None:
-            return f"kgateway has no policy for {type(intent).__name__}"
-        return fn(self, intent, rule)
 
     def split_by_policy(self, drafts: list[RuleDraft]):
         for r in drafts:

@@ -14,7 +14,7 @@ import json
 
 from ingress2gw.emitters.implementation import Piece
 from ingress2gw.emitters.naming import dns_label, fit
-from ingress2gw.emitters.nginx_gateway_fabric_values import claimable, merge
+from ingress2gw.emitters.nginx_gateway_fabric.values import claimable, merge
 from ingress2gw.emitters.standard import GROUP, _meta, _precedence, sort_key
 from ingress2gw.model.ir import RuleDraft
 from ingress2gw.report import Code, ObjectRef

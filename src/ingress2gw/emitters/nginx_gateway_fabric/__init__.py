@@ -26,13 +26,13 @@ from __future__ import annotations
 import re
 
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
-from ingress2gw.emitters.nginx_gateway_fabric_attach import RULE, V1A1, Attachment
+from ingress2gw.emitters.nginx_gateway_fabric.attach import NGF, RULE, V1A1, Attachment
 from ingress2gw.model.outcome import Dimension, exact, policy
-from ingress2gw.emitters.nginx_gateway_fabric_values import (
+from ingress2gw.emitters.nginx_gateway_fabric.values import (
     claimable, duration_ms, nginx_bytes, ngf_duration, ngf_size, rate_key, request_rate,
 )
 from ingress2gw.model.ir import (
-    BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts,
+    BackendTLS, ExternalAuth, IdleTimeout, Intent, Retry, RuleDraft, SessionPersistence, Timeouts,
 )
 from ingress2gw.model.policies import (
     BasicAuthPolicy, BodySizePolicy, LoadBalancerPolicy, ProxyBufferingPolicy, RateLimitPolicy, SnippetPolicy,
@@ -97,6 +97,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
     gateway_class_name = "nginx"
     implementation_version = "v2.6.7"
     crd_bundle = "nginx-gateway-fabric/v2.6.7"
+    api_groups = {NGF: "nginx-gateway-fabric"}
     skip_verify_advice = ("; NGF v2.6.7 talks TLS to backends only through BackendTLSPolicy, and cannot skip "
                           "verification")
 
@@ -105,26 +106,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         #: (namespace, kind, name) -> [spec, sources] of the ExtensionRef filter objects.
         self._filters: dict[tuple[str, str, str], list] = {}
 
-    # -- intents → pieces ------------------------------------------------------------------------
-    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        if isinstance(intent, PolicyIntent):
-            handler = getattr(self, "_" + intent.family.replace("-", "_"), None)
-            if handler is not None:
-                return handler(intent, rule)
-            return REFUSED.get(intent.family, f"nginx-gateway-fabric has no policy for {intent.family}")
-        if isinstance(intent, SessionPersistence):
-            return ("NGF v2.6.7 holds session persistence only in HTTPRoute sessionPersistence (experimental "
-                    "channel, NGINX Plus); no policy carries it on this target")
-        if isinstance(intent, IdleTimeout):
-            return self._idle_timeout(intent, rule)
-        if isinstance(intent, Retry):
-            return "NGF v2.6.7 does not support retries (neither HTTPRoute retry nor a policy)"
-        if isinstance(intent, ExternalAuth):
-            return "NGF v2.6.7 has no external-auth policy for this target (HTTPRoute ExternalAuth is experimental)"
-        if isinstance(intent, BackendTLS):
-            return "NGF verifies backends only through BackendTLSPolicy, which this Gateway API version lacks"
-        return f"nginx-gateway-fabric has no policy for {type(intent).__name__}"
-
+    # -- intents → pieces (the tables at the end of the class) ---------------------------------------
     def _caveat(self, intent: Intent, texts) -> None:
         for t in texts:
             if t:
@@ -380,3 +362,17 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         value = self._duration(intent.backend_request, caveats)
         self._caveat(intent, caveats)
         return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"timeout": {"read": value}})]
+
+    # -- what NGF renders and refuses (read by ImplementationEmitter.render_policy) ----------------------
+    families = {"body-size": _body_size, "rate-limit": _rate_limit, "proxy-buffering": _proxy_buffering,
+                "upstream-timeouts": _upstream_timeouts, "load-balancer": _load_balancer,
+                "basic-auth": _basic_auth, "snippet": _snippet}
+    intents = {IdleTimeout: _idle_timeout}
+    refused = {
+        **REFUSED,
+        SessionPersistence: "NGF v2.6.7 holds session persistence only in HTTPRoute sessionPersistence (experimental "
+                            "channel, NGINX Plus); no policy carries it on this target",
+        Retry: "NGF v2.6.7 does not support retries (neither HTTPRoute retry nor a policy)",
+        ExternalAuth: "NGF v2.6.7 has no external-auth policy for this target (HTTPRoute ExternalAuth is experimental)",
+        BackendTLS: "NGF verifies backends only through BackendTLSPolicy, which this Gateway API version lacks",
+    }

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 
-from ingress2gw.emitters import envoy_gateway_security as sec
-from ingress2gw.emitters import envoy_gateway_traffic as traffic
+from ingress2gw.emitters.envoy_gateway import security as sec
+from ingress2gw.emitters.envoy_gateway import traffic as traffic
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
 from ingress2gw.emitters.naming import dns_subdomain, fit, short_hash
 from ingress2gw.emitters.render import RenderedRule, render_rule_intents
@@ -33,19 +33,6 @@ from ingress2gw.model.ir import (
 
 API = "gateway.envoyproxy.io/v1alpha1"
 EG_GROUP = sec.EG_GROUP
-
-_FAMILIES = {
-    "rate-limit": traffic.rate_limit, "body-size": traffic.body_size,
-    "upstream-timeouts": traffic.upstream_timeouts, "retry": traffic.retry_budget,
-    "load-balancer": traffic.load_balancer, "session-cookie": traffic.session_cookie,
-    "compression": traffic.compression, "error-pages": traffic.error_pages,
-    "regex-rewrite": traffic.regex_rewrite, "servers-transport": traffic.servers_transport,
-    "proxy-buffering": traffic.proxy_buffering,
-    "ip-allow": sec.ip_access, "ip-deny": sec.ip_access, "basic-auth": sec.basic_auth, "ext-auth": sec.ext_auth,
-    "client-cert": sec.client_cert,
-}
-_INTENTS = {Retry: traffic.retry, Timeouts: traffic.timeouts, IdleTimeout: traffic.idle_timeout,
-            SessionPersistence: traffic.session_persistence, CORS: sec.cors, ExternalAuth: sec.external_auth}
 
 _BACKEND_REF = "needs an Envoy Gateway Backend in place of the Service backendRef, which this emitter does not write"
 #: Families Envoy Gateway v1.9 cannot hold at the source's scope, and why.
@@ -90,6 +77,23 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
     #: One-of fields (a load-balancer type, HTTP or gRPC ext auth, the client IP source, a certificate mode)
     #: merge whole: two sources that disagree are reported, never blended.
     atomic_fields = frozenset({"loadBalancer", "extAuth", "clientIPDetection", "clientValidation"})
+    api_groups = {EG_GROUP: "envoy-gateway"}
+    families = {
+        "rate-limit": traffic.rate_limit, "body-size": traffic.body_size,
+        "upstream-timeouts": traffic.upstream_timeouts, "retry": traffic.retry_budget,
+        "load-balancer": traffic.load_balancer, "session-cookie": traffic.session_cookie,
+        "compression": traffic.compression, "error-pages": traffic.error_pages,
+        "regex-rewrite": traffic.regex_rewrite, "servers-transport": traffic.servers_transport,
+        "proxy-buffering": traffic.proxy_buffering,
+        "ip-allow": sec.ip_access, "ip-deny": sec.ip_access, "basic-auth": sec.basic_auth, "ext-auth": sec.ext_auth,
+        "client-cert": sec.client_cert,
+    }
+    intents = {Retry: traffic.retry, Timeouts: traffic.timeouts, IdleTimeout: traffic.idle_timeout,
+               SessionPersistence: traffic.session_persistence, CORS: sec.cors, ExternalAuth: sec.external_auth}
+    refused = {**REFUSED, BackendTLS: "BackendTLSPolicy is missing from the target Gateway API version; TLS to the "
+                                      "Service " + _BACKEND_REF}
+    unknown_family = "Envoy Gateway {version} has no policy for {what}"
+    unknown_intent = "Envoy Gateway has no policy for {what}"
     skip_verify_advice = ("; Envoy Gateway skips verification only on a Backend (tls.insecureSkipVerify) that "
                           "replaces the Service in the route's backendRefs, which this emitter does not write")
 
@@ -129,23 +133,6 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
         if rule.origin.key not in sources:
             sources.append(rule.origin.key)
         return name
-
-    # -- the hook of the base class ------------------------------------------------------------------------
-    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        if isinstance(intent, PolicyIntent):
-            fn = _FAMILIES.get(intent.family)
-            if fn is None:
-                return REFUSED.get(intent.family, f"Envoy Gateway {self.implementation_version} has no policy for "
-                                                  f"{intent.family}")
-            return fn(self, intent, rule)
-        if not self.left(intent, rule):
-            return []  # the HTTPRoute already holds it (gRPC rules offer every intent)
-        fn = _INTENTS.get(type(intent))
-        if fn is not None:
-            return fn(self, intent, rule)
-        if isinstance(intent, BackendTLS):
-            return "BackendTLSPolicy is missing from the target Gateway API version; TLS to the Service " + _BACKEND_REF
-        return f"Envoy Gateway has no policy for {type(intent).__name__}"
 
     # -- rule filters: an ExtensionRef to an HTTPRouteFilter -------------------------------------------------
     def track(self, rule: RuleDraft, rendered) -> None:

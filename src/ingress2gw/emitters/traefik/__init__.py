@@ -12,7 +12,7 @@ What a rule gets, besides the standard filters:
   Middleware of the route's own namespace; one from another namespace, or from the legacy
   ``traefik.containo.us`` group that Traefik v3 no longer reads, is copied into the route's namespace.
 - **Generated**: the policy intents of other sources (ingress-nginx rate limits, IP lists, basic and
-  external auth, body size, regex rewrites...) become new Middlewares (``traefik_middlewares``), and so
+  external auth, body size, regex rewrites...) become new Middlewares (``middlewares``), and so
   do the standard features Traefik's Gateway provider does not implement (ExternalAuth → forwardAuth,
   retry → retry Middleware) or the targeted Gateway API version lacks (CORS → headers Middleware).
 - Several Middlewares on one rule are bundled into a generated ``chain``: Gateway API leaves the order
@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ingress2gw.emitters import traefik_middlewares as tm
+from ingress2gw.emitters.traefik import middlewares as tm
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, RulePolicies
 from ingress2gw.emitters.naming import fit, short_hash
 from ingress2gw.emitters.render import needs, render_rule_intents
@@ -64,6 +64,8 @@ class TraefikEmitter(ImplementationEmitter):
     gateway_class_name = "traefik"
     implementation_version = "v3.7.9"
     crd_bundle = "traefik/v3.7.9"
+    #: traefik.containo.us: the legacy group of Middlewares Traefik v2 read; hub.traefik.io: Traefik Hub's.
+    api_groups = {GROUP: "traefik", "traefik.containo.us": "traefik", "hub.traefik.io": "traefik"}
     skip_verify_advice = ("; Traefik's Gateway provider skips verification only through a ServersTransport "
                           "(insecureSkipVerify) of a TraefikService backend (kubernetescrd provider) in place of "
                           "the Service, which this emitter does not write")
@@ -78,6 +80,9 @@ class TraefikEmitter(ImplementationEmitter):
         self._existing: set[tuple[str, str]] = set()
 
     # -- policies --------------------------------------------------------------------------------------
+    # Not the declarative dispatch of the base: the Middleware renderers (``middlewares.render``) return a
+    # Middleware spec for a slot, and ``_plan`` merges the specs of one rule per slot into a chain, next to
+    # the Middlewares the input already ran.
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
         result = tm.render(intent, rule)
         if isinstance(result, (str, list)):

@@ -10,7 +10,7 @@ https://gateway.envoyproxy.io/docs/api/extension_types/#backendtrafficpolicyspec
 
 from __future__ import annotations
 
-from ingress2gw.emitters.envoy_gateway_values import (
+from ingress2gw.emitters.envoy_gateway.values import (
     duration_ms, eg_duration, per_unit, quantity, status_matches,
 )
 from ingress2gw.model.ir import IdleTimeout, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from ingress2gw.emitters.envoy_gateway_values import cidr, eg_duration
+from ingress2gw.emitters.envoy_gateway.values import cidr, eg_duration
 from ingress2gw.emitters.naming import section_name
 from ingress2gw.model.ir import CORS, ExternalAuth, RuleDraft
 from ingress2gw.model.policies import BasicAuthPolicy, ClientCertPolicy, ExtAuthPolicy, IPListPolicy, RateLimitPolicy

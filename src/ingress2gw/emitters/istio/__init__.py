@@ -27,13 +27,13 @@ import json
 import re
 
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
-from ingress2gw.emitters.istio_authz import AuthorizationScoping
-from ingress2gw.emitters.istio_destination import PER_ROUTE, DestinationRules
-from ingress2gw.emitters.nginx_gateway_fabric_values import duration_ms
+from ingress2gw.emitters.istio.authz import AuthorizationScoping
+from ingress2gw.emitters.istio.destination import PER_ROUTE, DestinationRules
+from ingress2gw.emitters.nginx_gateway_fabric.values import duration_ms
 from ingress2gw.emitters.render import needs
 from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.ir import (
-    BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
+    BackendTLS, ExternalAuth, IdleTimeout, Intent, Retry, RuleDraft, SessionPersistence,
 )
 from ingress2gw.model.policies import (
     BackendTLSOptionsPolicy, CircuitBreakerPolicy, IPListPolicy, LoadBalancerPolicy, ServersTransportPolicy,
@@ -98,6 +98,8 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
     gateway_class_name = "istio"
     implementation_version = "1.30.3"
     crd_bundle = "istio/1.30.3"
+    api_groups = {"security.istio.io": "istio", "networking.istio.io": "istio", "telemetry.istio.io": "istio",
+                  "extensions.istio.io": "istio"}
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
@@ -105,27 +107,8 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         self._gateway_names: dict[tuple[str, str], list[str]] = {}
         self._rule_gw: dict[int, tuple[str, str]] = {}
 
-    # -- intents → pieces ------------------------------------------------------------------------
-    def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
-        if isinstance(intent, PolicyIntent):
-            handler = getattr(self, "_" + intent.family.replace("-", "_"), None)
-            if handler is not None:
-                return handler(intent, rule)
-            return REFUSED.get(intent.family, f"istio has no policy for {intent.family}")
-        if isinstance(intent, SessionPersistence):
-            return self._session_persistence(intent, rule)
-        if isinstance(intent, IdleTimeout):
-            return self._idle_timeout(intent)
-        if isinstance(intent, Retry):
-            return "Istio retries are HTTPRoute retry (experimental channel); no Istio policy holds them here"
-        if isinstance(intent, ExternalAuth):
-            return ("Istio external authorization needs an extensionProviders entry in the mesh config "
-                    "(AuthorizationPolicy action CUSTOM), which ingress2gw does not write")
-        if isinstance(intent, BackendTLS):
-            return self._backend_tls_intent(intent, rule)
-        return f"istio has no policy for {type(intent).__name__}"
-
-    def _idle_timeout(self, intent: IdleTimeout):
+    # -- intents → pieces (the tables at the end of the class) ---------------------------------------
+    def _idle_timeout(self, intent: IdleTimeout, rule: RuleDraft):
         if not intent.written:
             # One difference: caveat() would split a text at "; ".
             self.caveat(intent, "not written (--controller-defaults report): Istio sets no route timeout, so nothing "
@@ -172,8 +155,6 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
         ])
         key = f"{intent.family}-{_digest(source)}"
         return [Piece.of(SECURITY, "AuthorizationPolicy", "gateway", {"action": "DENY", "source": source}, key=key)]
-
-    _ip_allow = _ip_deny = _ip_list
 
     # DestinationRule ---------------------------------------------------------------------------------
     @staticmethod
@@ -357,6 +338,19 @@ class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter
             "baseEjectionTime (every endpoint may be ejected); tune the count to your error rates",
         ])
         return self._dr({"outlierDetection": detection})
+
+    # -- what Istio renders and refuses (read by ImplementationEmitter.render_policy) --------------------
+    families = {"ip-allow": _ip_list, "ip-deny": _ip_list, "load-balancer": _load_balancer,
+                "session-cookie": _session_cookie, "upstream-timeouts": _upstream_timeouts,
+                "backend-tls": _backend_tls, "servers-transport": _servers_transport,
+                "circuit-breaker": _circuit_breaker}
+    intents = {SessionPersistence: _session_persistence, IdleTimeout: _idle_timeout, BackendTLS: _backend_tls_intent}
+    refused = {
+        **REFUSED,
+        Retry: "Istio retries are HTTPRoute retry (experimental channel); no Istio policy holds them here",
+        ExternalAuth: "Istio external authorization needs an extensionProviders entry in the mesh config "
+                      "(AuthorizationPolicy action CUSTOM), which ingress2gw does not write",
+    }
 
     # -- bookkeeping during emission ------------------------------------------------------------------
     def emit_gateway(self, gp):

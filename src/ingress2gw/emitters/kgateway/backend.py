@@ -1,5 +1,5 @@
 """kgateway BackendConfigPolicy fields (on the Service) and Backends: TLS to the backend, load balancing and
-affinity, concurrency caps, connect timeouts (kgateway_traffic), and ``service-upstream`` (a Backend that
+affinity, concurrency caps, connect timeouts (traffic), and ``service-upstream`` (a Backend that
 resolves the Service's ClusterIP name).
 
 Several intents of a rule feed one field (the BackendTLS hostname, skip-verify and the client certificate
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ingress2gw.emitters.naming import fit
-from ingress2gw.emitters.kgateway_traffic import duration, millis
+from ingress2gw.emitters.kgateway.traffic import duration, millis
 from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft, SessionPersistence
 from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
