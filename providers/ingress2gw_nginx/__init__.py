@@ -8,8 +8,10 @@ Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/use
 """
 
 
+from pathlib import Path
+
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, Origin, PathMatch, Report,
+    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, OptionSpec, Origin, PathMatch, Report,
     RequestRedirect, RuleDraft, TLSCert, gateway_path_ok,
 )
 
@@ -26,9 +28,23 @@ class IngressNginx(IngressProvider):
     registry = REGISTRY
     default_redirect_code = 308
     simulator = "ingress2gw.verify.nginx:simulate"
+    options = (
+        OptionSpec("annotations_prefix", "--annotations-prefix", str, None,
+                   "ingress-nginx --annotations-prefix, if the controller used a custom one."),
+        OptionSpec("controller_defaults", "--controller-defaults", str, "render",
+                   "Settings the source controller applied without any annotation (ingress-nginx's 60s read timeout, "
+                   "HSTS on TLS hosts): render (write them, so traffic behaves as before) or report (leave them out; "
+                   "a finding per route group says what changes).", choices=("render", "report")),
+        OptionSpec("regex_mode", "--regex-mode", str, "faithful",
+                   "ingress-nginx regex paths: faithful (host-wide, case-insensitive regex as the controller did) or "
+                   "strict (keep Exact/Prefix matches, report the difference).", choices=("faithful", "strict")),
+        OptionSpec("controller_config", "--controller-config", Path, None,
+                   "The ingress-nginx controller ConfigMap (YAML/JSON file), if it is not among the inputs.",
+                   config_key=None, input=True),
+    )
 
     def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
-        custom = ctx.options.get("annotations_prefix")
+        custom = ctx.options.annotations_prefix
         if custom:
             return (custom.rstrip("/") + "/",)
         return (PREFIX,)

@@ -158,7 +158,7 @@ def find_configmap(ctx: Context) -> KubeObject | None:
     """The controller ConfigMap: the one from --controller-config, else one with a conventional name (in that
     order of names; where several namespaces have it, the first namespace by name, never the first in the input)."""
     maps = sorted(ctx.inventory.others.get("ConfigMap", []), key=lambda cm: (cm.namespace, cm.name))
-    given = ctx.options.get("controller_config")
+    given = ctx.options.controller_config
     if given:
         for cm in maps:
             if cm.doc.source == given:

@@ -61,7 +61,7 @@ def apply(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
         return
     value = header_value(ctx)
     cm, key = _configmap_key(ctx)
-    render = ctx.options.get("controller_defaults", "render") != "report"
+    render = ctx.options.controller_defaults != "report"
     by_gateway: dict[str, list[IngressDraft]] = {}
     for d in drafts:
         by_gateway.setdefault(d.gateway, []).append(d)

@@ -9,7 +9,7 @@ then matches ``/FOO/bar``. Locations are sorted longest path first and the first
 Without either annotation no regex location exists.
 https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/
 
-``ctx.options["regex_mode"]``:
+``ctx.options.regex_mode``:
 
 - ``faithful`` (default): every path of such a host becomes a RegularExpression match that reproduces the
   location: ``(?i)^<path>.*`` (``.*`` because Envoy-based implementations match the whole path). Paths with
@@ -187,7 +187,7 @@ def _listed(items: list[str], limit: int = 6) -> str:
 
 
 def apply_regex_mode(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
-    mode = ctx.options.get("regex_mode") or "faithful"
+    mode = ctx.options.regex_mode
     triggers: dict[tuple, list[tuple[IngressDraft, str]]] = {}
     for d in drafts:
         state = d.provider_state.get(TRIGGER)

@@ -11,8 +11,8 @@ Core semantics of Traefik's Kubernetes Ingress provider
 
 
 from ingress2gw.plugin import (
-    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, ObjectRef, PathMatch, Report, RuleDraft,
-    TLSCert,
+    Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, ObjectRef, OptionSpec, PathMatch, Report,
+    RuleDraft, TLSCert, namespaced_name,
 )
 
 from ingress2gw_traefik import annotations as _annotations  # noqa: F401  (declares the registry)
@@ -32,18 +32,34 @@ class Traefik(IngressProvider):
     registry = REGISTRY
     default_redirect_code = 301
     simulator = "ingress2gw.verify.traefik:simulate"
+    options = (
+        OptionSpec("traefik_entrypoints", "--traefik-entrypoint", list, [],
+                   "Traefik entry point as NAME=HTTP|HTTPS (repeatable; default web=HTTP, websecure=HTTPS).",
+                   config_key="traefik-entrypoints",
+                   check=lambda eps: next((f"--traefik-entrypoint takes NAME=HTTP or NAME=HTTPS, got {ep!r}"
+                                           for ep in eps if "=" not in ep
+                                           or ep.split("=", 1)[1].upper() not in ("HTTP", "HTTPS")), None)),
+        OptionSpec("traefik_strict_prefix_matching", "--traefik-strict-prefix-matching", bool, False,
+                   "Traefik ran with providers.kubernetesIngress.strictPrefixMatching."),
+        OptionSpec("traefik_redirect_to_https", "--traefik-redirect-to-https", bool, False,
+                   "Traefik's web entry point redirected every request to websecure "
+                   "(entryPoints.web.http.redirections)."),
+        OptionSpec("traefik_default_certificate", "--traefik-default-certificate", str, None,
+                   "NAMESPACE/SECRET of Traefik's default TLS certificate (else a TLSStore named default from the "
+                   "input).", check=namespaced_name("--traefik-default-certificate", "SECRET")),
+    )
 
     def configure(self, ctx: Context, report: Report) -> None:
         eps = dict(DEFAULT_ENTRYPOINTS)
-        given = ctx.options.get("traefik_entrypoints") or []
+        given = ctx.options.traefik_entrypoints
         if given:
             eps = {}
             for item in given:
                 name, _, proto = item.partition("=")
                 eps[name.strip()] = proto.strip().upper() or "HTTP"
         ctx.settings["entrypoints"] = eps
-        ctx.settings["strict_prefix"] = bool(ctx.options.get("traefik_strict_prefix_matching"))
-        ctx.settings["redirect_to_https"] = bool(ctx.options.get("traefik_redirect_to_https"))
+        ctx.settings["strict_prefix"] = bool(ctx.options.traefik_strict_prefix_matching)
+        ctx.settings["redirect_to_https"] = bool(ctx.options.traefik_redirect_to_https)
         ctx.settings["default_certificate"] = default_certificate(ctx)
         report.assumptions.setdefault(self.name, [
             "entry points: " + ", ".join(f"{k}={v}" for k, v in sorted(eps.items())),
@@ -253,7 +269,7 @@ def default_certificate(ctx: Context) -> tuple[str, str] | None:
     an error (CRD provider, buildTLSStores), so no certificate of theirs is known. Within a namespace the
     ``traefik.io`` object wins over the legacy ``traefik.containo.us`` one (v2.10-v2.11 read both).
     """
-    given = ctx.options.get("traefik_default_certificate")
+    given = ctx.options.traefik_default_certificate
     if given and "/" in given:
         ns, _, name = given.partition("/")
         return ns, name
@@ -275,7 +291,7 @@ def default_certificate(ctx: Context) -> tuple[str, str] | None:
 
 def _stores_dropped(ctx: Context) -> str:
     namespaces = default_store_namespaces(ctx)
-    if len(namespaces) < 2 or ctx.options.get("traefik_default_certificate"):
+    if len(namespaces) < 2 or ctx.options.traefik_default_certificate:
         return ""
     return (f"; a TLSStore named default is defined in several namespaces ({', '.join(namespaces)}): Traefik "
             "ignores all of them and serves its generated certificate")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from ingress2gw import __version__
 
@@ -47,120 +48,126 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_USAGE)
 
 
-# Options shared by convert and check --------------------------------------------------------------
+# Options shared by convert, check and verify ------------------------------------------------------------
+# The core options are declared once, in ingress2gw.options; the options providers and emitters declare are
+# added to these commands when one of them runs (reading them imports the plugins, which --version must not).
 PathsArg = typer.Argument(None, help="Files or directories (recursive *.yaml, *.yml, *.json); - for stdin.")
-ProviderOpt = typer.Option([], "--provider", help="ingress-nginx or traefik (repeatable; default: detect).")
-ClassOpt = typer.Option([], "--ingress-class", help="Only Ingresses of this class (repeatable).")
-NamespaceOpt = typer.Option([], "--namespace", "-n", help="Only Ingresses in this namespace (repeatable).")
-AllNsOpt = typer.Option(False, "--all-namespaces", "-A", help="All namespaces (the default).")
-EmitterOpt = typer.Option("standard", "--emitter", help="Target implementation (standard emits Gateway API only).")
-VersionOpt = typer.Option("1.6", "--gateway-api-version", help="Target Gateway API version (1.2 … 1.6).")
-ChannelOpt = typer.Option("standard", "--channel", help="standard or experimental.")
-GwNsOpt = typer.Option("gateway-system", "--gateway-namespace", help="Namespace of the shared Gateways.")
-GwModeOpt = typer.Option("shared", "--gateway-mode", help="shared (one Gateway per class) or per-namespace.")
-GwOpt = typer.Option(None, "--gateway", help="NAMESPACE/NAME of an existing Gateway to attach routes to.")
-GwClassOpt = typer.Option(None, "--gateway-class", help="gatewayClassName of emitted Gateways.")
-PrefixOpt = typer.Option(None, "--annotations-prefix",
-                         help="ingress-nginx --annotations-prefix, if the controller used a custom one.")
-EntrypointOpt = typer.Option([], "--traefik-entrypoint",
-                             help="Traefik entry point as NAME=HTTP|HTTPS (repeatable; default web=HTTP, "
-                                  "websecure=HTTPS).")
-StrictPrefixOpt = typer.Option(False, "--traefik-strict-prefix-matching",
-                               help="Traefik ran with providers.kubernetesIngress.strictPrefixMatching.")
-RedirectHttpsOpt = typer.Option(False, "--traefik-redirect-to-https",
-                                help="Traefik's web entry point redirected every request to websecure "
-                                     "(entryPoints.web.http.redirections).")
-DefaultCertOpt = typer.Option(None, "--traefik-default-certificate",
-                              help="NAMESPACE/SECRET of Traefik's default TLS certificate (else a TLSStore named "
-                                   "default from the input).")
-AllowSnippetsOpt = typer.Option(False, "--allow-snippets",
-                                help="nginx-gateway-fabric: carry configuration-/server-snippet into SnippetsFilters "
-                                     "(raw NGINX; review it first). The security findings stay.")
-ControllerDefaultsOpt = typer.Option(
-    "render", "--controller-defaults",
-    help="Settings the source controller applied without any annotation (ingress-nginx's 60s read timeout, HSTS on "
-         "TLS hosts): render (write them, so traffic behaves as before) or report (leave them out; a finding per "
-         "route group says what changes).")
-RegexModeOpt = typer.Option("faithful", "--regex-mode",
-                            help="ingress-nginx regex paths: faithful (host-wide, case-insensitive regex as the "
-                                 "controller did) or strict (keep Exact/Prefix matches, report the difference).")
-ControllerConfigOpt = typer.Option(None, "--controller-config",
-                                   help="The ingress-nginx controller ConfigMap (YAML/JSON file), if it is not "
-                                        "among the inputs.")
 ReportOpt = typer.Option(None, "--report", help="Write all findings to FILE; the extension picks the format: "
                                                   ".json, .sarif, .md, .html or .txt.")
 ConfigOpt = typer.Option(None, "--config", help="Config file (default: the nearest .ingress2gw.yaml above the "
                                                 "first input, up to the repository root).")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No summary on stderr.")
+VersionOpt = typer.Option("1.6", "--gateway-api-version", help="Target Gateway API version (1.2 … 1.6).")
+ChannelOpt = typer.Option("standard", "--channel", help="standard or experimental.")
 NoColorOpt = typer.Option(False, "--no-color", help="No colours (NO_COLOR is honoured too).")
+_PLUGIN_VALUES = "ingress2gw.plugin_options"
+
+
+def _parameters(specs, kind):
+    """``OptionSpec``s as the parameters typer reads from a signature."""
+    import inspect
+
+    out = []
+    for s in specs:
+        if s.type is list:
+            annotation, default = List[str], list(s.default or [])
+        elif s.type is bool:
+            annotation, default = bool, bool(s.default)
+        elif s.type is Path:
+            annotation, default = Optional[Path], s.default
+        else:
+            annotation, default = (Optional[str] if s.default is None else str), s.default
+        out.append(inspect.Parameter(s.name, kind, annotation=annotation,
+                                     default=typer.Option(default, s.flag, *s.short, help=s.help)))
+    return out
+
+
+def _core_options(func):
+    """Give the command the core options' parameters in place of its ``**options`` (after ``paths``)."""
+    import inspect
+
+    from ingress2gw.options import CORE_OPTIONS
+
+    sig = inspect.signature(func, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    at = [p.name for p in own].index("paths") + 1
+    core = _parameters(CORE_OPTIONS, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    func.__signature__ = sig.replace(parameters=[*own[:at], *core, *own[at:]])
+    return func
+
+
+_plugin_cache: list = []
+
+
+def _plugin_params():
+    """``(specs, click parameters)`` of the options providers and emitters declare (imports them, once)."""
+    if not _plugin_cache:
+        import inspect
+
+        from typer.main import get_command
+
+        from ingress2gw.options import plugin_options
+
+        specs = plugin_options()
+
+        def declared(**values):  # pragma: no cover - only its signature is read
+            """Plugin options."""
+
+        declared.__signature__ = inspect.Signature(_parameters(specs, inspect.Parameter.KEYWORD_ONLY))
+        holder = typer.Typer(add_completion=False)
+        holder.command()(declared)
+        _plugin_cache.append((specs, list(get_command(holder).params)))
+    return _plugin_cache[0]
+
+
+class _PluginOptionsCommand(TyperCommand):
+    """A command that also takes the options providers and emitters declare, read when it runs."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        n = len(self.params)
+        return [*params[:n], *_plugin_params()[1], *params[n:]]
+
+    def invoke(self, ctx):
+        names = [p.name for p in _plugin_params()[1]]
+        ctx.meta[_PLUGIN_VALUES] = {n: ctx.params.pop(n) for n in names if n in ctx.params}
+        return super().invoke(ctx)
 
 
 def _options(paths, v: dict):
-    """Pipeline options from a command's parameters (``ctx.params``, after the config file's defaults)."""
-    return _make_options(
-        paths, v["provider"], v["ingress_class"], [] if v["all_namespaces"] else v["namespace"], v["emitter"],
-        v["gateway_api_version"], v["channel"], v["gateway_namespace"], v["gateway_mode"], v["gateway"],
-        v["gateway_class"], v["annotations_prefix"], v["traefik_entrypoint"], v["traefik_strict_prefix_matching"],
-        v["regex_mode"], v["controller_config"], v["traefik_redirect_to_https"], v["traefik_default_certificate"],
-        v["allow_snippets"], v.get("controller_defaults", "render"))
-
-
-def _make_options(paths, provider, ingress_class, namespace, emitter, gateway_api_version, channel,
-                  gateway_namespace, gateway_mode, gateway, gateway_class, annotations_prefix, traefik_entrypoint,
-                  traefik_strict_prefix_matching, regex_mode, controller_config, traefik_redirect_to_https,
-                  traefik_default_certificate, allow_snippets, controller_defaults="render"):
-    from ingress2gw.gwapi import CHANNELS, Target, parse_version
+    """The run's ``Options`` from a command's parameters (after the config file's defaults); a bad value is a
+    usage error naming its flag."""
+    from ingress2gw.emitters import available
+    from ingress2gw.gwapi import Target, parse_version
+    from ingress2gw.options import CORE_OPTIONS
     from ingress2gw.pipeline import Options
 
+    plugin_specs = _plugin_params()[0]
     try:
-        version = parse_version(gateway_api_version)
+        version = parse_version(v["gateway_api_version"])
     except ValueError as e:
         _fail(str(e))
-    if channel not in CHANNELS:
-        _fail(f"--channel must be one of {', '.join(CHANNELS)}")
-    from ingress2gw.emitters import available
-
-    if emitter not in available():
-        _fail(f"unknown emitter {emitter!r} (available: {', '.join(available())})")
-    if gateway_mode not in ("shared", "per-namespace"):
-        _fail("--gateway-mode must be shared or per-namespace")
-    existing = None
-    if gateway:
-        ns, sep, name = gateway.partition("/")
-        if not sep or not ns or not name:
-            _fail("--gateway takes NAMESPACE/NAME")
-        existing = (ns, name)
-    for ep in traefik_entrypoint:
-        if "=" not in ep or ep.split("=", 1)[1].upper() not in ("HTTP", "HTTPS"):
-            _fail(f"--traefik-entrypoint takes NAME=HTTP or NAME=HTTPS, got {ep!r}")
-    if traefik_default_certificate is not None and traefik_default_certificate.count("/") != 1:
-        _fail("--traefik-default-certificate takes NAMESPACE/SECRET")
-    if regex_mode not in ("faithful", "strict"):
-        _fail("--regex-mode must be faithful or strict")
-    if controller_defaults not in ("render", "report"):
-        _fail("--controller-defaults must be render or report")
-    if controller_config is not None and not controller_config.is_file():
-        _fail(f"--controller-config: {controller_config} is not a file")
+    if v["emitter"] not in available():
+        _fail(f"unknown emitter {v['emitter']!r} (available: {', '.join(available())})")
+    for spec in (*CORE_OPTIONS, *plugin_specs):
+        error = spec.error(v.get(spec.name))
+        if error:
+            _fail(error)
     if not paths:
         if sys.stdin is None or sys.stdin.isatty():
             _fail("no input: give files or directories, or - to read stdin")
         paths = ["-"]
+    plugin = {}
+    for spec in plugin_specs:
+        value = v.get(spec.name, spec.default)
+        plugin[spec.name] = (list(value or []) if spec.type is list else str(value) if spec.type is Path and value
+                             else value)
     return Options(
-        paths=list(paths), providers=list(provider), ingress_classes=list(ingress_class),
-        namespaces=list(namespace), emitter=emitter, target=Target(version, channel),
-        gateway_namespace=gateway_namespace, gateway_mode=gateway_mode, gateway=existing,
-        gateway_class=gateway_class,
-        provider_options={
-            "annotations_prefix": annotations_prefix,
-            "traefik_entrypoints": list(traefik_entrypoint),
-            "traefik_strict_prefix_matching": traefik_strict_prefix_matching,
-            "regex_mode": regex_mode,
-            "traefik_redirect_to_https": traefik_redirect_to_https,
-            "traefik_default_certificate": traefik_default_certificate,
-            "allow_snippets": allow_snippets,
-            "controller_defaults": controller_defaults,
-            "controller_config": str(controller_config) if controller_config else None,
-        },
+        paths=list(paths), providers=list(v["provider"]), ingress_classes=list(v["ingress_class"]),
+        namespaces=[] if v["all_namespaces"] else list(v["namespace"]), emitter=v["emitter"],
+        target=Target(version, v["channel"]), gateway_namespace=v["gateway_namespace"],
+        gateway_mode=v["gateway_mode"], gateway=tuple(v["gateway"].split("/", 1)) if v["gateway"] else None,
+        gateway_class=v["gateway_class"], provider_options=plugin,
     )
 
 
@@ -196,7 +203,7 @@ def _load_config(ctx: typer.Context, paths, config: Optional[Path], command: str
     from ingress2gw.config import ConfigError, discover, load
 
     path = config if config is not None else discover(list(paths or []))
-    values = dict(ctx.params)
+    values = {**ctx.params, **ctx.meta.get(_PLUGIN_VALUES, {})}
     if path is None:
         return None, values
     try:
@@ -262,26 +269,19 @@ def _color(no_color: bool) -> bool | None:
     return False if no_color else None
 
 
-@app.command()
+@app.command(cls=_PluginOptionsCommand)
+@_core_options
 def convert(
     ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", "-o",
                                               help="Write one file per object here instead of stdout."),
-    provider: List[str] = ProviderOpt, ingress_class: List[str] = ClassOpt, namespace: List[str] = NamespaceOpt,
-    all_namespaces: bool = AllNsOpt, emitter: str = EmitterOpt, gateway_api_version: str = VersionOpt,
-    channel: str = ChannelOpt, gateway_namespace: str = GwNsOpt, gateway_mode: str = GwModeOpt,
-    gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
-    annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
-    traefik_strict_prefix_matching: bool = StrictPrefixOpt,
-    traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
-    allow_snippets: bool = AllowSnippetsOpt, controller_defaults: str = ControllerDefaultsOpt,
-    regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("never", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     report_file: Optional[Path] = ReportOpt,
     validate: bool = typer.Option(False, "--validate", help="Validate the output against the CRDs first."),
     crds: List[str] = typer.Option([], "--crds", help="CRDs for --validate (dir, file or -)."),
     quiet: bool = QuietOpt, no_color: bool = NoColorOpt, config: Optional[Path] = ConfigOpt,
+    **options,
 ) -> None:
     """Convert Ingress manifests to Gateway API manifests, with an audit of what could not be translated."""
     cfg, v = _load_config(ctx, paths, config, "convert")
@@ -312,19 +312,11 @@ def convert(
     raise typer.Exit(EXIT_FINDINGS if invalid and code == EXIT_OK else code)
 
 
-@app.command()
+@app.command(cls=_PluginOptionsCommand)
+@_core_options
 def check(
     ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
-    provider: List[str] = ProviderOpt, ingress_class: List[str] = ClassOpt, namespace: List[str] = NamespaceOpt,
-    all_namespaces: bool = AllNsOpt, emitter: str = EmitterOpt, gateway_api_version: str = VersionOpt,
-    channel: str = ChannelOpt, gateway_namespace: str = GwNsOpt, gateway_mode: str = GwModeOpt,
-    gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
-    annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
-    traefik_strict_prefix_matching: bool = StrictPrefixOpt,
-    traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
-    allow_snippets: bool = AllowSnippetsOpt, controller_defaults: str = ControllerDefaultsOpt,
-    regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
     fail_on: str = typer.Option("unsupported", "--fail-on", help="never|unknown|unsupported|lossy|warning"),
     fmt: str = typer.Option("text", "--format", help="text, json, sarif, github, markdown or html."),
     report_file: Optional[Path] = ReportOpt, quiet: bool = typer.Option(
@@ -334,6 +326,7 @@ def check(
                                             "this baseline file (see --write-baseline)."),
     write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="Record the current findings "
                                                   "in FILE, to adopt the gate on an existing repository."),
+    **options,
 ) -> None:
     """Analyse the manifests without writing any; print the report and exit per --fail-on."""
     from ingress2gw.report.formats import FORMATS
@@ -388,7 +381,8 @@ def annotations(
         _fail(str(e))
 
 
-@app.command()
+@app.command(cls=_PluginOptionsCommand)
+@_core_options
 def verify(
     ctx: typer.Context,
     paths: Optional[List[str]] = PathsArg,
@@ -396,18 +390,10 @@ def verify(
         None, "--gateway-manifests", help="Compare against these Gateway API manifests instead of converting."),
     requests_file: Optional[str] = typer.Option(None, "--requests", help="YAML list of extra requests to replay."),
     fmt: str = typer.Option("text", "--format", help="text, json or markdown"),
-    provider: List[str] = ProviderOpt, ingress_class: List[str] = ClassOpt, namespace: List[str] = NamespaceOpt,
-    all_namespaces: bool = AllNsOpt, emitter: str = EmitterOpt, gateway_api_version: str = VersionOpt,
-    channel: str = ChannelOpt, gateway_namespace: str = GwNsOpt, gateway_mode: str = GwModeOpt,
-    gateway: Optional[str] = GwOpt, gateway_class: Optional[str] = GwClassOpt,
-    annotations_prefix: Optional[str] = PrefixOpt, traefik_entrypoint: List[str] = EntrypointOpt,
-    traefik_strict_prefix_matching: bool = StrictPrefixOpt,
-    traefik_redirect_to_https: bool = RedirectHttpsOpt, traefik_default_certificate: Optional[str] = DefaultCertOpt,
-    allow_snippets: bool = AllowSnippetsOpt, controller_defaults: str = ControllerDefaultsOpt,
-    regex_mode: str = RegexModeOpt, controller_config: Optional[Path] = ControllerConfigOpt,
+    **options,
 ) -> None:
     """Replay requests through the source controller's semantics and the generated routes; report differences."""
-    opts = _options(paths, ctx.params)
+    opts = _options(paths, {**ctx.params, **ctx.meta.get(_PLUGIN_VALUES, {})})
     from ingress2gw.verify.command import run_verify
 
     raise typer.Exit(run_verify(list(opts.paths), gateway_manifests=gateway_manifests, requests_file=requests_file,

@@ -29,26 +29,18 @@ from ingress2gw.report.findings import Finding, Report, Suppression
 
 CONFIG_NAME = ".ingress2gw.yaml"
 
-#: Config key → (CLI parameter name, type). Lists accept a single string too.
-OPTION_KEYS: dict[str, tuple[str, type]] = {
-    "fail-on": ("fail_on", str),
-    "providers": ("provider", list),
-    "ingress-classes": ("ingress_class", list),
-    "namespaces": ("namespace", list),
-    "emitter": ("emitter", str),
-    "gateway-api-version": ("gateway_api_version", str),
-    "channel": ("channel", str),
-    "gateway-namespace": ("gateway_namespace", str),
-    "gateway-mode": ("gateway_mode", str),
-    "gateway-class": ("gateway_class", str),
-    "annotations-prefix": ("annotations_prefix", str),
-    "traefik-entrypoints": ("traefik_entrypoint", list),
-    "traefik-strict-prefix-matching": ("traefik_strict_prefix_matching", bool),
-    "traefik-redirect-to-https": ("traefik_redirect_to_https", bool),
-    "traefik-default-certificate": ("traefik_default_certificate", str),
-    "regex-mode": ("regex_mode", str),
-    "allow-snippets": ("allow_snippets", bool),
-}
+def option_keys() -> dict[str, tuple[str, type]]:
+    """Config key → (CLI parameter name, type), from the option declarations (core, providers', emitters') and
+    the command options the file may set. Lists accept a single string too."""
+    from ingress2gw.options import COMMAND_CONFIG_KEYS, CORE_OPTIONS, plugin_options
+
+    keys = dict(COMMAND_CONFIG_KEYS)
+    for spec in (*CORE_OPTIONS, *plugin_options()):
+        if spec.key is not None:
+            keys[spec.key] = (spec.name, str if spec.type is type(None) else spec.type)
+    return keys
+
+
 _OTHER_KEYS = ("baseline", "ignore", "version")
 _IGNORE_KEYS = ("code", "annotation", "object", "reason", "expires")
 
@@ -135,10 +127,11 @@ def load(path: Path) -> Config:
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}:1: the config must be a mapping of options")
     cfg = Config(path=path)
+    option_keys_ = option_keys()
     for key, value in doc.items():
         where = f"{path}:{_line(doc, key)}"
-        if key in OPTION_KEYS:
-            name, typ = OPTION_KEYS[key]
+        if key in option_keys_:
+            name, typ = option_keys_[key]
             cfg.options[name] = _typed(value, typ, key, where)
         elif key == "baseline":
             if not isinstance(value, str) or not value:
@@ -150,7 +143,7 @@ def load(path: Path) -> Config:
             if value != 1:
                 raise ConfigError(f"{where}: unsupported config version {value!r} (this ingress2gw reads version 1)")
         else:
-            known = ", ".join(sorted([*OPTION_KEYS, *_OTHER_KEYS]))
+            known = ", ".join(sorted([*option_keys_, *_OTHER_KEYS]))
             raise ConfigError(f"{where}: unknown key {key!r} (known: {known})")
     return cfg
 

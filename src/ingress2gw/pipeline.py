@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ingress2gw.gwapi import Target
+from ingress2gw.options import OptionValues
 from ingress2gw.report import Code, Report
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
+    """The options of a run: the core ones (``ingress2gw.options.CORE_OPTIONS``) typed, the ones providers and
+    emitters declare in ``provider_options`` (name → value, checked against the declarations when read)."""
+
     paths: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     ingress_classes: list[str] = field(default_factory=list)
@@ -26,8 +30,16 @@ class Options:
     gateway_mode: str = "shared"
     gateway: tuple[str, str] | None = None
     gateway_class: str | None = None
-    #: Provider options (annotations_prefix, traefik_entrypoints, traefik_strict_prefix_matching...).
+    #: Values of the options providers and emitters declare (``regex_mode``, ``allow_snippets``...).
     provider_options: dict = field(default_factory=dict)
+
+    def plugin_values(self, providers) -> OptionValues:
+        """The providers' declared options with this run's values (what ``ctx.options`` holds)."""
+        from ingress2gw.options import plugin_options
+
+        specs = plugin_options(providers, emitters=())
+        names = {s.name for s in specs}
+        return OptionValues(specs, {k: v for k, v in self.provider_options.items() if k in names})
 
 
 @dataclass
@@ -53,19 +65,19 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        extra = [opts.provider_options["controller_config"]] if opts.provider_options.get("controller_config") else []
-        loaded = load_paths(list(opts.paths) + extra, stdin=stdin)
+        providers = providers if providers is not None else load_providers()
+        values = opts.plugin_values(providers)
+        loaded = load_paths(list(opts.paths) + values.inputs(), stdin=stdin)
         for p in loaded.problems:
             code = Code(p.code) if p.code in Code._value2member_map_ else Code.INPUT_YAML_SYNTAX
             report.add(code, location=p.location, detail=p.message)
         report.sources = loaded.sources  # the report quotes input lines from here, never from the files
         inventory = build_inventory(loaded.documents, report)
         del loaded
-        providers = providers if providers is not None else load_providers()
         unknown = [p for p in opts.providers if p not in providers]
         if unknown:
             raise UsageError(f"unknown provider {', '.join(unknown)} (known: {', '.join(sorted(providers))})")
-        ctx = Context(inventory=inventory, options=dict(opts.provider_options))
+        ctx = Context(inventory=inventory, options=values)
         selected = select(inventory, providers, wanted_providers=opts.providers, classes=opts.ingress_classes,
                           namespaces=opts.namespaces, report=report)
         contexts: dict[str, Context] = {}
@@ -88,11 +100,15 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
         if contexts:
             _report_assumptions(report, inventory)
         plans = plan(drafts, providers, opts.target, report)
+        emitter_cls = load_emitter(opts.emitter)
+        declared = getattr(emitter_cls, "options", ())
+        own = OptionValues(declared, {s.name: opts.provider_options[s.name] for s in declared
+                                      if s.name in opts.provider_options})
         emit_opts = EmitOptions(target=opts.target, gateway_namespace=opts.gateway_namespace,
                                 gateway_mode=opts.gateway_mode, existing_gateway=opts.gateway,
-                                gateway_class=opts.gateway_class,
-                                allow_snippets=bool(opts.provider_options.get("allow_snippets")))
-        emitter = load_emitter(opts.emitter)(emit_opts, report)
+                                gateway_class=opts.gateway_class, options=own,
+                                allow_snippets=bool("allow_snippets" in own and own.allow_snippets))
+        emitter = emitter_cls(emit_opts, report)
         objects = emitter.emit(plans)
         # After emission the only findings are those derived from the emitter's outcomes.
         report.extend(derive_findings(drafts, emitter.ledger, emitter.name))

@@ -24,6 +24,7 @@ from ingress2gw.model.policies import (
     ProxyBufferingPolicy, RateLimitPolicy, RegexRewritePolicy, RetryBudgetPolicy, ServersTransportPolicy,
     ServiceUpstreamPolicy, SessionCookiePolicy, SnippetPolicy, TracingPolicy, UpstreamTimeoutsPolicy, WAFPolicy,
 )
+from ingress2gw.options import OptionSpec, OptionValues, namespaced_name
 from ingress2gw.provider.base import (
     ENTRY_POINT_GROUP, Context, IngressProvider, gateway_path_ok, load_providers, refused_ingress,
 )
@@ -38,7 +39,7 @@ from ingress2gw.source.objects import Backend, Ingress, IngressPath, Inventory, 
 __all__ = [
     "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "BackendTLS", "CORS", "Code", "Context",
     "ExternalAuth", "HeaderMatch", "HeaderModifier", "IdleTimeout", "Ingress", "IngressDraft", "IngressPath",
-    "IngressProvider",
+    "IngressProvider", "OptionSpec", "OptionValues", "namespaced_name",
     "Deferred", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
     "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",

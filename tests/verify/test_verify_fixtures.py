@@ -6,6 +6,7 @@ are listed in ``TRANSLATOR_BUGS`` (xfail, with the precise reproduction) until t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -44,21 +45,22 @@ def options_for(case: Path) -> Options:
     po = {"annotations_prefix": "nginx.ingress.kubernetes.io", "traefik_entrypoints": [],
           "traefik_strict_prefix_matching": False, "regex_mode": "faithful", "controller_config": None}
     version, channel = "1.6", "standard"
+    kw: dict = {}
     it = iter(args)
     for a in it:
         if a == "--provider":
             opts.providers.append(next(it))
         elif a == "--gateway":
             ns, _, name = next(it).partition("/")
-            opts.gateway = (ns, name)
+            kw["gateway"] = (ns, name)
         elif a == "--gateway-api-version":
             version = next(it)
         elif a == "--channel":
             channel = next(it)
         elif a == "--emitter":
-            opts.emitter = next(it)
+            kw["emitter"] = next(it)
         elif a == "--gateway-mode":
-            opts.gateway_mode = next(it)
+            kw["gateway_mode"] = next(it)
         elif a == "--annotations-prefix":
             po["annotations_prefix"] = next(it)
         elif a == "--controller-config":
@@ -77,9 +79,7 @@ def options_for(case: Path) -> Options:
             po["traefik_default_certificate"] = next(it)
         else:
             raise AssertionError(f"{case}: argument {a} is not understood by this test")
-    opts.target = Target(version, channel)
-    opts.provider_options = po
-    return opts
+    return dataclasses.replace(opts, target=Target(version, channel), provider_options=po, **kw)
 
 
 def run_case(case: Path):

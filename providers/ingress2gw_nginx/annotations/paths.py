@@ -73,7 +73,7 @@ def use_regex(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
         return
     hosts = list(dict.fromkeys(r.host for r in draft.rules if not r.origin.annotation))
     regex.mark_trigger(draft, value.key, hosts)
-    strict = (ctx.options.get("regex_mode") or "faithful") == "strict"
+    strict = ctx.options.regex_mode == "strict"
     where = ", ".join(h or "*" for h in hosts) or "(none)"
     if strict:
         report.add(Code.ANNOTATION_LOSSY, **common,

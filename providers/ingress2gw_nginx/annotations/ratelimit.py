@@ -50,9 +50,14 @@ _REMEDY = ("Attach the implementation's rate-limit policy keyed on the client ad
            "divide or multiply the rate by the number of replicas as needed.")
 
 
-def _int(value: AnnotationValue, report: Report) -> int | None:
+def _limit(value: AnnotationValue, report: Report, no_limit: str) -> int | None:
+    """The positive whole number a limit key sets; None (reported) when it is not a number or sets no limit
+    (``no_limit`` says so for 0 and below)."""
     if not _INT.match(value.text):
         value.invalid(report, f"expected a whole number, got {value.text!r}; the controller ignored it (no limit)")
+        return None
+    if int(value.text) <= 0:
+        value.no_effect(report, no_limit)
         return None
     return int(value.text)
 
@@ -70,11 +75,8 @@ def _common(value: AnnotationValue, ctx: Context, report: Report, *, burst: bool
 
 
 def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    rate = _int(value, report)
+    rate = _limit(value, report, f"{value.name}: {value.text!r} sets no limit")
     if rate is None:
-        return
-    if rate <= 0:
-        value.no_effect(report, f"{value.name}: {value.text!r} sets no limit")
         return
     multiplier = 5
     text = sibling(value, "limit-burst-multiplier")
@@ -109,11 +111,8 @@ def limit_rpm(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
                      caveat="Gateway API has no connection limits.",
                      remediation="Use a per-client in-flight limit of your implementation, or drop it.")
 def limit_connections(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    count = _int(value, report)
+    count = _limit(value, report, f"limit-connections: {value.text!r} sets no limit")
     if count is None:
-        return
-    if count <= 0:
-        value.no_effect(report, f"limit-connections: {value.text!r} sets no limit")
         return
     status = ctx.settings.get("limit-conn-status-code", 503)
     caveat = _SCOPE_CAVEAT.format(how=CLIENT_IP_TEXT[client_ip_source(ctx)], status=status)
@@ -165,11 +164,8 @@ def limit_allowlist(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
                      caveat="Response bandwidth per connection (KB/s); no Gateway API field.",
                      remediation="Configure a response bandwidth limit on the gateway, or drop it.")
 def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    rate = _int(value, report)
+    rate = _limit(value, report, "limit-rate: 0 disables bandwidth limiting (the default)")
     if rate is None:
-        return
-    if rate <= 0:
-        value.no_effect(report, "limit-rate: 0 disables bandwidth limiting (the default)")
         return
     buffering = (sibling(value, "proxy-buffering") or ctx.settings.get("proxy-buffering", "off")).strip()
     if buffering != "on":

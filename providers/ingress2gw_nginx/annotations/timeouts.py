@@ -113,7 +113,7 @@ def apply_defaults(drafts: list[IngressDraft], ctx: Context, report: Report) -> 
     backend. With ``--controller-defaults report`` nothing is written (``IdleTimeout.written`` False): the
     emitter says what its gateway does instead, in one finding per Ingress."""
     read = duration(setting_seconds(ctx, "proxy-read-timeout", DEFAULT_READ))
-    write = ctx.options.get("controller_defaults", "render") != "report"
+    write = ctx.options.controller_defaults != "report"
     for d in drafts:
         origin = d.origin.model_copy(update={"default": f"proxy-read-timeout {read} (the controller's value for "
                                                         "locations without the annotation)"})

@@ -38,7 +38,7 @@ def _current(name: str, prefix: str) -> str:
 
 def _prefix(ctx: Context) -> str:
     """The prefix the controller reads (its --annotations-prefix)."""
-    custom = str(ctx.options.get("annotations_prefix") or "").rstrip("/")
+    custom = str(ctx.options.annotations_prefix or "").rstrip("/")
     return custom + "/" if custom else PREFIX
 
 
@@ -71,7 +71,7 @@ def old_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
 )
 def default_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     # Reached only when --annotations-prefix names another prefix: keys under the configured one match first.
-    custom = str(ctx.options.get("annotations_prefix") or "").rstrip("/")
+    custom = str(ctx.options.annotations_prefix or "").rstrip("/")
     name = value.key[len(PREFIX):]
     also = value.siblings.get(f"{custom}/{name}")
     detail = (f"the controller ran with --annotations-prefix {custom}, so it read only {custom}/ keys and ignored "
@@ -114,9 +114,8 @@ def _plain_http(value: AnnotationValue, ctx: Context) -> str:
     return "proxied to the backends (ssl-redirect is off)"
 
 
-REGISTRY.declare(
-    "traefik.ingress.kubernetes.io/*", area="legacy", status=Status.IGNORED, kind="foreign-annotation",
-    prefixed=False, pattern=r"traefik\.ingress\.kubernetes\.io/.+",
+REGISTRY.declare_foreign(
+    "traefik.ingress.kubernetes.io",
     reason="A Traefik annotation on an Ingress that ingress-nginx serves: the controller ignored it, and so does "
            "the conversion.",
     remediation="Delete the key, or rebuild its behaviour with an ingress-nginx annotation.",

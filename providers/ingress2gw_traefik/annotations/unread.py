@@ -32,9 +32,8 @@ def allow_http(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
     value.no_effect(report, detail, remedy=remedy)
 
 
-REGISTRY.declare(
-    "nginx.ingress.kubernetes.io/*", area="legacy", status=Status.IGNORED, kind="foreign-annotation",
-    prefixed=False, pattern=r"nginx\.ingress\.kubernetes\.io/.+",
+REGISTRY.declare_foreign(
+    "nginx.ingress.kubernetes.io",
     reason="An ingress-nginx annotation on an Ingress that Traefik serves: Traefik ignored it, and so does the "
            "conversion.",
     remediation="Delete the key, or rebuild its behaviour with a Traefik router annotation or Middleware.",

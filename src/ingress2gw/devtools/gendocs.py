@@ -3,6 +3,7 @@
 - ``docs/annotations/<provider>.md``: every annotation a provider declares (from its registry).
 - ``docs/diagnostics.md``: every finding code (from ``ingress2gw.report.codes``).
 - ``docs/policy-families.md``: every policy family and its typed fields (from ``ingress2gw.model.policies``).
+- ``docs/options.md``: every option of convert/check/verify (from the ``OptionSpec`` declarations).
 
 ``--check`` writes nothing and exits 1 when a file is stale (pytest runs it).
 """
@@ -122,10 +123,37 @@ def render_policy_families() -> str:
     return "".join(out)
 
 
+def render_options() -> str:
+    """Every option of ``convert``, ``check`` and ``verify``: the core ones, then those providers and emitters
+    declare (``OptionSpec``)."""
+    from pathlib import Path as _Path
+
+    from ingress2gw.options import CORE_OPTIONS, plugin_options
+
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|")
+
+    out = [HEADER, "# Options\n\n",
+           "The options `convert`, `check` and `verify` share, from their declarations (`ingress2gw.options` for "
+           "the core ones, the `options` of each provider and emitter for theirs). The config key is the name in "
+           "`.ingress2gw.yaml` (docs/ci.md); an option without one is set on the command line only.\n\n",
+           "| flag | type | default | choices | owner | config key | help |\n", "|---|---|---|---|---|---|---|\n"]
+    for spec in (*CORE_OPTIONS, *plugin_options()):
+        flags = ", ".join(f"`{f}`" for f in (*spec.short, spec.flag))
+        kind = {list: "repeatable", bool: "flag", _Path: "file"}.get(spec.type, "string")
+        default = (f"`{str(bool(spec.default)).lower()}`" if spec.type is bool
+                   else "—" if spec.default in (None, []) else f"`{spec.default}`")
+        choices = ", ".join(f"`{c}`" for c in spec.choices) or "—"
+        key = f"`{spec.key}`" if spec.key else "—"
+        out.append(f"| {flags} | {kind} | {default} | {choices} | {spec.owner} | {key} | {cell(spec.help)} |\n")
+    return "".join(out)
+
+
 def outputs(root: Path) -> dict[Path, str]:
     from ingress2gw.plugin import load_providers
 
     files = {root / "docs" / "diagnostics.md": render_diagnostics(),
+             root / "docs" / "options.md": render_options(),
              root / "docs" / "annotations" / "matrix.md": render_matrix(),
              root / "docs" / "policy-families.md": render_policy_families()}
     for name in sorted(load_providers()):

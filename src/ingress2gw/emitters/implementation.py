@@ -95,6 +95,17 @@ def _refusal(intent: Intent, standard: Outcome, reason: str) -> Outcome:
     return Outcome(standard.verdict, reasons=reasons)
 
 
+def unwritten_idle_timeout(implementation: str, idle: str | None, listener_idle: str, read: str) -> str:
+    """The caveat of a read timeout left to the defaults of an Envoy-based implementation: Envoy's route timeout
+    and the stream idle timeout (``idle`` where the rule has one, else the listener's, ``listener_idle``) apply."""
+    return (f"not written (--controller-defaults report): {implementation}'s defaults apply, so Envoy's route "
+            "timeout of 15s ends every response that takes longer in total (the source had no bound on the whole "
+            "response), and a silent backend is cut after "
+            + (f"{idle} (proxy-send-timeout's stream idle timeout)" if idle else
+               f"the listener's stream idle timeout ({listener_idle})")
+            + f" where the source gave up after {read}")
+
+
 class ImplementationEmitter(StandardEmitter):
     name = ""
     #: Default gatewayClassName of the implementation's installation.
@@ -103,6 +114,8 @@ class ImplementationEmitter(StandardEmitter):
     implementation_version = ""
     #: Folder of those CRDs in the shared bundle layout (``kgateway/v2.4.3``): tests validate against it.
     crd_bundle = ""
+    #: apiVersion of the implementation's own objects, for the pieces made with ``piece``.
+    policy_api = ""
     #: Policy fields merged whole, never field by field (see ``deep_merge``).
     atomic_fields: frozenset[str] = frozenset()
     #: API groups of the implementation's objects -> the project folder of their CRDs (``crds import``).
@@ -125,6 +138,7 @@ class ImplementationEmitter(StandardEmitter):
         self.service_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
         self.gateway_pieces: dict[tuple, list[tuple[Piece, RuleDraft]]] = {}
         self._gateway: tuple[str, str] | None = None
+        self._native: dict[int, tuple[RuleDraft, object]] = {}
 
     # -- dispatch from the declarations ---------------------------------------------------------------
     def render_policy(self, intent: Intent, rule: RuleDraft) -> list[Piece] | str:
@@ -147,6 +161,18 @@ class ImplementationEmitter(StandardEmitter):
 
     def _unknown(self, template: str, what: str) -> str:
         return template.format(name=self.name, version=self.implementation_version, what=what)
+
+    # -- what the family renderers use -------------------------------------------------------------------
+    def piece(self, kind: str, scope: str, spec: dict, key: str = "") -> Piece:
+        """A piece of one of the implementation's own objects (``policy_api``)."""
+        return Piece.of(self.policy_api, kind, scope, spec, key)
+
+    def native(self, rule: RuleDraft):
+        """What the route itself renders for the rule (``render_rule``; cached per rule object)."""
+        cached = self._native.get(id(rule))
+        if cached is None or cached[0] is not rule:
+            cached = self._native[id(rule)] = (rule, self.render_rule(rule))
+        return cached[1]
 
     # -- what subclasses may override -------------------------------------------------------------------
     def left(self, intent: Intent, rule: RuleDraft) -> bool:

@@ -39,6 +39,8 @@ class EmitOptions:
     gateway_class: str | None = None
     #: Carry raw NGINX snippets where the implementation can run them (NGINX Gateway Fabric only).
     allow_snippets: bool = False
+    #: The values of the options the chosen emitter declares (its ``options`` class attribute).
+    options: object = None
 
 
 def sort_key(obj: dict) -> tuple:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, field
+from typing import Mapping
 
+from ingress2gw.options import OptionSpec, OptionValues
 from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, RuleDraft, ServiceBackend
 from ingress2gw.provider.registry import (
     FROM_OUTCOME, REPORT_LATER, AnnotationRegistry, AnnotationSpec, AnnotationValue, Deferred,
@@ -28,9 +30,21 @@ class Context:
     """What a provider needs besides the Ingress: the inventory and the run's options."""
 
     inventory: Inventory
-    options: dict = field(default_factory=dict)
+    #: The values of the options providers declare (``IngressProvider.options``); a mapping given here is
+    #: checked against every installed provider's declarations.
+    options: OptionValues | Mapping = field(default_factory=dict)
     #: Provider-specific state set by ``IngressProvider.configure`` (e.g. the controller ConfigMap).
     settings: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.options, OptionValues):
+            from ingress2gw.options import plugin_options
+
+            self.options = OptionValues(plugin_options(emitters=()), self.options)
+
+    def option(self, name: str):
+        """The value of a declared option; an undeclared name raises ``AttributeError``."""
+        return getattr(self.options, name)
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.inventory.services.get((namespace, name))
@@ -59,9 +73,12 @@ class IngressProvider:
     #: Status code of the controller's default HTTP→HTTPS redirect.
     default_redirect_code: int = 308
     #: The controller simulator ``verify`` replays requests against, as ``"module:function"``: a function
-    #: ``(ingresses, inventory, provider_options) -> (simulator, requests)``. Empty: this provider's Ingresses
+    #: ``(ingresses, inventory, options: OptionValues) -> (simulator, requests)``. Empty: this provider's Ingresses
     #: are not verified.
     simulator: str = ""
+    #: The options this provider reads (``ctx.option(name)``): each becomes a command-line flag, a config key
+    #: and a row of docs/options.md.
+    options: tuple[OptionSpec, ...] = ()
 
     # -- hooks ----------------------------------------------------------------------------------
     def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
@@ -89,13 +106,13 @@ class IngressProvider:
         """Turn spec.defaultBackend of the drafts into catch-all rules, as the controller does."""
         return []
 
-    def source_simulator(self, ingresses: list[Ingress], inventory: Inventory, provider_options: dict):
+    def source_simulator(self, ingresses: list[Ingress], inventory: Inventory, options: OptionValues):
         """What ``verify`` compares the Gateway API output with: ``(simulator, requests)`` built by the function
         ``simulator`` names, or None when the provider has none."""
         if not self.simulator:
             return None
         module, _, function = self.simulator.partition(":")
-        return getattr(importlib.import_module(module), function)(ingresses, inventory, provider_options)
+        return getattr(importlib.import_module(module), function)(ingresses, inventory, options)
 
     # -- the core spec ------------------------------------------------------------------------------
     def translate(self, ing: Ingress, ctx: Context, report: Report, gateway: str,

@@ -189,6 +189,12 @@ class AnnotationRegistry:
             name, area, status, maps_to, reason, remediation, tuple(aliases), None, prefixed, kind,
             lifecycle, pattern, tuple(produces)))
 
+    def declare_foreign(self, domain: str, *, reason: str, remediation: str) -> None:
+        """Declare every key under ``domain/`` (another controller's annotations) as ignored: this controller
+        never read them."""
+        self.declare(f"{domain}/*", area="legacy", status=Status.IGNORED, kind="foreign-annotation", prefixed=False,
+                     pattern=re.escape(domain) + "/.+", reason=reason, remediation=remediation)
+
     def set_produces(self, names: Iterable[str], *produces: str) -> None:
         """Say what keys declared in a loop (companions read with a main key) produce."""
         from dataclasses import replace

@@ -18,7 +18,7 @@ DECISION: ``{"outcome": unserved|not-found|redirect|backend|passthrough|error, "
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ingress2gw.verify.compare import Difference, Explainer, compare
@@ -87,13 +87,13 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
 
     # The source side reads the same inputs again: the simulators are independent of the translator.
     scratch = Report()
-    extra = [options.provider_options["controller_config"]] if options.provider_options.get("controller_config") else []
-    inventory = build_inventory(load_paths(list(options.paths) + extra, stdin=None).documents, scratch) \
+    providers = load_providers()
+    values = options.plugin_values(providers)
+    inventory = build_inventory(load_paths(list(options.paths) + values.inputs(), stdin=None).documents, scratch) \
         if "-" not in options.paths else None
     if inventory is None:
         result.problems.append("verify cannot re-read stdin: the source controller was not simulated")
         return result
-    providers = load_providers()
     selected = select(inventory, providers, wanted_providers=options.providers, classes=options.ingress_classes,
                       namespaces=options.namespaces, report=scratch)
     groups: dict[str, list] = {}
@@ -113,7 +113,7 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
         gw_objects = [o for o in objects if not (o.get("kind") == "Gateway" and _sources(o)
                                                  and not names & set(_sources(o)))]
         gateway = GatewaySimulator(gw_objects)
-        simulated = providers[provider].source_simulator(ingresses, inventory, options.provider_options)
+        simulated = providers[provider].source_simulator(ingresses, inventory, values)
         if simulated is None:
             result.problems.append(f"no simulator for provider {provider}: its Ingresses were not verified")
             continue
@@ -207,7 +207,7 @@ def run_verify(paths: list[str], *, gateway_manifests: str | None, requests_file
         print(f"error: --format must be text, json or markdown, got {fmt!r}", file=stderr)
         return 2
     if paths:
-        options.paths = list(paths)
+        options = replace(options, paths=list(paths))
     stdin = sys.stdin.buffer if "-" in options.paths and sys.stdin is not None else None
     try:
         result = verify(options, gateway_manifests=gateway_manifests, requests_file=requests_file, stdin=stdin)

@@ -184,6 +184,19 @@ def host_matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
+def backend_ref(services: dict, ing, b) -> str | None:
+    """``namespace/service:port`` of an Ingress backend ``b``: a named port is resolved through ``services``
+    ((namespace, name) -> Service) where the Service is known, else kept by name. None without a Service."""
+    if b is None or b.service is None:
+        return None
+    port: int | str | None = b.port_number
+    if port is None and b.port_name:
+        svc = services.get((ing.namespace, b.service))
+        found = next((p.port for p in svc.ports if p.name == b.port_name), None) if svc else None
+        port = found if found is not None else b.port_name
+    return f"{ing.namespace}/{b.service}:{port}"
+
+
 def split_target(url: str) -> tuple[str, str, int | None, str]:
     """``scheme://host[:port]/path?q`` → (scheme, host, port, path-with-query)."""
     scheme, _, rest = url.partition("://")

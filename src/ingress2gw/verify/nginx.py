@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 
 from ingress2gw.source.objects import Backend, Ingress
 from ingress2gw.verify.model import (
-    BACKEND, ERROR, NOT_FOUND, PASSTHROUGH, REDIRECT, UNSERVED, Decision, Request, distribution, host_matches,
+    BACKEND, ERROR, NOT_FOUND, PASSTHROUGH, REDIRECT, UNSERVED, Decision, Request, backend_ref, distribution,
+    host_matches,
 )
 from ingress2gw.verify.requests import derive
 
@@ -117,14 +118,7 @@ class NginxSimulator:
         return (self.ann(ing, key) or "").lower() == "true"
 
     def backend_ref(self, ing: Ingress, b: Backend | None) -> str | None:
-        if b is None or b.service is None:
-            return None
-        port: int | str | None = b.port_number
-        if port is None and b.port_name:
-            svc = self.services.get((ing.namespace, b.service))
-            found = next((p.port for p in svc.ports if p.name == b.port_name), None) if svc else None
-            port = found if found is not None else b.port_name
-        return f"{ing.namespace}/{b.service}:{port}"
+        return backend_ref(self.services, ing, b)
 
     # -- configuration -----------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -426,16 +420,16 @@ def _expand(url: str, req: Request) -> str:
 # -- the ingress-nginx side of ``verify`` (named by the provider's ``simulator`` attribute) ----------------------
 
 
-def simulate(ingresses: list[Ingress], inventory, provider_options: dict) -> tuple[NginxSimulator, list[Request]]:
+def simulate(ingresses: list[Ingress], inventory, options) -> tuple[NginxSimulator, list[Request]]:
     """The simulator for these Ingresses, and the requests derived from them."""
-    source = NginxSimulator(ingresses, inventory.services, config_from(provider_options, inventory))
+    source = NginxSimulator(ingresses, inventory.services, config_from(options, inventory))
     return source, derive(ingresses, source.cfg.annotation_prefix)
 
 
-def config_from(provider_options: dict, inventory) -> NginxConfig:
+def config_from(options, inventory) -> NginxConfig:
     """The controller settings the simulator needs: ``--annotations-prefix`` and the ConfigMap's redirects."""
     cfg = NginxConfig()
-    prefix = provider_options.get("annotations_prefix")
+    prefix = options.annotations_prefix
     if prefix:
         cfg.annotation_prefix = prefix.rstrip("/") + "/"
     for cm in sorted(inventory.others.get("ConfigMap", []), key=lambda cm: (cm.namespace, cm.name)):

@@ -41,7 +41,9 @@ import re
 from dataclasses import dataclass
 
 from ingress2gw.source.objects import Backend, Ingress, KubeObject
-from ingress2gw.verify.model import BACKEND, ERROR, NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, distribution
+from ingress2gw.verify.model import (
+    BACKEND, ERROR, NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, backend_ref, distribution,
+)
 from ingress2gw.verify.requests import derive
 
 PREFIX = "traefik.ingress.kubernetes.io/"
@@ -104,14 +106,7 @@ class TraefikSimulator:
         return None
 
     def backend_ref(self, ing: Ingress, b: Backend | None) -> str | None:
-        if b is None or b.service is None:
-            return None
-        port: int | str | None = b.port_number
-        if port is None and b.port_name:
-            svc = self.services.get((ing.namespace, b.service))
-            found = next((p.port for p in svc.ports if p.name == b.port_name), None) if svc else None
-            port = found if found is not None else b.port_name
-        return f"{ing.namespace}/{b.service}:{port}"
+        return backend_ref(self.services, ing, b)
 
     def _routers(self, ing: Ingress) -> None:
         eps = self.ann(ing, "router.entrypoints")
@@ -298,26 +293,26 @@ def _host_match(pattern: str, host: str) -> bool:
 # -- the Traefik side of ``verify`` (named by the provider's ``simulator`` attribute) -----------------------------
 
 
-def simulate(ingresses: list[Ingress], inventory, provider_options: dict) -> tuple[TraefikSimulator, list[Request]]:
+def simulate(ingresses: list[Ingress], inventory, options) -> tuple[TraefikSimulator, list[Request]]:
     """The simulator for these Ingresses (with the static configuration given as provider options), and the
     requests derived from them."""
-    po = provider_options
+    po = options
     # Traefik uses a TLSStore named default only when one namespace defines it.
     stores = [o for o in inventory.others.get("TLSStore", []) if o.name == "default"]
     default_store = len({o.namespace for o in stores}) == 1 and any(
         (o.doc.obj.get("spec") or {}).get("defaultCertificate") for o in stores)
     source = TraefikSimulator(ingresses, inventory.services, entrypoints=entrypoints_from(po),
-                              strict_prefix=bool(po.get("traefik_strict_prefix_matching")),
-                              redirect_to_https=bool(po.get("traefik_redirect_to_https")),
-                              default_certificate=bool(po.get("traefik_default_certificate")) or default_store,
+                              strict_prefix=po.traefik_strict_prefix_matching,
+                              redirect_to_https=po.traefik_redirect_to_https,
+                              default_certificate=bool(po.traefik_default_certificate) or default_store,
                               middlewares=inventory.others.get("Middleware", []))
     return source, derive(ingresses)
 
 
-def entrypoints_from(provider_options: dict) -> dict[str, str] | None:
+def entrypoints_from(options) -> dict[str, str] | None:
     """``--traefik-entrypoint NAME=PROTO`` options as the simulator's entry points (None: web and websecure)."""
     out = {}
-    for ep in provider_options.get("traefik_entrypoints") or []:
+    for ep in options.traefik_entrypoints:
         name, _, proto = ep.partition("=")
         out[name] = proto.upper()
     return out or None

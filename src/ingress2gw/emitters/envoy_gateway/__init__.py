@@ -22,9 +22,8 @@ import json
 
 from ingress2gw.emitters.envoy_gateway import security as sec
 from ingress2gw.emitters.envoy_gateway import traffic as traffic
-from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
+from ingress2gw.emitters.implementation import ImplementationEmitter, deep_merge
 from ingress2gw.emitters.naming import dns_subdomain, fit, short_hash
-from ingress2gw.emitters.render import RenderedRule, render_rule_intents
 from ingress2gw.emitters.standard import GROUP, _meta, sort_key
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
@@ -74,6 +73,7 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
     gateway_class_name = "eg"
     implementation_version = "v1.9.0"
     crd_bundle = "envoy-gateway/v1.9.0"
+    policy_api = API
     #: One-of fields (a load-balancer type, HTTP or gRPC ext auth, the client IP source, a certificate mode)
     #: merge whole: two sources that disagree are reported, never blended.
     atomic_fields = frozenset({"loadBalancer", "extAuth", "clientIPDetection", "clientValidation"})
@@ -99,21 +99,10 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
-        self._native: dict[int, tuple[RuleDraft, RenderedRule]] = {}
         self._filters: dict[tuple[str, str], tuple[dict, list[str]]] = {}
         self._backends: dict[tuple[str, str], tuple[dict, list[str]]] = {}
 
     # -- what the family renderers use -------------------------------------------------------------------
-    def piece(self, kind: str, scope: str, spec: dict, key: str = "") -> Piece:
-        return Piece.of(API, kind, scope, spec, key)
-
-    def native(self, rule: RuleDraft) -> RenderedRule:
-        """What the Gateway API part renders for the rule (cached; keyed by identity)."""
-        cached = self._native.get(id(rule))
-        if cached is None or cached[0] is not rule:
-            cached = self._native[id(rule)] = (rule, render_rule_intents(rule.intents, self.t, rule.match.path.type))
-        return cached[1]
-
     def left(self, intent: Intent, rule: RuleDraft) -> bool:
         return any(i is intent for i, _ in self.native(rule).left)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ingress2gw.emitters.envoy_gateway.values import (
     duration_ms, eg_duration, per_unit, quantity, status_matches,
 )
+from ingress2gw.emitters.implementation import unwritten_idle_timeout
 from ingress2gw.model.ir import IdleTimeout, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts
 from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
@@ -75,12 +76,8 @@ def idle_timeout(em, intent: IdleTimeout, rule: RuleDraft):
         return f"read timeout {intent.read!r} is not a duration Envoy Gateway accepts"
     idle = stream_idle(rule)
     if not intent.written:
-        em.caveat(intent, "not written (--controller-defaults report): Envoy Gateway's defaults apply, so Envoy's "
-                          "route timeout of 15s ends every response that takes longer in total (the source had no "
-                          "bound on the whole response), and a silent backend is cut after "
-                          + (f"{idle} (proxy-send-timeout's stream idle timeout)" if idle else
-                             "the listener's stream idle timeout (ClientTrafficPolicy, default 5 minutes)")
-                          + f" where the source gave up after {intent.read}", Dimension.TIMEOUT)
+        em.caveat(intent, unwritten_idle_timeout("Envoy Gateway", idle, "ClientTrafficPolicy, default 5 minutes", intent.read),
+                  Dimension.TIMEOUT)
         return []
     if duration_ms(idle) != duration_ms(intent.read):
         em.caveat(intent, f"timeout.http.streamIdleTimeout is the send timeout ({idle}), the longer one (Envoy has "

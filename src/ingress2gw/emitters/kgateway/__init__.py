@@ -29,7 +29,6 @@ from ingress2gw.emitters.kgateway import security as sec
 from ingress2gw.emitters.kgateway import traffic as traffic
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
 from ingress2gw.emitters.naming import fit, section_name
-from ingress2gw.emitters.render import RenderedRule
 from ingress2gw.emitters.standard import GROUP, SOURCE_ANNOTATION, _meta, sort_key
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, HeaderModifier, IdleTimeout, Intent, PolicyIntent, RequestMirror, Retry,
@@ -65,6 +64,7 @@ class KgatewayEmitter(ImplementationEmitter):
     gateway_class_name = "kgateway"
     implementation_version = "v2.4.3"
     crd_bundle = "kgateway/v2.4.3"
+    policy_api = API
     atomic_fields = frozenset({"tls", "loadBalancer", "acl", "extAuth"})
     api_groups = {KG_GROUP: "kgateway"}
     families = {
@@ -89,7 +89,6 @@ class KgatewayEmitter(ImplementationEmitter):
 
     def __init__(self, opts, report):
         super().__init__(opts, report)
-        self._native: dict[int, tuple[RuleDraft, RenderedRule]] = {}
         #: id(ExternalAuth) -> the ext-auth policy that stands for it (see security.absorb_external_auth).
         self._ext_auth: dict[int, PolicyIntent] = {}
         #: ids of the rules emitted on GRPCRoutes.
@@ -107,16 +106,6 @@ class KgatewayEmitter(ImplementationEmitter):
         self._native_tls: dict[tuple[str, str], list[tuple[BackendTLS, RuleDraft]]] = {}
 
     # -- what the family renderers use ---------------------------------------------------------------------
-    def piece(self, kind: str, scope: str, spec: dict, key: str = "") -> Piece:
-        return Piece.of(API, kind, scope, spec, key)
-
-    def native(self, rule: RuleDraft) -> RenderedRule:
-        """What the HTTPRoute itself renders for the rule (cached per rule)."""
-        cached = self._native.get(id(rule))
-        if cached is None or cached[0] is not rule:
-            cached = self._native[id(rule)] = (rule, self.render_rule(rule))
-        return cached[1]
-
     def withheld(self, intent, rule: RuleDraft) -> bool:
         """BackendTLS becomes BackendConfigPolicy.tls where a BackendTLSPolicy would not do what the source did
         (it always verifies) or would override the rule's other TLS settings (kgateway prefers it); a CA

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ingress2gw.emitters.implementation import unwritten_idle_timeout
 from ingress2gw.model.ir import CORS, IdleTimeout, PolicyIntent, Retry, RuleDraft, Timeouts, URLRewrite
 from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
@@ -226,12 +227,8 @@ def idle_timeout(em, intent: IdleTimeout, rule: RuleDraft):
         return f"read timeout {intent.read!r} is not a duration"
     idle = stream_idle(rule)
     if not intent.written:
-        em.caveat(intent, "not written (--controller-defaults report): kgateway's defaults apply, so Envoy's route "
-                          "timeout of 15s ends every response that takes longer in total (the source had no bound "
-                          "on the whole response), and a silent backend is cut after "
-                          + (f"{idle} (proxy-send-timeout's stream idle timeout)" if idle else
-                             "the listener's stream idle timeout (Envoy's default: 5 minutes)")
-                          + f" where the source gave up after {intent.read}", Dimension.TIMEOUT)
+        em.caveat(intent, unwritten_idle_timeout("kgateway", idle, "Envoy's default: 5 minutes", intent.read),
+                  Dimension.TIMEOUT)
         return []
     if idle != intent.read:
         em.caveat(intent, f"TrafficPolicy.timeouts.streamIdle is the send timeout ({idle}), the longer one (Envoy "

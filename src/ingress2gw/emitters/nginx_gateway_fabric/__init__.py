@@ -28,6 +28,7 @@ import re
 from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
 from ingress2gw.emitters.nginx_gateway_fabric.attach import NGF, RULE, V1A1, Attachment
 from ingress2gw.model.outcome import Dimension, exact, policy
+from ingress2gw.options import OptionSpec
 from ingress2gw.emitters.nginx_gateway_fabric.values import (
     claimable, duration_ms, nginx_bytes, ngf_duration, ngf_size, rate_key, request_rate,
 )
@@ -95,6 +96,9 @@ REFUSED = {
 class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
     name = "nginx-gateway-fabric"
     gateway_class_name = "nginx"
+    options = (OptionSpec("allow_snippets", "--allow-snippets", bool, False,
+                          "nginx-gateway-fabric: carry configuration-/server-snippet into SnippetsFilters (raw NGINX; "
+                          "review it first). The security findings stay."),)
     implementation_version = "v2.6.7"
     crd_bundle = "nginx-gateway-fabric/v2.6.7"
     api_groups = {NGF: "nginx-gateway-fabric"}
@@ -296,7 +300,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
             return "snippet without a known NGINX context or text"
         if intent.refused:
             return f"the source controller never ran this snippet ({intent.refused}); it is not carried over"
-        if not getattr(self.opts, "allow_snippets", False):
+        if not self.opts.allow_snippets:
             return ("raw NGINX snippets are carried to an NGF SnippetsFilter only with --allow-snippets (review "
                     "the text first; NGF must run with snippets enabled)")
         foreign = sorted(set(m.group(1) for m in _FOREIGN.finditer(text)))
