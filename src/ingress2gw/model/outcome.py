@@ -76,11 +76,15 @@ DIMENSIONS: dict[str, frozenset[Dimension]] = {k: frozenset(v) for k, v in {
 }.items()}
 
 
+_REQUEST_HEADERS, _RESPONSE_HEADERS = frozenset({_D.REQUEST_HEADERS}), frozenset({_D.RESPONSE_HEADERS})
+_NONE: frozenset[Dimension] = frozenset()
+
+
 def dimensions_of(intent) -> frozenset[Dimension]:
     name = _name(intent)
     if name == "HeaderModifier":
-        return frozenset({_D.REQUEST_HEADERS if intent.direction == "request" else _D.RESPONSE_HEADERS})
-    return DIMENSIONS.get(name, frozenset())
+        return _REQUEST_HEADERS if intent.direction == "request" else _RESPONSE_HEADERS
+    return DIMENSIONS.get(name, _NONE)
 
 
 class Verdict(str, Enum):
@@ -151,12 +155,15 @@ class Outcome:
         return Outcome(self.verdict, self.objects, self.differences, self.reasons)
 
 
+_EXACT = Outcome(Verdict.RENDERED)  # the most common answer by far: one shared (frozen) value
+
+
 def _uniq(items: tuple) -> tuple:
     return tuple(dict.fromkeys(items))
 
 
 def exact(*, fields: dict[str, Outcome] | None = None) -> Outcome:
-    return Outcome(Verdict.RENDERED, fields=_fields(fields))
+    return Outcome(Verdict.RENDERED, fields=_fields(fields)) if fields else _EXACT
 
 
 def lossy(detail: str, *changes: Dimension, fields: dict[str, Outcome] | None = None) -> Outcome:
@@ -274,5 +281,13 @@ class Ledger:
         return index
 
 
+_NAMES: dict[type, str] = {}
+
+
 def _name(intent) -> str:
-    return getattr(intent, "family", "") or type(intent).__name__
+    """The intent's policy family, or its class name (read from the class: this runs once per answer)."""
+    cls = type(intent)
+    name = _NAMES.get(cls)
+    if name is None:
+        name = _NAMES[cls] = getattr(cls, "family", "") or cls.__name__
+    return name
