@@ -63,6 +63,19 @@ def test_findings_view_is_read_only():
         assert not hasattr(view, name), name
 
 
+def test_a_suppression_marks_a_finding_without_changing_it():
+    from ingress2gw.report.findings import Suppression
+
+    report = Report()
+    first = report.add(Code.ANNOTATION_TRANSLATED, location=Location("a.yaml", 1, 1))
+    report.add(Code.ANNOTATION_LOSSY, location=Location("a.yaml", 2, 1))
+    s = Suppression("config", "accepted")
+    assert report.suppress(lambda f: s if f.code is Code.ANNOTATION_LOSSY else None) == 1
+    assert [f.suppression for f in report.findings] == [None, s]
+    assert report.findings[-1:][0].suppression is s and report.findings[0] is first
+    assert report.suppress(lambda f: s) == 1  # an already suppressed finding is not marked twice
+
+
 def test_after_emission_the_pipeline_only_adds_derived_findings(monkeypatch):
     import ingress2gw.report.derive as derive
     from ingress2gw.pipeline import Options, run

@@ -108,24 +108,34 @@ class Finding:
 
 class FindingsView(Sequence):
     """The report's findings, read-only: a finding is added with ``Report.add``/``Report.extend`` and
-    never changed or removed afterwards (only ``Report.suppress`` marks one for the gate)."""
+    never changed or removed afterwards. The gate's suppressions (config ignore entries, baselines) are an
+    overlay kept beside the findings, shown on the findings read through this view."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_suppressed")
 
-    def __init__(self, items: list[Finding]):
-        self._items = items
+    def __init__(self, items: list[Finding], suppressed: dict[int, Suppression]):
+        self._items, self._suppressed = items, suppressed
+
+    def _at(self, i: int) -> Finding:
+        f = self._items[i]
+        s = self._suppressed.get(i % len(self._items)) if self._suppressed else None
+        return f if s is None else replace(f, suppression=s)
 
     def __getitem__(self, i):
-        return self._items[i]
+        if isinstance(i, slice):
+            return [self._at(k) for k in range(*i.indices(len(self._items)))]
+        return self._at(i)
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __iter__(self):
-        return iter(self._items)
+        if not self._suppressed:
+            return iter(self._items)
+        return (self._at(k) for k in range(len(self._items)))
 
     def __repr__(self) -> str:
-        return f"FindingsView({self._items!r})"
+        return f"FindingsView({list(self)!r})"
 
 
 class Report:
@@ -133,6 +143,8 @@ class Report:
 
     def __init__(self) -> None:
         self._findings: list[Finding] = []
+        #: Position of a finding -> why the gate skips it (``suppress``); the finding itself is never changed.
+        self._suppressed: dict[int, Suppression] = {}
         #: Ingresses considered, by ObjectRef, for the fully/partly/not translated summary.
         self.ingresses: dict[ObjectRef, str] = {}
         #: Global defaults the translation assumed (provider -> list of "key=value").
@@ -143,7 +155,7 @@ class Report:
 
     @property
     def findings(self) -> FindingsView:
-        return FindingsView(self._findings)
+        return FindingsView(self._findings, self._suppressed)
 
     @property
     def serial(self) -> int:
@@ -180,10 +192,10 @@ class Report:
         entries, baselines); the finding itself stays as it was. Returns how many were marked."""
         n = 0
         for i, f in enumerate(self._findings):
-            if f.suppression is None:
+            if i not in self._suppressed:
                 s = accept(f)
                 if s is not None:
-                    self._findings[i] = replace(f, suppression=s)
+                    self._suppressed[i] = s
                     n += 1
         return n
 
