@@ -76,7 +76,13 @@ def apply(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
                 report.add(Code.CONTROLLER_DEFAULT_LOSSY, location=origin.location, obj=_ref(owner),
                            provider=PROVIDER, annotation=key, value=value, detail=_omitted(host, value, cm, ctx))
                 continue
-            intents[host] = HeaderModifier(direction="response", set=((HEADER, value),), origin=origin)
+            # The controller's 404 for a path no location matches came from the host's root location, with the
+            # header; the Gateway answers such paths itself, without it, unless a rule matches every path.
+            caveat = "" if _every_path_routed(group, host) else (
+                f"HTTPS requests to {host or '*'} for paths no rule matches get the Gateway's own 404 without "
+                f"{HEADER} (the controller's 404 came from the host's root location, with it)")
+            intents[host] = HeaderModifier(direction="response", set=((HEADER, value),), origin=origin,
+                                           caveat=caveat)
             findings.setdefault(origin, (owner, []))[1].append(host or "*")
         for d in group:
             d.provider_state[STATE] = intents
@@ -129,6 +135,14 @@ def _https_hosts(group: list[IngressDraft]):
                 yield c.host, d, _tls_entry(d, c.host)
 
 
+def _every_path_routed(group: list[IngressDraft], host: str | None) -> bool:
+    """Whether some HTTPS rule of the host matches every path (a Prefix ``/`` path, or the catch-all a
+    default backend becomes)."""
+    return any(r.host == host and r.serve_https and r.match.path.type == "PathPrefix" and r.match.path.value == "/"
+               for d in group for r in d.rules) or any(d.default_backend is not None and host in d.hosts
+                                                       for d in group)
+
+
 def _tls_entry(d: IngressDraft, host: str | None):
     """The spec.tls entry that lists the host (hosts added for aliases and www counterparts: the first entry)."""
     ing = d.source
@@ -163,8 +177,7 @@ def _source(cm, ctx: Context) -> str:
 def _rendered(hosts: list[str], value: str, cm, ctx: Context) -> str:
     return (f"the controller sent {HEADER}: {value} on every HTTPS response of {', '.join(hosts)} "
             f"({_source(cm, ctx)}); a ResponseHeaderModifier on the HTTPS route rules sets it, replacing a "
-            "backend's own as the controller did; plain HTTP still gets none, and neither do the 404s the Gateway "
-            "answers itself (paths no rule matches)")
+            "backend's own as the controller did; plain HTTP still gets none, as before")
 
 
 def _omitted(host: str | None, value: str, cm, ctx: Context) -> str:

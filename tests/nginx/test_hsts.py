@@ -189,3 +189,13 @@ def test_every_emitter_keeps_the_header_on_https_only(tmp_path, emitter):
     assert _sts(by_listener["http-web-example-com"]) == [None]
     [f] = _hsts_findings(result)
     assert f.code.value == "annotation.translated"
+
+
+@pytest.mark.parametrize("paths, code", [(("/",), "annotation.translated"), (("/api",), "annotation.lossy")])
+def test_paths_no_rule_matches_make_it_lossy(tmp_path, paths, code):
+    """The controller's 404 for a path no location matches carried the header (root location); the Gateway's own
+    404 does not: only a host whose rules match every path keeps every response as it was."""
+    result, _ = _run(tmp_path, _ingress("web", "web.example.com", paths=paths))
+    (f,) = [f for f in result.report.findings if f.annotation == "hsts"]
+    assert f.code.value == code, f.message
+    assert ("own 404" in f.message) == (code == "annotation.lossy")
