@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingress2gw.model.ir import Origin, Timeouts
+from ingress2gw.model.ir import Origin, Pending, Timeouts
 from ingress2gw.model.outcome import (
     Difference, Dimension, Ledger, Verdict, combine, exact, lossy, needs_policy, needs_version, policy, unsupported,
 )
@@ -156,7 +156,7 @@ def _spec(status: Status = Status.TRANSLATED) -> AnnotationSpec:
 
 
 def _derive(ledger: Ledger, *values, emitter: str = "kgateway", status: Status = Status.TRANSLATED):
-    return derive_findings([_draft(*[(_spec(status), v, None, "kept") for v in values])], ledger, emitter)
+    return derive_findings([_draft(*[Pending(_spec(status), v) for v in values])], ledger, emitter)
 
 
 def test_verdicts_come_from_outcomes():
@@ -224,7 +224,7 @@ def test_standing_findings_yield_only_as_declared():
     intent = Timeouts(request="1s", origin=origin)
     rendered = Ledger()
     rendered.record(intent, exact())
-    pend = lambda yields: [_draft((_spec(), _Value("mw/headers", origin), standing, yields))]  # noqa: E731
+    pend = lambda yields: [_draft(Pending(_spec(), _Value("mw/headers", origin), standing, yields))]  # noqa: E731
     # "kept": an exact rendering of the Middleware's translation does not replace what was said of it
     (f,) = derive_findings(pend("kept"), rendered, "standard")
     assert f is standing

@@ -207,7 +207,7 @@ def apply_host_wide(drafts: list[IngressDraft], ctx: Context, report: Report) ->
             d.rules.remove(r)
             d.tls = [c for c in d.tls if c.host != r.host]
         if taken and not any(r.origin.annotation == value.key for r in d.rules):
-            d.pending = [p for p in d.pending if p[1].key != value.key]
+            d.pending = [p for p in d.pending if p.value.key != value.key]
             report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), obj=value.origin_ref,
                        provider=PROVIDER, annotation=value.key, value=value.text,
                        detail=f"{', '.join(sorted(r.host for r in taken))} is a host of another Ingress, so the "

@@ -8,7 +8,7 @@ intent carries an ``Origin`` so that whatever an emitter cannot use is reported 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +18,7 @@ __all__ = [
     "Node", "Origin", "ServiceBackend", "PathMatch", "HeaderMatch", "Match",
     "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent", "Timeouts", "IdleTimeout", "CORS",
     "RequestMirror", "Retry", "SessionPersistence", "ExternalAuth", "BackendTLS", "PolicyIntent",
-    "RuleDraft", "TLSCert", "IngressDraft",
+    "RuleDraft", "TLSCert", "Pending", "IngressDraft",
 ]
 
 
@@ -256,6 +256,19 @@ class TLSCert:
 
 
 
+class Pending(NamedTuple):
+    """A setting whose finding waits for the emitter's outcomes (``IngressProvider.defer``)."""
+
+    spec: object  # ingress2gw.provider.registry.AnnotationSpec
+    value: object  # ingress2gw.provider.registry.AnnotationValue
+    #: A finding known from reading it; stands unless the emitter keeps the object (``yields="kept"``) or
+    #: holds the setting (``yields="held"``).
+    standing: object = None
+    yields: str = "kept"
+    #: The object the finding names when it is not the Ingress (a controller ConfigMap).
+    about: object = None
+
+
 @dataclass
 class IngressDraft:
     """A provider's translation of one Ingress."""
@@ -283,9 +296,8 @@ class IngressDraft:
     default_backend_origin: Origin | None = None
     #: Hosts whose TLS the controller passed through to the backend (TLSRoute), with the backend.
     passthrough: list[tuple[str, ServiceBackend]] = field(default_factory=list)
-    #: Annotations whose handler attached intents: reported after emission, once the emitter has said
-    #: which intents it could express (list of (AnnotationSpec, AnnotationValue)).
-    pending: list = field(default_factory=list)
+    #: Settings whose finding is derived after emission from the emitter's outcomes (``Pending``).
+    pending: list["Pending"] = field(default_factory=list)
     #: Annotations for the Gateway that companion controllers read there (cert-manager, external-dns):
     #: only keys a provider declares as companions are ever carried.
     gateway_annotations: dict[str, str] = field(default_factory=dict)

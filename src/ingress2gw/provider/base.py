@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ingress2gw.options import OptionSpec, OptionValues
-from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, RuleDraft, ServiceBackend
+from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, Pending, RuleDraft, ServiceBackend
 from ingress2gw.provider.registry import (
     FROM_OUTCOME, REPORT_LATER, AnnotationRegistry, AnnotationSpec, AnnotationValue, Deferred,
 )
@@ -286,7 +286,7 @@ class IngressProvider:
 
         ``about``: the object the finding names when it is not this Ingress (a setting of the controller's
         ConfigMap that applies to the routes of several Ingresses)."""
-        draft.pending.append((spec, value, standing, yields, about))
+        draft.pending.append(Pending(spec, value, standing, yields, about))
 
 
 def refused_ingress(ing: Ingress, draft: IngressDraft) -> bool:

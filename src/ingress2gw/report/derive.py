@@ -21,8 +21,7 @@ def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
     out: list[Finding] = []
     for d in drafts:
         ref = ObjectRef("Ingress", d.origin.namespace, d.origin.name)
-        for pending in d.pending:
-            spec, value, standing, yields, about = (tuple(pending) + (None, "kept", None))[:5]
+        for spec, value, standing, yields, about in d.pending:
             outcomes = index.get(value.origin)
             # A standing finding (what the provider said while reading) stands unless the emitter kept the
             # source object itself, or (yields "held") held the setting.
