@@ -68,6 +68,7 @@ def apply(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
     findings: dict[Origin, tuple[IngressDraft, list[str]]] = {}  # origin -> (draft to report on, hosts)
     for group in by_gateway.values():
         intents: dict[str | None, HeaderModifier] = {}
+        routed = _every_path_routed(group)
         for host, owner, entry in _https_hosts(group):
             origin = (Origin(kind="ConfigMap", namespace=cm.namespace, name=cm.name, annotation=key,
                              location=cm.doc.locate(("data", key), part="key")) if cm is not None
@@ -78,7 +79,7 @@ def apply(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
                 continue
             # The controller's 404 for a path no location matches came from the host's root location, with the
             # header; the Gateway answers such paths itself, without it, unless a rule matches every path.
-            caveat = "" if _every_path_routed(group, host) else (
+            caveat = "" if host in routed else (
                 f"HTTPS requests to {host or '*'} for paths no rule matches get the Gateway's own 404 without "
                 f"{HEADER} (the controller's 404 came from the host's root location, with it)")
             intents[host] = HeaderModifier(direction="response", set=((HEADER, value),), origin=origin,
@@ -135,12 +136,12 @@ def _https_hosts(group: list[IngressDraft]):
                 yield c.host, d, _tls_entry(d, c.host)
 
 
-def _every_path_routed(group: list[IngressDraft], host: str | None) -> bool:
-    """Whether some HTTPS rule of the host matches every path (a Prefix ``/`` path, or the catch-all a
-    default backend becomes)."""
-    return any(r.host == host and r.serve_https and r.match.path.type == "PathPrefix" and r.match.path.value == "/"
-               for d in group for r in d.rules) or any(d.default_backend is not None and host in d.hosts
-                                                       for d in group)
+def _every_path_routed(group: list[IngressDraft]) -> set[str | None]:
+    """The hosts some HTTPS rule of which matches every path (a Prefix ``/`` path, or the catch-all a default
+    backend becomes): one pass over the rules."""
+    hosts = {r.host for d in group for r in d.rules
+             if r.serve_https and r.match.path.type == "PathPrefix" and r.match.path.value == "/"}
+    return hosts | {h for d in group if d.default_backend is not None for h in d.hosts}
 
 
 def _tls_entry(d: IngressDraft, host: str | None):
