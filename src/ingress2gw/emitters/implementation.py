@@ -69,6 +69,22 @@ def deep_merge(base: dict, extra: dict, atomic: frozenset[str] = frozenset()) ->
     return clashes
 
 
+class Refusals:
+    """Why single intents of a rule are refused, found while rendering the rule's settings together (kept by the
+    intents themselves, never by their ids)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: list[tuple[Intent, str]] = []
+
+    def add(self, intent: Intent, reason: str) -> None:
+        self._items.append((intent, reason))
+
+    def reason(self, intent: Intent) -> str | None:
+        return next((r for i, r in self._items if i is intent), None)
+
+
 @dataclass
 class RulePolicies:
     pieces: list[Piece] = field(default_factory=list)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ingress2gw.emitters.implementation import Refusals
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.kgateway.traffic import duration, millis
 from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft, SessionPersistence
@@ -40,9 +41,9 @@ def verified_tls(hostname: str) -> dict:
 
 # -- TLS to the backend ------------------------------------------------------------------------------------------
 
-def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
+def _tls(em, rule: RuleDraft) -> tuple[dict | None, Refusals]:
     """The rule's backend TLS as one ``tls`` value, and the reasons some of its intents are left out."""
-    refused: dict[int, str] = {}
+    refused = Refusals()
     btls = next((i for i in rule.intents if isinstance(i, BackendTLS)), None)
     if btls is None:
         return None, refused
@@ -60,8 +61,8 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     if secret:
         ns, _, name = str(secret[0]).rpartition("/")
         if ns and ns != svc_ns:
-            refused[id(secret[1])] = (f"BackendConfigPolicy.tls.secretRef names a Secret of the Service's namespace "
-                                      f"({svc_ns}); copy {secret[0]} there")
+            refused.add(secret[1], (f"BackendConfigPolicy.tls.secretRef names a Secret of the Service's namespace "
+                                      f"({svc_ns}); copy {secret[0]} there"))
             secret = None
         else:
             # The client certificate is presented as the source did; what the Secret's ca.crt does to the
@@ -76,7 +77,7 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
             reason = ("kgateway's BackendConfigPolicy reads backend CAs from a Secret (tls.secretRef, key ca.crt), "
                       f"not from ConfigMap {', '.join(btls.ca_config_maps)}")
             for i in settings:
-                refused[id(i)] = reason
+                refused.add(i, reason)
             return None, refused
         else:
             tls.update(verified_tls(btls.hostname))
@@ -84,7 +85,7 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     if "protocols" in params:
         versions = sorted(_VERSIONS[v] for v in params["protocols"][0] if v in _VERSIONS)
         if not versions:
-            refused[id(params["protocols"][1])] = "none of the TLS versions is one Envoy speaks (TLSv1 to TLSv1.3)"
+            refused.add(params["protocols"][1], "none of the TLS versions is one Envoy speaks (TLSv1 to TLSv1.3)")
         else:
             parameters.update(minVersion=versions[0], maxVersion=versions[-1])
             if len(versions) != len(params["protocols"][0]):
@@ -92,8 +93,8 @@ def _tls(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
     if "ciphers" in params:
         suites = [c for c in str(params["ciphers"][0]).split(":") if c]
         if not suites or any(_CIPHER_EXPR.search(c) for c in suites):
-            refused[id(params["ciphers"][1])] = (f"{params['ciphers'][0]!r} is an OpenSSL cipher expression; kgateway "
-                                                 "takes cipher suite names (tls.parameters.cipherSuites)")
+            refused.add(params["ciphers"][1], (f"{params['ciphers'][0]!r} is an OpenSSL cipher expression; kgateway "
+                                                 "takes cipher suite names (tls.parameters.cipherSuites)"))
         else:
             parameters["cipherSuites"] = suites
     if parameters:
@@ -126,8 +127,8 @@ def backend_tls(em, intent: Intent, rule: RuleDraft):
     """BackendTLS (when the target has no BackendTLSPolicy, or the emitter withholds it) and the backend-tls
     family."""
     tls, refused = _tls(em, rule)
-    if id(intent) in refused:
-        return refused[id(intent)]
+    if refused.reason(intent) is not None:
+        return refused.reason(intent)
     if tls is None:
         em.caveat(intent, "no effect: the backend is reached without TLS")
         return []
@@ -145,8 +146,8 @@ def servers_transport(em, intent: ServersTransportPolicy, rule: RuleDraft):
         pieces.append(em.piece(BCP, "service", {"connectTimeout": dial}))
     if intent.insecure_skip_verify:
         tls, refused = _tls(em, rule)
-        if id(intent) in refused:
-            return refused[id(intent)]
+        if refused.reason(intent) is not None:
+            return refused.reason(intent)
         if tls is None:
             em.caveat(intent, "insecureSkipVerify has no effect: the backend is reached without TLS")
         else:
@@ -181,27 +182,29 @@ def _cookie(em, rule: RuleDraft, sp: SessionPersistence) -> dict:
     return cookie
 
 
-def _lb(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
+def _lb(em, rule: RuleDraft) -> tuple[dict | None, Refusals]:
     """The rule's loadBalancer: cookie affinity, else consistent hashing, else the algorithm (the controller's
     precedence), and the reasons some intents are left out."""
-    refused: dict[int, str] = {}
+    refused = Refusals()
     sps = [i for i in rule.intents if isinstance(i, SessionPersistence)]
     sp = sps[-1] if sps else None
     native = sp is not None and not em.left(sp, rule)
     cookies = _family(rule, SessionCookiePolicy)
     lbs = _family(rule, LoadBalancerPolicy)
     if native:
-        refused.update({id(i): "the route's sessionPersistence (Gateway API) has no field for cookie Path, Domain, "
-                               "SameSite, Secure or HttpOnly, and a BackendConfigPolicy cookie hash would be a second "
-                               "affinity" for i in cookies})
+        for i in cookies:
+            refused.add(i, "the route's sessionPersistence (Gateway API) has no field for cookie Path, Domain, "
+                           "SameSite, Secure or HttpOnly, and a BackendConfigPolicy cookie hash would be a second "
+                           "affinity")
     elif sp is None:
         for i in cookies:
             em.caveat(i, "no effect: the rule has no cookie affinity to give these attributes to")
     if sp is not None and not native:
         if sp.type != "Cookie":
-            refused[id(sp)] = ("kgateway hashes on a header the client already sends (hashPolicies header); it "
-                               "issues no session header as Gateway API header persistence does")
-            refused.update({id(i): refused[id(sp)] for i in cookies})
+            refused.add(sp, ("kgateway hashes on a header the client already sends (hashPolicies header); it "
+                               "issues no session header as Gateway API header persistence does"))
+            for i in cookies:
+                refused.add(i, refused.reason(sp))
         else:
             for i in lbs:
                 em.caveat(i, "cookie affinity takes precedence over this setting, as in the controller")
@@ -217,8 +220,8 @@ def _lb(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
         policy = {"sourceIP": {}} if kind == "sourceIP" else {"header": {"name": name}} if kind == "header" else \
             {"cookie": {"name": name}} if kind == "cookie" and name else None
         if policy is None:
-            refused[id(lb)] = (f"kgateway hashes on a header, a cookie or the client IP (ringHash.hashPolicies); "
-                               f"{lb.hashBy!r} is none of them")
+            refused.add(lb, (f"kgateway hashes on a header, a cookie or the client IP (ringHash.hashPolicies); "
+                               f"{lb.hashBy!r} is none of them"))
             return None, refused
         if lb.subset:
             em.caveat(lb, "hashing to a subset of endpoints is not kept: the hash picks among all endpoints")
@@ -230,16 +233,16 @@ def _lb(em, rule: RuleDraft) -> tuple[dict | None, dict[int, str]]:
         if algorithm == "ewma":
             em.caveat(lb, "EWMA (latency-weighted) becomes least request, its closest Envoy algorithm")
         return {"leastRequest": {}}, refused
-    refused[id(lb)] = (f"kgateway has no {algorithm!r} load balancer (roundRobin, leastRequest, ringHash, maglev, "
-                       "random)")
+    refused.add(lb, (f"kgateway has no {algorithm!r} load balancer (roundRobin, leastRequest, ringHash, maglev, "
+                       "random)"))
     return None, refused
 
 
 def load_balancing(em, intent: Intent, rule: RuleDraft):
     """load-balancer, session-cookie and SessionPersistence (when the route cannot hold it)."""
     lb, refused = _lb(em, rule)
-    if id(intent) in refused:
-        return refused[id(intent)]
+    if refused.reason(intent) is not None:
+        return refused.reason(intent)
     if lb is None:
         return []  # superseded (the caveat says by what)
     if "ringHash" in lb:
