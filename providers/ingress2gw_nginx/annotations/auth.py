@@ -351,11 +351,10 @@ def satisfy(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: R
     "enable-global-auth", produces=('global-auth-opt-out',), area="extauth", status=Status.POLICY,
     maps_to="policy global-auth-opt-out (route-level ext-auth disable over a Gateway-level ext-auth policy)",
     caveat="Opts this Ingress out of the ConfigMap global-auth-url.",
+    parse=parse_bool,
 )
-def enable_global_auth(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    enabled = parse_bool(value, report)
-    if enabled is None:
-        return
+def enable_global_auth(enabled: bool, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                       report: Report) -> None:
     if not ctx.settings.get("global-auth-url"):
         value.no_effect(report, "no global-auth-url is configured (ConfigMap), so this changes nothing")
         return

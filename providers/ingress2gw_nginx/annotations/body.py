@@ -31,7 +31,8 @@ from ingress2gw_nginx.config import parse_size
 from ingress2gw_nginx.registry import REGISTRY
 
 
-def _size(value: AnnotationValue, report: Report) -> int | None:
+def parse_nginx_size(value: AnnotationValue, report: Report) -> int | None:
+    """An NGINX size (``512k``, ``8m``) in bytes; reports annotation.invalid-value."""
     size = parse_size(value.text)
     if size is None:
         value.invalid(report, f"expected an NGINX size such as 512k or 8m, got {value.text!r}; the controller "
@@ -45,11 +46,10 @@ def _size(value: AnnotationValue, report: Report) -> int | None:
             "Envoy Gateway BackendTrafficPolicy.requestBuffer.limit; Traefik buffering.maxRequestBodyBytes",
     caveat="Gateway API has no request body limit; Envoy-based gateways accept any size unless a policy sets one.",
     remediation="Attach the implementation's body-size policy with this limit (413 above it).",
+    parse=parse_nginx_size,
 )
-def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    size = _size(value, report)
-    if size is None:
-        return
+def proxy_body_size(size: int, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                    report: Report) -> None:
     caveat = "" if size else "0 disables the limit: Envoy-based gateways need no policy, NGF needs maxSize 0."
     value.attach(draft, BodySizePolicy, caveat=caveat, max_bytes=size, text=value.text.strip(), status=413)
 
@@ -59,18 +59,19 @@ def proxy_body_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
     maps_to="policy client-body-buffer: NGF ClientSettingsPolicy.body.bufferSize",
     caveat="Memory buffer for request bodies; Envoy-based gateways have no equivalent setting.",
     remediation="Set it on NGF, or drop it (it changes memory use, not routing).",
+    parse=parse_nginx_size,
 )
-def client_body_buffer_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    size = _size(value, report)
-    if size is not None:
-        value.attach(draft, ClientBodyBufferPolicy, bytes=size, text=value.text.strip())
+def client_body_buffer_size(size: int, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                            report: Report) -> None:
+    value.attach(draft, ClientBodyBufferPolicy, bytes=size, text=value.text.strip())
 
 
 @REGISTRY.annotation(
     "proxy-max-temp-file-size", area="buffers", status=Status.IGNORED,
     caveat="Disk spill size for buffered responses: no effect on routing, and no gateway setting.",
+    parse=parse_nginx_size,
 )
-def proxy_max_temp_file_size(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    if _size(value, report) is not None:
-        value.no_effect(report, "proxy-max-temp-file-size only sizes NGINX's temporary files for buffered "
-                                "responses; no effect on routing and no gateway setting")
+def proxy_max_temp_file_size(size: int, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                             report: Report) -> None:
+    value.no_effect(report, "proxy-max-temp-file-size only sizes NGINX's temporary files for buffered "
+                            "responses; no effect on routing and no gateway setting")

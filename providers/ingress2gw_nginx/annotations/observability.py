@@ -33,11 +33,9 @@ from ingress2gw_nginx.registry import REGISTRY
     maps_to="policy access-log (Gateway-level in every implementation)",
     caveat="No effect on routing; access logging is configured per gateway, not per route.",
     remediation="Exclude these routes in the gateway's access-log configuration if the noise matters.",
+    parse=parse_bool,
 )
-def enable_access_log(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    enabled = parse_bool(value, report)
-    if enabled is None:
-        return
+def enable_access_log(enabled: bool, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if enabled:
         value.no_effect(report, "true is the default (access logging on); no effect on routing")
         return
@@ -50,11 +48,10 @@ def enable_access_log(value: AnnotationValue, draft: IngressDraft, ctx: Context,
             "NGF ObservabilityPolicy.tracing",
     caveat="No effect on routing; tracing needs the gateway's own collector configuration.",
     remediation="Configure tracing on the gateway (collector, sampling) and enable it for these routes.",
+    parse=parse_bool,
 )
-def enable_opentelemetry(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    enabled = parse_bool(value, report)
-    if enabled is None:
-        return
+def enable_opentelemetry(enabled: bool, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                         report: Report) -> None:
     if enabled == bool(ctx.settings.get("enable-opentelemetry", False)):
         value.no_effect(report, f"{value.text.strip()} is what the ConfigMap already sets; no effect on routing")
         return
@@ -76,11 +73,10 @@ REGISTRY.declare(
     maps_to="policy waf: NGF WAFPolicy (F5 WAF); Envoy Gateway / kgateway ext_proc or Wasm WAF (e.g. Coraza)",
     caveat="No Gateway API WAF: requests ModSecurity blocked now reach the backend.",
     remediation="Treat as a security re-design: deploy a WAF for the gateway and port the rules.",
+    parse=parse_bool,
 )
-def enable_modsecurity(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    enabled = parse_bool(value, report)
-    if enabled is None:
-        return
+def enable_modsecurity(enabled: bool, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                       report: Report) -> None:
     if not enabled:
         value.no_effect(report, "false: ModSecurity stays off for this Ingress")
         return

@@ -48,11 +48,9 @@ FORCE = "nginx.force-ssl-redirect"
     maps_to="HTTPRoute on the HTTP listener: RequestRedirect{scheme: https} per rule",
     caveat="\"false\": rules of this Ingress are served on plain HTTP too, instead of being redirected to HTTPS. "
            "\"true\": plain HTTP to its hosts with a certificate is redirected to HTTPS.",
+    parse=parse_bool,
 )
-def ssl_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    enabled = parse_bool(value, report)
-    if enabled is None:
-        return
+def ssl_redirect(enabled: bool, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     for rule in draft.rules:
         rule.ssl_redirect = enabled
     draft.ssl_redirect = enabled
@@ -130,11 +128,10 @@ def report_force_ssl_redirect(drafts: list[IngressDraft], report: Report) -> Non
 @REGISTRY.annotation(
     "preserve-trailing-slash", area="redirect", status=Status.TRANSLATED,
     maps_to="HTTPRoute RequestRedirect (keeps the path as is)",
+    parse=parse_bool,
 )
-def preserve_trailing_slash(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    keep = parse_bool(value, report)
-    if keep is None:
-        return
+def preserve_trailing_slash(keep: bool, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                            report: Report) -> None:
     redirects = draft.tls or any(r.force_ssl_redirect for r in draft.rules)
     if keep:
         code, detail = Code.ANNOTATION_TRANSLATED, ("Gateway API redirects keep the request path unchanged, "

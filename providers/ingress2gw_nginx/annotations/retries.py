@@ -24,7 +24,7 @@ from __future__ import annotations
 from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Retry, RetryBudgetPolicy, Status
 
 from ingress2gw_nginx.values import sibling
-from ingress2gw_nginx.annotations.timeouts import duration, parse_seconds, setting_seconds
+from ingress2gw_nginx.annotations.timeouts import duration, parse_seconds_or_zero, setting_seconds
 from ingress2gw_nginx.registry import REGISTRY
 
 PROVIDER = "ingress-nginx"
@@ -134,11 +134,10 @@ def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: 
     maps_to="policy retry.budget",
     caveat="Gateway API retry has no time budget (backoff is the wait between attempts).",
     remediation="Set a per-try or total retry timeout in your gateway's traffic policy.",
+    parse=parse_seconds_or_zero,
 )
-def proxy_next_upstream_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    seconds = parse_seconds(value, report, allow_zero=True)
-    if seconds is None:
-        return
+def proxy_next_upstream_timeout(seconds: int, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                                report: Report) -> None:
     if seconds == 0:
         report.add(Code.ANNOTATION_TRANSLATED, location=value.origin.location, obj=value.origin_ref,
                    provider=PROVIDER, annotation=value.key, value=value.text,

@@ -58,6 +58,11 @@ def parse_seconds(value: AnnotationValue, report: Report, *, allow_zero: bool = 
     return int(text)
 
 
+def parse_seconds_or_zero(value: AnnotationValue, report: Report) -> int | None:
+    """Like ``parse_seconds``, where 0 is a value (no limit)."""
+    return parse_seconds(value, report, allow_zero=True)
+
+
 def setting_seconds(ctx: Context, key: str, default: int) -> int:
     raw = str(ctx.settings.get(key, default)).strip()
     return int(raw) if raw.isdigit() else default
@@ -68,11 +73,10 @@ def setting_seconds(ctx: Context, key: str, default: int) -> int:
     maps_to="policy upstream-timeouts.connect",
     caveat="Gateway API has no connect timeout; an implementation policy holds it.",
     remediation="Set the connect timeout in your gateway's backend policy (nginx default: 5s).",
+    parse=parse_seconds,
 )
-def proxy_connect_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    seconds = parse_seconds(value, report)
-    if seconds is None:
-        return
+def proxy_connect_timeout(seconds: int, value: AnnotationValue, draft: IngressDraft, ctx: Context,
+                          report: Report) -> None:
     value.attach(draft, UpstreamTimeoutsPolicy, connect=duration(seconds))
 
 
@@ -84,11 +88,9 @@ def proxy_connect_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Cont
     caveat="Gateway API has no idle timeout: nothing ends a response whose backend stays silent this long (a bound "
            "on the whole response, timeouts.backendRequest, would cut every longer stream nginx let through).",
     remediation="Choose an --emitter with a stream idle timeout, or set one on your gateway.",
+    parse=parse_seconds,
 )
-def proxy_read_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    seconds = parse_seconds(value, report)
-    if seconds is None:
-        return
+def proxy_read_timeout(seconds: int, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     for rule in draft.rules:
         rule.add(Timeouts(request="0s", origin=value.origin))
         rule.add(IdleTimeout(read=duration(seconds), origin=value.origin))
@@ -99,11 +101,9 @@ def proxy_read_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context
     maps_to="policy upstream-timeouts.send",
     caveat="An idle timeout between writes to the backend has no Gateway API field.",
     remediation="Set a stream idle timeout in your gateway's policy if uploads are slow (nginx default: 60s).",
+    parse=parse_seconds,
 )
-def proxy_send_timeout(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    seconds = parse_seconds(value, report)
-    if seconds is None:
-        return
+def proxy_send_timeout(seconds: int, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     value.attach(draft, UpstreamTimeoutsPolicy, send=duration(seconds))
 
 

@@ -88,6 +88,18 @@ class AnnotationValue:
 
 
 Handler = Callable[["AnnotationValue", IngressDraft, "Context", Report], object]
+#: Reads an annotation's value: the parsed value, or None after reporting why it is not valid.
+Parser = Callable[["AnnotationValue", Report], object]
+
+
+def _parsed_first(parse: Parser, fn: Callable) -> Handler:
+    def handler(value: "AnnotationValue", draft: IngressDraft, ctx: "Context", report: Report) -> object:
+        parsed = parse(value, report)
+        return None if parsed is None else fn(parsed, value, draft, ctx, report)
+
+    handler.__name__ = handler.__qualname__ = getattr(fn, "__name__", "handler")
+    handler.__doc__ = fn.__doc__
+    return handler
 
 #: A handler returns this when a later pass (``IngressProvider.post_process``) reports the annotation's
 #: outcome itself, e.g. keys whose effect depends on other Ingresses (canaries).
@@ -169,12 +181,17 @@ class AnnotationRegistry:
     def annotation(self, name: str, *, area: str, status: Status = Status.TRANSLATED, maps_to: str = "",
                    caveat: str = "", remediation: str = "", aliases: Iterable[str] = (),
                    prefixed: bool = True, kind: str = "annotation", lifecycle: str = "current",
-                   pattern: str = "", produces: Iterable[str] = ()):
-        """Decorator: declare an annotation and register its handler."""
+                   pattern: str = "", produces: Iterable[str] = (), parse: Parser | None = None):
+        """Decorator: declare an annotation and register its handler.
 
-        def register(fn: Handler) -> Handler:
+        With ``parse``, the value is parsed first (``parse(value, report)`` reports a bad value itself and
+        returns None, and the handler is not called) and the handler receives the parsed value before the
+        usual arguments: ``handler(parsed, value, draft, ctx, report)``."""
+
+        def register(fn: Callable) -> Callable:
+            handler: Handler = fn if parse is None else _parsed_first(parse, fn)
             self._register(AnnotationSpec(
-                name, area, status, maps_to, caveat, remediation, tuple(aliases), fn, prefixed, kind,
+                name, area, status, maps_to, caveat, remediation, tuple(aliases), handler, prefixed, kind,
                 lifecycle, pattern, tuple(produces)))
             return fn
 
