@@ -15,7 +15,8 @@ from ingress2gw.model.ir import (
     RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence, Timeouts, URLRewrite,
 )
 from ingress2gw.model.policies import BodySizePolicy
-from ingress2gw.passes.plan import plan
+from ingress2gw.stages.merge import merge_hosts
+from ingress2gw.stages.translate import Translation
 from ingress2gw.report import Report
 from ingress2gw.source.location import Location
 
@@ -33,16 +34,8 @@ def emit(rules, target=Target(), passthrough=()):
     d = IngressDraft(origin=O, provider="ingress-nginx", ingress_class="nginx", gateway="nginx", created="",
                      rules=rules, hosts=sorted({r.host for r in rules}, key=str), passthrough=list(passthrough))
     report = Report()
-
-    class P:
-        name = "ingress-nginx"
-        default_redirect_code = 308
-
-        def place_default_backends(self, drafts, report):
-            return []
-
     em = StandardEmitter(EmitOptions(target=target), report)
-    objs = em.emit(plan([d], {"ingress-nginx": P()}, target, report))
+    objs = em.emit(merge_hosts(Translation([d]), target, report))
     return objs, em, report
 
 

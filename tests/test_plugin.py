@@ -30,11 +30,19 @@ def test_first_party_providers_import_only_the_public_plugin_api():
 REGISTRY = AnnotationRegistry("haproxy", "haproxy.org/")
 
 
+def parse_duration(value, report):
+    text = value.text.strip()
+    if not (text[:-1].isdigit() and text[-1:] in ("s", "m", "h")):
+        value.invalid(report, f"expected a duration such as 30s, got {value.text!r}")
+        return None
+    return text
+
+
 @REGISTRY.annotation("timeout-server", area="timeouts", status=Status.LOSSY,
-                     maps_to="HTTPRoute rules[].timeouts.backendRequest")
-def timeout_server(value, draft, ctx, report):
+                     maps_to="HTTPRoute rules[].timeouts.backendRequest", parse=parse_duration)
+def timeout_server(duration, value, draft, ctx, report):
     for rule in draft.rules:
-        rule.add(Timeouts(backend_request=value.text, origin=value.origin, caveat="inactivity vs total"))
+        rule.add(Timeouts(backend_request=duration, origin=value.origin, caveat="inactivity vs total"))
 
 
 REGISTRY.declare("maxconn", area="limits", status=Status.UNSUPPORTED, reason="No Gateway API field.")
@@ -75,6 +83,37 @@ spec:
     assert by_key["haproxy.org/timeout-server"].location.line == 7
     assert by_key["haproxy.org/maxconn"].code.value == "annotation.unsupported"
     assert by_key["haproxy.org/made-up"].code.value == "annotation.unknown"
+
+
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  namespace: shop
+  annotations:
+    haproxy.org/timeout-server: "{timeout}"
+spec:
+  ingressClassName: haproxy
+  rules:
+  - host: {name}.example.com
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+"""
+
+
+def test_a_parse_function_reads_the_value_before_the_handler(tmp_path: Path):
+    src = tmp_path / "in.yaml"
+    src.write_text(INGRESS.format(name="web", timeout=" 45s ") + "---\n" + INGRESS.format(name="bad", timeout="soon"))
+    result = run(Options(paths=[str(src)]), providers={"haproxy": HAProxy(), **load_providers()})
+    routes = {o["metadata"]["name"]: o for o in result.objects if o["kind"] == "HTTPRoute"}
+    good = next(r for n, r in routes.items() if "web" in n)
+    assert good["spec"]["rules"][0]["timeouts"] == {"backendRequest": "45s"}  # the parsed value, stripped
+    bad = next(r for n, r in routes.items() if "bad" in n)
+    assert "timeouts" not in bad["spec"]["rules"][0]  # the handler never ran
+    finding = next(f for f in result.report.findings if f.obj and f.obj.name == "bad" and f.annotation)
+    assert finding.code.value == "annotation.invalid-value" and "soon" in finding.message
 
 
 def test_annotations_of_an_ingress_whose_every_path_was_refused_claim_no_translation(tmp_path: Path):

@@ -1,7 +1,8 @@
 """The only place that knows the order of the stages.
 
-manifests → source (documents with locations) → inventory → selection → provider (IR) → passes →
-emitter (dicts) → findings. Each stage takes its input plus the Report.
+manifests → source (documents with locations) → inventory → owners (stages.ownership) → drafts
+(stages.translate: the providers' IR) → host plans (stages.merge) → emitter (dicts and an outcome ledger) →
+findings (report.derive). Each stage takes its input plus the Report.
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ class Result:
 
 
 def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
+    from ingress2gw.emitters import create_emitter
     from ingress2gw.emitters.naming import gateway_key
-    from ingress2gw.emitters import load_emitter
-    from ingress2gw.emitters.standard import EmitOptions
+    from ingress2gw.plugin import load_providers
     from ingress2gw.report.derive import derive_findings
-    from ingress2gw.passes.plan import plan
-    from ingress2gw.passes.select import select
-    from ingress2gw.plugin import Context, load_providers
+    from ingress2gw.stages.merge import merge_hosts
+    from ingress2gw.stages.ownership import select_owners
+    from ingress2gw.stages.translate import translate
     from ingress2gw.source.loader import load_paths
     from ingress2gw.source.objects import build_inventory
 
@@ -77,54 +78,21 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
         unknown = [p for p in opts.providers if p not in providers]
         if unknown:
             raise UsageError(f"unknown provider {', '.join(unknown)} (known: {', '.join(sorted(providers))})")
-        ctx = Context(inventory=inventory, options=values)
-        selected = select(inventory, providers, wanted_providers=opts.providers, classes=opts.ingress_classes,
-                          namespaces=opts.namespaces, report=report)
-        contexts: dict[str, Context] = {}
-        drafts = []
-        for s in selected:
-            pctx = contexts.get(s.provider.name)
-            if pctx is None:
-                pctx = contexts[s.provider.name] = Context(inventory=inventory, options=ctx.options)
-                s.provider.configure(pctx, report)
-            gateway = gateway_key(s.ingress_class, s.ingress.namespace, opts.gateway_mode)
-            report.ingresses[s.ingress.ref] = "converted"
-            drafts.append(s.provider.translate(s.ingress, pctx, report, gateway, s.ingress_class))
-        for ing in inventory.ingresses:
-            report.ingresses.setdefault(ing.ref, "skipped")
-        # Cross-Ingress passes see the Ingresses in the controllers' order (oldest first, then
-        # namespace/name), never in input order: the output must not depend on how files were listed.
-        drafts.sort(key=lambda d: (d.created == "", d.created, d.origin.namespace, d.origin.name))
-        for name, pctx in sorted(contexts.items()):
-            providers[name].post_process([d for d in drafts if d.provider == name], pctx, report)
-        if contexts:
-            _report_assumptions(report, inventory)
-        plans = plan(drafts, providers, opts.target, report)
-        emitter_cls = load_emitter(opts.emitter)
-        declared = getattr(emitter_cls, "options", ())
-        own = OptionValues(declared, {s.name: opts.provider_options[s.name] for s in declared
-                                      if s.name in opts.provider_options})
-        emit_opts = EmitOptions(target=opts.target, gateway_namespace=opts.gateway_namespace,
-                                gateway_mode=opts.gateway_mode, existing_gateway=opts.gateway,
-                                gateway_class=opts.gateway_class, options=own,
-                                allow_snippets=bool("allow_snippets" in own and own.allow_snippets))
-        emitter = emitter_cls(emit_opts, report)
+        selected = select_owners(inventory, providers, wanted_providers=opts.providers,
+                                 classes=opts.ingress_classes, namespaces=opts.namespaces, report=report)
+        translation = translate(selected, inventory, values,
+                                lambda cls, ns: gateway_key(cls, ns, opts.gateway_mode), report)
+        plans = merge_hosts(translation, opts.target, report)
+        emitter = create_emitter(opts.emitter, opts.provider_options, report, target=opts.target,
+                                 gateway_namespace=opts.gateway_namespace, gateway_mode=opts.gateway_mode,
+                                 existing_gateway=opts.gateway, gateway_class=opts.gateway_class)
         objects = emitter.emit(plans)
         # After emission the only findings are those derived from the emitter's outcomes.
-        report.extend(derive_findings(drafts, emitter.ledger, emitter.name))
+        report.extend(derive_findings(translation.drafts, emitter.ledger, emitter.name))
     finally:
         if gc_was_enabled:
             gc.enable()
     return Result(objects=objects, report=report)
-
-
-def _report_assumptions(report: Report, inventory) -> None:
-    from ingress2gw.source.location import Location
-
-    first = inventory.ingresses[0].locate(()) if inventory.ingresses else Location("-")
-    for provider, items in sorted(report.assumptions.items()):
-        report.add(Code.PROVIDER_DEFAULTS, location=first, provider=provider,
-                   detail=f"{provider} global configuration assumed: " + "; ".join(items))
 
 
 class UsageError(Exception):

@@ -17,7 +17,8 @@ from ingress2gw.model.ir import (
     RuleDraft, ServiceBackend, SessionPersistence, Timeouts, TLSCert,
 )
 from ingress2gw.model.policies import FAMILIES
-from ingress2gw.passes.plan import plan
+from ingress2gw.stages.merge import merge_hosts
+from ingress2gw.stages.translate import Translation
 from ingress2gw.report import Code, Report
 from ingress2gw.source.location import Location
 
@@ -59,16 +60,8 @@ def emit(drafts_rules, target=Target(), tls=(), opts=None):
                                    created=f"2024-01-0{i + 1}T00:00:00Z", rules=rules,
                                    hosts=sorted({r.host for r in rules}, key=str), tls=list(tls)))
     report = Report()
-
-    class P:
-        name = "ingress-nginx"
-        default_redirect_code = 308
-
-        def place_default_backends(self, drafts, report):
-            return []
-
     em = KgatewayEmitter(opts or EmitOptions(target=target), report)
-    return em.emit(plan(drafts, {"ingress-nginx": P()}, target, report)), em, report
+    return em.emit(merge_hosts(Translation(drafts), target, report)), em, report
 
 
 def by_kind(objs, kind):

@@ -20,7 +20,8 @@ from ingress2gw.model.ir import (
     SessionPersistence, TLSCert, Timeouts,
 )
 from ingress2gw.model.policies import FAMILIES
-from ingress2gw.passes.plan import plan
+from ingress2gw.stages.merge import merge_hosts
+from ingress2gw.stages.translate import Translation
 from ingress2gw.report import Report
 from ingress2gw.source.location import Location
 
@@ -62,16 +63,8 @@ def emit(rules, target=Target(), tls=(), opts=None):
     d = IngressDraft(origin=O, provider="ingress-nginx", ingress_class="nginx", gateway="nginx", created="",
                      rules=rules, hosts=sorted({r.host for r in rules}, key=str), tls=list(tls), ssl_redirect=bool(tls))
     report = Report()
-
-    class P:
-        name = "ingress-nginx"
-        default_redirect_code = 308
-
-        def place_default_backends(self, drafts, report):
-            return []
-
     em = NginxGatewayFabricEmitter(opts or EmitOptions(target=target), report)
-    return em.emit(plan([d], {"ingress-nginx": P()}, target, report)), em, report
+    return em.emit(merge_hosts(Translation([d]), target, report)), em, report
 
 
 def by_kind(objs, kind):

@@ -20,7 +20,8 @@ from ingress2gw.model.ir import (
     RuleDraft, ServiceBackend, URLRewrite,
 )
 from ingress2gw.model.policies import FAMILIES, BasicAuthPolicy
-from ingress2gw.passes.plan import plan
+from ingress2gw.stages.merge import merge_hosts
+from ingress2gw.stages.translate import GatewayDefaults, Translation
 from ingress2gw.pipeline import Options, run
 from ingress2gw.report import Code, Report
 from ingress2gw.source.location import Location
@@ -52,16 +53,8 @@ def emit(*rules_, target=Target()):
     d = IngressDraft(origin=O, provider="traefik", ingress_class="traefik", gateway="traefik", created="",
                      rules=rules_, hosts=sorted({r.host for r in rules_}, key=str))
     report = Report()
-
-    class P:
-        name = "traefik"
-        default_redirect_code = 301
-
-        def place_default_backends(self, drafts, report):
-            return []
-
     em = TraefikEmitter(EmitOptions(target=target), report)
-    objs = em.emit(plan([d], {"traefik": P()}, target, report))
+    objs = em.emit(merge_hosts(Translation([d], {d.gateway: GatewayDefaults(redirect_code=301)}), target, report))
     return objs, em, report
 
 

@@ -50,6 +50,20 @@ def load_emitter(name: str):
     return getattr(importlib.import_module(module), cls)
 
 
+def create_emitter(name: str, option_values: dict, report, **settings):
+    """The emitter ``--emitter name`` chose, with the core settings (``EmitOptions`` fields: target,
+    gateway_namespace, gateway_mode, existing_gateway, gateway_class) and the values of the options it declares
+    (its ``options`` class attribute) taken from ``option_values``."""
+    from ingress2gw.emitters.standard import EmitOptions
+    from ingress2gw.options import OptionValues
+
+    cls = load_emitter(name)
+    declared = getattr(cls, "options", ())
+    own = OptionValues(declared, {s.name: option_values[s.name] for s in declared if s.name in option_values})
+    allow_snippets = bool("allow_snippets" in own and own.allow_snippets)
+    return cls(EmitOptions(**settings, options=own, allow_snippets=allow_snippets), report)
+
+
 def api_groups() -> dict[str, str]:
     """API group -> CRD project folder, from every available emitter's declared ``api_groups``
     (imports every emitter: call it only where the table is needed)."""

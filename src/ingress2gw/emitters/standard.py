@@ -17,7 +17,7 @@ from ingress2gw.gwapi import GROUP, Target
 from ingress2gw.emitters.render import render_rule_intents
 from ingress2gw.model.ir import BackendTLS, RuleDraft, ServiceBackend
 from ingress2gw.model.outcome import Dimension, Ledger, Outcome, exact, lossy
-from ingress2gw.passes.plan import GatewayPlan, HostPlan
+from ingress2gw.stages.merge import GatewayPlan, HostPlan
 from ingress2gw.report import Code, ObjectRef, Report
 
 SOURCE_ANNOTATION = "ingress2gw.io/source"

@@ -57,7 +57,7 @@ class VerifyResult:
 def verify(options: Options, *, gateway_manifests: str | None = None, requests_file: str | None = None,
            stdin=None) -> VerifyResult:
     """The whole check, without printing. Raises ``RequestFileError`` for a bad ``--requests`` file."""
-    from ingress2gw.passes.select import select
+    from ingress2gw.stages.ownership import select_owners
     from ingress2gw.pipeline import run
     from ingress2gw.plugin import load_providers
     from ingress2gw.report import Report
@@ -94,7 +94,7 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
     if inventory is None:
         result.problems.append("verify cannot re-read stdin: the source controller was not simulated")
         return result
-    selected = select(inventory, providers, wanted_providers=options.providers, classes=options.ingress_classes,
+    selected = select_owners(inventory, providers, wanted_providers=options.providers, classes=options.ingress_classes,
                       namespaces=options.namespaces, report=scratch)
     groups: dict[str, list] = {}
     for s in selected:

@@ -22,8 +22,8 @@ class Selected:
     ingress_class: str  # the class name ("" when adopted without one)
 
 
-def select(inv: Inventory, providers: dict[str, IngressProvider], *, wanted_providers: list[str],
-           classes: list[str], namespaces: list[str], report: Report) -> list[Selected]:
+def select_owners(inv: Inventory, providers: dict[str, IngressProvider], *, wanted_providers: list[str],
+                  classes: list[str], namespaces: list[str], report: Report) -> list[Selected]:
     active = {n: p for n, p in providers.items() if not wanted_providers or n in wanted_providers}
     by_controller = {c: p for p in active.values() for c in p.controllers}
     all_by_controller = {c: p for p in providers.values() for c in p.controllers}

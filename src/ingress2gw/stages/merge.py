@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 
 from ingress2gw.gwapi import Target
 from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, RequestRedirect, RuleDraft, TLSCert
-from ingress2gw.plugin import IngressProvider
 from ingress2gw.report import Code, ObjectRef, Report
+from ingress2gw.stages.translate import GatewayDefaults, Translation, age
 
 
 @dataclass
@@ -47,31 +47,26 @@ class GatewayPlan:
     passthrough: dict[str, tuple] = field(default_factory=dict)
 
 
-def _age(d: IngressDraft) -> tuple:
-    # Ingresses without creationTimestamp (GitOps files) sort after dated ones, then by namespace/name.
-    return (d.created == "", d.created, d.origin.namespace, d.origin.name)
-
-
 def _ref(o: Origin) -> ObjectRef:
     return ObjectRef(o.kind, o.namespace, o.name)
 
 
-def plan(drafts: list[IngressDraft], providers: dict[str, IngressProvider], target: Target,
-         report: Report) -> list[GatewayPlan]:
+def merge_hosts(translation: Translation, target: Target, report: Report) -> list[GatewayPlan]:
     by_gateway: dict[str, list[IngressDraft]] = {}
-    for d in drafts:
+    for d in translation.drafts:
         by_gateway.setdefault(d.gateway, []).append(d)
     plans = []
     for name in sorted(by_gateway):
-        group = sorted(by_gateway[name], key=_age)
-        provider = providers[group[0].provider]
-        plans.append(_plan_gateway(name, group, provider, target, report))
+        group = sorted(by_gateway[name], key=age)
+        defaults = translation.gateways.get(name) or GatewayDefaults()
+        plans.append(_plan_gateway(name, group, defaults, target, report))
     return plans
 
 
-def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvider, target: Target,
+def _plan_gateway(name: str, drafts: list[IngressDraft], defaults: GatewayDefaults, target: Target,
                   report: Report) -> GatewayPlan:
-    gp = GatewayPlan(name=name, ingress_class=drafts[0].ingress_class, provider=provider.name,
+    provider = drafts[0].provider
+    gp = GatewayPlan(name=name, ingress_class=drafts[0].ingress_class, provider=provider,
                      sources=[d.origin for d in drafts])
     for d in drafts:
         for k, v in sorted(d.gateway_annotations.items()):
@@ -80,7 +75,7 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
             gp.passthrough.setdefault(host, (backend, d.origin))
     # Explicit rules first (oldest Ingress first, in path order), then the default-backend catch-alls.
     reported: set[str] = set()
-    rules = [r for d in drafts for r in d.rules] + provider.place_default_backends(drafts, report)
+    rules = [r for d in drafts for r in d.rules] + defaults.catch_alls
     winners: dict[tuple, RuleDraft] = {}
     kept: list[RuleDraft] = []
     for rule in rules:
@@ -95,12 +90,12 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
         if first.origin.key == rule.origin.key:
             if rule.source_path is not None and first.source_path is not None and rule.source_path != first.source_path:
                 report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
-                           provider=provider.name,
+                           provider=provider,
                            detail=f"paths {first.source_path!r} and {rule.source_path!r} of this Ingress are the same "
                                   f"location ({rule.match.path.type} {rule.match.path.value}); the first one is kept")
             continue  # the same Ingress repeats a path; the controller keeps the first
         report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
-                   provider=provider.name,
+                   provider=provider,
                    detail=f"host {rule.host or '*'} {rule.match.path.type} {rule.match.path.value} is also "
                           f"claimed by the older Ingress {first.origin.key}, which the controller served")
 
@@ -125,7 +120,8 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
             # `return` runs before its HTTPS redirect (nginx rewrite phase, before rewrite_by_lua).
             own_redirect = any(isinstance(i, RequestRedirect) for i in rule.intents)
             if ((hp.cert is not None and rule.ssl_redirect) or rule.force_ssl_redirect) and not own_redirect:
-                hp.http_rules.append(_redirect_clone(rule, owners, target, report, provider, reported))
+                hp.http_rules.append(_redirect_clone(rule, owners, target, report, provider,
+                                                     defaults.redirect_code, reported))
             else:
                 hp.http_rules.append(rule)
 
@@ -145,14 +141,15 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], provider: IngressProvid
             if not covered:
                 root = RuleDraft(host=host, match=Match(path=root_path), backends=[],
                                  origin=owner.origin, created=owner.created, ssl_redirect=True)
-                hp.http_rules.append(_redirect_clone(root, owners, target, report, provider, reported))
+                hp.http_rules.append(_redirect_clone(root, owners, target, report, provider,
+                                                     defaults.redirect_code, reported))
         redirected = [r for r in hp.http_rules
                       if any(isinstance(i, RequestRedirect) and i.scheme == "https" for i in r.intents)]
         if redirected:
             first = redirected[0]
             code = next(i.status_code for i in first.intents if isinstance(i, RequestRedirect))
             report.add(Code.TLS_REDIRECT, location=first.origin.location, obj=_ref(first.origin),
-                       provider=provider.name,
+                       provider=provider,
                        detail=f"plain HTTP requests for {host or '*'} are redirected to HTTPS ({code}); the Gateway "
                               "keeps the path as requested, where the controller may also have dropped a trailing "
                               "slash from it")
@@ -175,14 +172,14 @@ def _redirect_code(code: int, target: Target) -> int:
 
 
 def _redirect_clone(rule: RuleDraft, owners: dict, target: Target, report: Report,
-                    provider: IngressProvider, reported: set[str]) -> RuleDraft:
+                    provider: str, default_code: int, reported: set[str]) -> RuleDraft:
     owner = owners.get(rule.host)
-    wanted = owner.redirect_code if owner else provider.default_redirect_code
+    wanted = owner.redirect_code if owner else default_code
     code = _redirect_code(wanted, target)
     if code != wanted and owner is not None and rule.host not in reported:
         reported.add(rule.host)
         report.add(Code.TLS_REDIRECT_CODE, location=owner.origin.location, obj=_ref(owner.origin),
-                   provider=provider.name,
+                   provider=provider,
                    detail=f"the controller redirected {rule.host} with {wanted}; Gateway API "
                           f"{target.version} allows only {', '.join(map(str, target.redirect_codes))}, so "
                           f"{code} was used (clients may change POST to GET)")

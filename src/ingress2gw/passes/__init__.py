@@ -1,1 +1,0 @@
-"""IR → IR passes. Only ``ingress2gw.pipeline`` knows their order."""

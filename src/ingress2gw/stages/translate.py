@@ -1,0 +1,85 @@
+"""Each owner's provider turns its Ingresses into drafts, then sees all of its drafts together.
+
+A provider is configured once per run (its ConfigMap, its defaults) before its first Ingress. After every
+Ingress is translated the drafts are put in the controllers' order (oldest first, then namespace/name), never
+the input order, and each provider's cross-Ingress step (``post_process``: canaries, shared hosts...) runs
+over its own drafts. Last, each provider places the default backends of the drafts on one Gateway: which
+Ingress's ``spec.defaultBackend`` answers the requests no rule matches is the controller's decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ingress2gw.model.ir import IngressDraft, RuleDraft
+from ingress2gw.options import OptionValues
+from ingress2gw.provider.base import Context, IngressProvider
+from ingress2gw.report import Code, Report
+from ingress2gw.source.objects import Inventory
+from ingress2gw.stages.ownership import Selected
+
+
+@dataclass
+class GatewayDefaults:
+    """What the owning provider decides for a whole Gateway."""
+
+    #: The default-backend catch-all rules, after the explicit rules of every Ingress.
+    catch_alls: list[RuleDraft] = field(default_factory=list)
+    #: The HTTPS redirect status of hosts whose certificate owner sets none.
+    redirect_code: int = 308
+
+
+@dataclass
+class Translation:
+    drafts: list[IngressDraft] = field(default_factory=list)
+    #: Gateway name -> what its provider decided for it.
+    gateways: dict[str, GatewayDefaults] = field(default_factory=dict)
+
+
+def age(d: IngressDraft) -> tuple:
+    """The controllers' order: Ingresses without creationTimestamp (GitOps files) after dated ones, then
+    namespace/name."""
+    return (d.created == "", d.created, d.origin.namespace, d.origin.name)
+
+
+def translate(selected: list[Selected], inventory: Inventory, options: OptionValues, gateway_of,
+              report: Report) -> Translation:
+    """``gateway_of(ingress_class, namespace)`` names the Gateway an Ingress goes to."""
+    contexts: dict[str, Context] = {}
+    providers: dict[str, IngressProvider] = {}
+    drafts = []
+    for s in selected:
+        ctx = contexts.get(s.provider.name)
+        if ctx is None:
+            ctx = contexts[s.provider.name] = Context(inventory=inventory, options=options)
+            providers[s.provider.name] = s.provider
+            s.provider.configure(ctx, report)
+        report.ingresses[s.ingress.ref] = "converted"
+        drafts.append(s.provider.translate(s.ingress, ctx, report, gateway_of(s.ingress_class, s.ingress.namespace),
+                                           s.ingress_class))
+    for ing in inventory.ingresses:
+        report.ingresses.setdefault(ing.ref, "skipped")
+    drafts.sort(key=age)
+    for name, ctx in sorted(contexts.items()):
+        providers[name].post_process([d for d in drafts if d.provider == name], ctx, report)
+    if contexts:
+        _report_assumptions(report, inventory)
+    out = Translation(drafts=drafts)
+    by_gateway: dict[str, list[IngressDraft]] = {}
+    for d in drafts:
+        by_gateway.setdefault(d.gateway, []).append(d)
+    for name in sorted(by_gateway):
+        group = by_gateway[name]
+        provider = providers[group[0].provider]
+        out.gateways[name] = GatewayDefaults(catch_alls=provider.place_default_backends(group, report),
+                                             redirect_code=provider.default_redirect_code)
+    return out
+
+
+def _report_assumptions(report: Report, inventory: Inventory) -> None:
+    from ingress2gw.source.location import Location
+
+    first = inventory.ingresses[0].locate(()) if inventory.ingresses else Location("-")
+    for provider, items in sorted(report.assumptions.items()):
+        report.add(Code.PROVIDER_DEFAULTS, location=first, provider=provider,
+                   detail=f"{provider} global configuration assumed: " + "; ".join(items))
