@@ -19,6 +19,7 @@ the canary (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configur
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from ingress2gw.plugin import REPORT_LATER, AnnotationValue, Context, IngressDraft, Report, Status
 
@@ -30,6 +31,8 @@ STATE = "canary"
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
 COOKIE_NAME = HEADER_NAME
 MAPS = "HTTPRoute rules[].backendRefs[].weight; rules[].matches[].headers"
+#: Reads an annotation's value (``parse=`` of the registry): the value, or None after reporting it invalid.
+Parser = Callable[[AnnotationValue, Report], object]
 
 
 def state(draft: IngressDraft) -> dict:
@@ -54,81 +57,72 @@ def canary(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Re
     return _keep(value, draft, enabled)
 
 
-@REGISTRY.annotation(
-    "canary-by-header", area="canary", status=Status.TRANSLATED,
-    maps_to="HTTPRoute rules[].matches[].headers[]{type: Exact, value: always|never}",
-)
-def canary_by_header(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
-    name = value.text.strip()
-    if not HEADER_NAME.match(name):
-        value.invalid(report, f"{value.text!r} is not an HTTP header name; the canary ignores the header")
-        return
-    return _keep(value, draft, name)
+def _name(pattern: re.Pattern[str], what: str, ignored: str) -> Parser:
+    """The parser of a header or cookie name: the value without surrounding space, which ``pattern`` must match
+    (else the value is not ``what``, and the canary ignores the ``ignored``)."""
+
+    def parse(value: AnnotationValue, report: Report) -> str | None:
+        name = value.text.strip()
+        if not pattern.match(name):
+            value.invalid(report, f"{value.text!r} is not {what}; the canary ignores the {ignored}")
+            return None
+        return name
+
+    return parse
 
 
-@REGISTRY.annotation(
-    "canary-by-header-value", area="canary", status=Status.TRANSLATED,
-    maps_to="HTTPRoute rules[].matches[].headers[]{type: Exact}",
-)
-def canary_by_header_value(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
+def _header_value(value: AnnotationValue, report: Report) -> str | None:
     if len(value.text) > 4096:
         value.invalid(report, "header values longer than 4096 characters cannot be matched in Gateway API")
-        return
-    return _keep(value, draft, value.text)
+        return None
+    return value.text
 
 
-@REGISTRY.annotation(
-    "canary-by-header-pattern", area="canary", status=Status.LOSSY,
-    maps_to="HTTPRoute rules[].matches[].headers[]{type: RegularExpression}",
-    caveat="PCRE (nginx) and the gateway's regex dialect (RE2 for Envoy) differ in edge cases; regex header "
-           "matching is implementation-specific.",
-)
-def canary_by_header_pattern(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
+def _pattern(value: AnnotationValue, report: Report) -> str | None:
     try:
         re.compile(value.text)
     except re.error as e:
         value.invalid(report, f"{value.text!r} is not a valid regular expression ({e}); the controller never "
                               "routed to the canary by this pattern")
-        return
-    return _keep(value, draft, value.text)
-
-
-@REGISTRY.annotation(
-    "canary-by-cookie", area="canary", status=Status.LOSSY,
-    maps_to="HTTPRoute rules[].matches[].headers[Cookie]{type: RegularExpression}",
-    caveat="Gateway API has no cookie match: a regular expression on the Cookie header approximates it "
-           "(regex header matching is implementation-specific).",
-)
-def canary_by_cookie(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
-    name = value.text.strip()
-    if not COOKIE_NAME.match(name):
-        value.invalid(report, f"{value.text!r} is not a cookie name; the canary ignores the cookie")
-        return
-    return _keep(value, draft, name)
-
-
-def _int(value: AnnotationValue, report: Report, what: str) -> int | None:
-    text = value.text.strip()
-    if not re.fullmatch(r"[0-9]{1,9}", text):
-        value.invalid(report, f"expected {what}, got {value.text!r}; the controller used its default")
         return None
-    return int(text)
+    return value.text
 
 
-@REGISTRY.annotation(
-    "canary-weight", area="canary", status=Status.TRANSLATED, maps_to="HTTPRoute rules[].backendRefs[].weight",
-)
-def canary_weight(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
-    weight = _int(value, report, "a whole number of requests out of canary-weight-total")
-    if weight is not None:
-        return _keep(value, draft, weight)
+def _whole_number(what: str) -> Parser:
+    """The parser of a whole number of at most nine digits; ``what`` the number is (for an invalid value)."""
+
+    def parse(value: AnnotationValue, report: Report) -> int | None:
+        text = value.text.strip()
+        if not re.fullmatch(r"[0-9]{1,9}", text):
+            value.invalid(report, f"expected {what}, got {value.text!r}; the controller used its default")
+            return None
+        return int(text)
+
+    return parse
 
 
-@REGISTRY.annotation(
-    "canary-weight-total", area="canary", status=Status.TRANSLATED,
-    maps_to="HTTPRoute rules[].backendRefs[].weight (main = total - canary-weight)",
-)
-def canary_weight_total(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
-    total = _int(value, report, "a whole number")
-    if total is not None:
-        return _keep(value, draft, total)
+def _keep_parsed(parsed, value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> object:
+    """The handler of the keys declared below with a parser (which reports an invalid value): the valid value is
+    recorded."""
+    return _keep(value, draft, parsed)
+
+
+# The keys that only read a value for the merge: key, status, maps_to, caveat, and the parser of the value.
+for _key, _status, _maps_to, _caveat, _parse in (
+    ("canary-by-header", Status.TRANSLATED, "HTTPRoute rules[].matches[].headers[]{type: Exact, value: always|never}",
+     "", _name(HEADER_NAME, "an HTTP header name", "header")),
+    ("canary-by-header-value", Status.TRANSLATED, "HTTPRoute rules[].matches[].headers[]{type: Exact}", "",
+     _header_value),
+    ("canary-by-header-pattern", Status.LOSSY, "HTTPRoute rules[].matches[].headers[]{type: RegularExpression}",
+     "PCRE (nginx) and the gateway's regex dialect (RE2 for Envoy) differ in edge cases; regex header matching is "
+     "implementation-specific.", _pattern),
+    ("canary-by-cookie", Status.LOSSY, "HTTPRoute rules[].matches[].headers[Cookie]{type: RegularExpression}",
+     "Gateway API has no cookie match: a regular expression on the Cookie header approximates it (regex header "
+     "matching is implementation-specific).", _name(COOKIE_NAME, "a cookie name", "cookie")),
+    ("canary-weight", Status.TRANSLATED, "HTTPRoute rules[].backendRefs[].weight", "",
+     _whole_number("a whole number of requests out of canary-weight-total")),
+    ("canary-weight-total", Status.TRANSLATED, "HTTPRoute rules[].backendRefs[].weight (main = total - canary-weight)",
+     "", _whole_number("a whole number")),
+):
+    REGISTRY.annotation(_key, area="canary", status=_status, maps_to=_maps_to, caveat=_caveat,
+                        parse=_parse)(_keep_parsed)

@@ -20,6 +20,7 @@ What the controller does (https://kubernetes.github.io/ingress-nginx/user-guide/
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from ingress2gw.plugin import (
@@ -218,26 +219,17 @@ def _redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
 
 _REDIRECT_CAVEAT = ("Gateway API implementations usually append the request's query string to the Location, "
                     "which nginx's `return` did not.")
+#: The two redirects (``<kind>-redirect`` and ``<kind>-redirect-code``): kind, the code the controller uses by
+#: default and the highest it accepts.
+_REDIRECT_KINDS = (("permanent", 301, 308), ("temporal", 302, 307))
 
-
-@REGISTRY.annotation(
-    "permanent-redirect", produces=('RequestRedirect',), area="redirect", status=Status.TRANSLATED,
-    maps_to="HTTPRoute rules[].filters[].requestRedirect{scheme, hostname, port, path.replaceFullPath, statusCode}",
-    caveat=_REDIRECT_CAVEAT,
-    remediation="Check clients that depend on the query string being dropped.",
-)
-def permanent_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    _redirect(value, draft, ctx, report, kind="permanent", default=301, highest=308)
-
-
-@REGISTRY.annotation(
-    "temporal-redirect", produces=('RequestRedirect',), area="redirect", status=Status.TRANSLATED,
-    maps_to="HTTPRoute rules[].filters[].requestRedirect{scheme, hostname, port, path.replaceFullPath, statusCode}",
-    caveat=_REDIRECT_CAVEAT,
-    remediation="Check clients that depend on the query string being dropped.",
-)
-def temporal_redirect(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    _redirect(value, draft, ctx, report, kind="temporal", default=302, highest=307)
+for _kind, _default, _highest in _REDIRECT_KINDS:
+    REGISTRY.annotation(
+        f"{_kind}-redirect", produces=('RequestRedirect',), area="redirect", status=Status.TRANSLATED,
+        maps_to="HTTPRoute rules[].filters[].requestRedirect{scheme, hostname, port, path.replaceFullPath, statusCode}",
+        caveat=_REDIRECT_CAVEAT,
+        remediation="Check clients that depend on the query string being dropped.",
+    )(partial(_redirect, kind=_kind, default=_default, highest=_highest))
 
 
 def _redirect_code(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report, *, kind: str,
@@ -260,16 +252,10 @@ def _redirect_code(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
                    detail=f"the status code of the {kind}-redirect (see its finding)")
 
 
-@REGISTRY.annotation("permanent-redirect-code", area="redirect", status=Status.TRANSLATED,
-                     maps_to="HTTPRoute rules[].filters[].requestRedirect.statusCode")
-def permanent_redirect_code(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    _redirect_code(value, draft, ctx, report, kind="permanent", default=301, highest=308)
-
-
-@REGISTRY.annotation("temporal-redirect-code", area="redirect", status=Status.TRANSLATED,
-                     maps_to="HTTPRoute rules[].filters[].requestRedirect.statusCode")
-def temporal_redirect_code(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
-    _redirect_code(value, draft, ctx, report, kind="temporal", default=302, highest=307)
+for _kind, _default, _highest in _REDIRECT_KINDS:
+    REGISTRY.annotation(f"{_kind}-redirect-code", area="redirect", status=Status.TRANSLATED,
+                        maps_to="HTTPRoute rules[].filters[].requestRedirect.statusCode")(
+        partial(_redirect_code, kind=_kind, default=_default, highest=_highest))
 
 
 # --- app-root ------------------------------------------------------------------------------------

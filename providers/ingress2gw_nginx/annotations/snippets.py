@@ -86,27 +86,26 @@ def _header(words: list[str]) -> str:
     return args[0].split(":", 1)[0].strip() or "?"
 
 
+#: What each header directive does with the header it names.
+_HEADER_DIRECTIVES = {
+    "more_set_headers": "sets response header {header} (more_set_headers → ResponseHeaderModifier)",
+    "more_clear_headers": "removes response header {header} (more_clear_headers → ResponseHeaderModifier)",
+    "more_set_input_headers": "sets request header {header} (more_set_input_headers → RequestHeaderModifier)",
+    "more_clear_input_headers": "removes request header {header} (more_clear_input_headers → RequestHeaderModifier)",
+    "proxy_set_header": "sets request header {header} sent upstream (proxy_set_header → RequestHeaderModifier)",
+    "add_header": "adds response header {header} (add_header, only on 2xx/3xx unless 'always' → ResponseHeaderModifier)",
+    "proxy_hide_header": "hides upstream response header {header} (proxy_hide_header → ResponseHeaderModifier)",
+}
+
+
 def describe(text: str) -> list[str]:
     """What a snippet does, one phrase per recognised directive (order kept, duplicates dropped)."""
     found: list[str] = []
     other: list[str] = []
     for words in _statements(text):
         d = words[0].lower()
-        if d == "more_set_headers":
-            what = f"sets response header {_header(words)} (more_set_headers → ResponseHeaderModifier)"
-        elif d == "more_clear_headers":
-            what = f"removes response header {_header(words)} (more_clear_headers → ResponseHeaderModifier)"
-        elif d == "more_set_input_headers":
-            what = f"sets request header {_header(words)} (more_set_input_headers → RequestHeaderModifier)"
-        elif d == "more_clear_input_headers":
-            what = f"removes request header {_header(words)} (more_clear_input_headers → RequestHeaderModifier)"
-        elif d == "proxy_set_header":
-            what = f"sets request header {_header(words)} sent upstream (proxy_set_header → RequestHeaderModifier)"
-        elif d == "add_header":
-            what = (f"adds response header {_header(words)} (add_header, only on 2xx/3xx unless 'always' → "
-                    "ResponseHeaderModifier)")
-        elif d == "proxy_hide_header":
-            what = f"hides upstream response header {_header(words)} (proxy_hide_header → ResponseHeaderModifier)"
+        if d in _HEADER_DIRECTIVES:
+            what = _HEADER_DIRECTIVES[d].format(header=_header(words))
         elif d == "return":
             code = words[1] if len(words) > 1 else "?"
             what = (f"answers {code} to {words[2]} (return → RequestRedirect)" if len(words) > 2 and code.startswith("30")

@@ -21,12 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Iterable
 
 from ingress2gw.emitters.naming import fit
 from ingress2gw.emitters.render import needs, render_rule_intents
-from ingress2gw.emitters.standard import GROUP, StandardEmitter, _meta
-from ingress2gw.model.ir import BackendTLS, Intent, PolicyIntent, RuleDraft
+from ingress2gw.emitters.standard import GROUP, SOURCE_ANNOTATION, StandardEmitter, _meta
+from ingress2gw.model.ir import BackendTLS, IdleTimeout, Intent, PolicyIntent, RuleDraft
 from ingress2gw.model.outcome import Difference, Dimension, Outcome, exact, policy, unsupported
 from ingress2gw.report import Code, ObjectRef
 
@@ -122,6 +122,35 @@ def unwritten_idle_timeout(implementation: str, idle: str | None, listener_idle:
             + f" where the source gave up after {read}")
 
 
+def secret_in_namespace(secret: object, namespace: str, missing: str, elsewhere: str) -> tuple[str | None, str]:
+    """The name of a Secret reference (``[namespace/]name``) that an object of ``namespace`` reads from its own
+    namespace, or None and why it cannot: ``missing`` when the reference names no Secret, ``elsewhere`` (formatted
+    with ``namespace`` and ``ref``, the reference) when the Secret is in another namespace."""
+    ns, _, name = str(secret).rpartition("/")
+    if not name:
+        return None, missing
+    if ns and ns != namespace:
+        return None, elsewhere.format(namespace=namespace, ref=f"{ns}/{name}")
+    return name, ""
+
+
+def stream_idle_timeout(em: "ImplementationEmitter", intent: IdleTimeout, idle: str | None, piece: Piece, *,
+                        implementation: str, field: str, listener_idle: str,
+                        key: Callable[[str], object] = lambda v: v) -> list[Piece]:
+    """The read timeout as the stream idle timeout of an Envoy-based implementation: the longest the stream may go
+    without data, before the response and between two reads of it, as nginx timed it. ``idle`` is the rule's one
+    stream idle timeout (the longer of its read and send timeouts, compared by ``key``), which ``piece`` writes in
+    ``field``; a read timeout left to the defaults writes nothing (see ``unwritten_idle_timeout``)."""
+    if not intent.written:
+        em.caveat(intent, unwritten_idle_timeout(implementation, idle, listener_idle, intent.read), Dimension.TIMEOUT)
+        return []
+    if key(idle) != key(intent.read):
+        em.caveat(intent, f"{field} is the send timeout ({idle}), the longer one (Envoy has one idle timeout for "
+                          f"both directions): a backend silent for between {intent.read} and {idle} is no longer "
+                          "cut off", Dimension.TIMEOUT)
+    return [piece]
+
+
 class ImplementationEmitter(StandardEmitter):
     name = ""
     #: Default gatewayClassName of the implementation's installation.
@@ -202,6 +231,37 @@ class ImplementationEmitter(StandardEmitter):
         """One policy object; most implementations attach with ``spec.targetRefs``."""
         return {"apiVersion": api_version, "kind": piece_kind, "metadata": _meta(name, namespace, sources),
                 "spec": {"targetRefs": [target], **spec}}
+
+    def own_object(self, kind: str, name: str, namespace: str, spec: dict, sources: list[str]) -> dict:
+        """One of the implementation's own objects (``policy_api``) that is not attached by targetRefs (a route
+        filter, a Backend, a GatewayExtension)."""
+        return {"apiVersion": self.policy_api, "kind": kind, "metadata": _meta(name, namespace, sources),
+                "spec": json.loads(json.dumps(spec))}
+
+    def reference_grants(self, objects: list[dict], references: Callable[[str, dict], Iterable[tuple[str, dict]]],
+                         readers: str) -> list[dict]:
+        """A ReferenceGrant for every core object (Secret, Service) one of the implementation's own objects
+        (``policy_api``) reads in another namespace. ``references(kind, spec)`` yields (kind of the core object,
+        reference) for what an object points at; ``readers`` names the objects in the grant's source annotation."""
+        group = self.policy_api.partition("/")[0]
+        wanted: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
+        for obj in objects:
+            if obj.get("apiVersion") != self.policy_api:
+                continue
+            ns = obj["metadata"]["namespace"]
+            for to_kind, ref in references(obj["kind"], obj["spec"]):
+                if ref.get("namespace", ns) != ns:
+                    wanted.setdefault((ref["namespace"], to_kind, ref["name"]), set()).add((obj["kind"], ns))
+        out = []
+        for (to_ns, to_kind, to_name), sources in sorted(wanted.items()):
+            out.append({
+                "apiVersion": f"{GROUP}/{self.t.reference_grant_version}", "kind": "ReferenceGrant",
+                "metadata": {**_meta(fit(f"{self.name}-{to_kind.lower()}-{to_name}"), to_ns, []),
+                             "annotations": {SOURCE_ANNOTATION: f"{readers} reading {to_kind} {to_ns}/{to_name}"}},
+                "spec": {"from": [{"group": group, "kind": k, "namespace": n} for k, n in sorted(sources)],
+                         "to": [{"group": "", "kind": to_kind, "name": to_name}]},
+            })
+        return out
 
     # -- answers the renderers give besides their pieces --------------------------------------------------
     def caveat(self, intent: Intent, text: str, *changes: Dimension) -> None:
@@ -363,6 +423,37 @@ class ImplementationEmitter(StandardEmitter):
             target = {"group": GROUP, "kind": "Gateway", "name": gw_name}
             out.append(self.policy_object(kind, api, fit(f"{gw_name}--{key}" if key else gw_name), gw_ns, target,
                                           spec, sources))
+        return out
+
+    def listener_gateway_policies(self, holders: Callable[[str, str], list[str]],
+                                  listener: Callable[[str, str, str], tuple[str, str]],
+                                  atomic: frozenset[str] = frozenset()) -> list[dict]:
+        """``gateway_policies`` of an implementation that applies only the most specific policy of a listener. The
+        Gateway-wide pieces (key "") become one policy on the Gateways ``holders(namespace, name)`` names; the
+        pieces of a listener (any other key) one policy on the listener ``listener(namespace, name, key)`` names,
+        as (Gateway, sectionName), that repeats the Gateway-wide fields (merged in with ``atomic`` fields whole)."""
+        out = []
+        targets: dict[tuple, dict[str, list]] = {}
+        for (gw_ns, gw_name, api, kind, key), entries in self.gateway_pieces.items():
+            targets.setdefault((gw_ns, gw_name, api, kind), {})[key] = entries
+        for (gw_ns, gw_name, api, kind), by_key in sorted(targets.items()):
+            wide_spec, wide_sources = {}, []
+            if "" in by_key:
+                wide_spec, wide_sources = self._merged(by_key[""], f"Gateway {gw_ns}/{gw_name}")
+                first, *more = holders(gw_ns, gw_name)
+                obj = self.policy_object(kind, api, gw_name, gw_ns, {"group": GROUP, "kind": "Gateway", "name": first},
+                                         wide_spec, wide_sources)
+                obj["spec"]["targetRefs"] += [{"group": GROUP, "kind": "Gateway", "name": h} for h in more]
+                out.append(obj)
+            for key, entries in sorted(by_key.items()):
+                if not key:
+                    continue
+                holder, section = listener(gw_ns, gw_name, key)
+                spec, sources = self._merged(entries, f"listener {section} of Gateway {gw_ns}/{holder}")
+                deep_merge(spec, json.loads(json.dumps(wide_spec)), atomic)
+                target = {"group": GROUP, "kind": "Gateway", "name": holder, "sectionName": section}
+                out.append(self.policy_object(kind, api, fit(f"{holder}--{section}"), gw_ns, target, spec,
+                                              sources + [s for s in wide_sources if s not in sources]))
         return out
 
 

@@ -106,6 +106,13 @@ def _has(out: RenderedRule, kind: str) -> bool:
     return any(f["type"] == kind for f in out.filters)
 
 
+#: The Gateway API versions (standard channel, experimental channel) an intent type needs (see ``needs``).
+_NEEDS: dict[type, tuple[str | None, str | None]] = {
+    Timeouts: ("1.2", "1.0"), CORS: ("1.5", "1.3"), Retry: (None, "1.2"), SessionPersistence: (None, "1.2"),
+    ExternalAuth: (None, "1.4"), BackendTLS: ("1.4", "1.2"),
+}
+
+
 def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
                 headers: dict) -> Outcome | str | None:
     """None when rendered; otherwise the refusal (a plain reason is "unsupported")."""
@@ -159,10 +166,10 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         hm["add"].extend(intent.add)
         hm["remove"].update(intent.remove)
         return None
+    why = next((needs(t, *versions) for kind, versions in _NEEDS.items() if isinstance(intent, kind)), None)
+    if why:
+        return why
     if isinstance(intent, Timeouts):
-        why = needs(t, "1.2", "1.0")
-        if why:
-            return why
         if intent.request:
             out.fields.setdefault("timeouts", {})["request"] = intent.request
         if intent.backend_request:
@@ -171,9 +178,6 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
     if isinstance(intent, IdleTimeout):
         return idle_without_policy(intent)
     if isinstance(intent, CORS):
-        why = needs(t, "1.5", "1.3")
-        if why:
-            return why
         if _has(out, "CORS"):
             return "CORS is already configured for this rule"
         cors: dict = {}
@@ -201,9 +205,6 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         out.filters.append({"type": "RequestMirror", "requestMirror": mirror})
         return None
     if isinstance(intent, Retry):
-        why = needs(t, None, "1.2")
-        if why:
-            return why
         retry: dict = {"attempts": intent.attempts}
         if intent.codes:
             retry["codes"] = sorted(set(intent.codes))
@@ -212,9 +213,6 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         out.fields["retry"] = retry
         return None
     if isinstance(intent, SessionPersistence):
-        why = needs(t, None, "1.2")
-        if why:
-            return why
         sp: dict = {}
         if intent.session_name:
             sp["sessionName"] = intent.session_name
@@ -226,9 +224,6 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         out.fields["sessionPersistence"] = sp
         return None
     if isinstance(intent, ExternalAuth):
-        why = needs(t, None, "1.4")
-        if why:
-            return why
         ea: dict = {"protocol": intent.protocol,
                     "backendRef": {"name": intent.backend.name, "port": intent.backend.port}}
         if intent.protocol == "HTTP":
@@ -244,7 +239,7 @@ def _render_one(intent: Intent, t: Target, path_type: str, out: RenderedRule,
         out.filters.append({"type": "ExternalAuth", "externalAuth": ea})
         return None
     if isinstance(intent, BackendTLS):
-        return needs(t, "1.4", "1.2")  # rendered as a BackendTLSPolicy by the emitter, not a filter
+        return None  # rendered as a BackendTLSPolicy by the emitter, not a filter
     if isinstance(intent, PolicyIntent):
         return needs_policy(f"needs an implementation policy ({intent.family}); the standard emitter writes "
                             "Gateway API objects only")

@@ -233,7 +233,22 @@ class K8sEvaluator(Evaluator):
 
     def member_dot_opt(self, tree: lark.Tree) -> Any:
         member_tree, name_token = tree.children
-        member = self.visit(member_tree)
+        return self._select_optional(tree, self.visit(member_tree), ct.StringType(name_token.value), index=False)
+
+    def member_index_opt(self, tree: lark.Tree) -> Any:
+        operands = self._operands(tree)
+        if isinstance(operands, CELEvalError):
+            return operands
+        return self._select_optional(tree, *operands, index=True)
+
+    def _operands(self, tree: lark.Tree) -> list[Any] | CELEvalError:
+        """The values of an index expression's target and index (both visited), or the first error among them."""
+        values = [self.visit(child) for child in tree.children]
+        return next((v for v in values if isinstance(v, CELEvalError)), values)
+
+    def _select_optional(self, tree: lark.Tree, member: Any, key: Any, *, index: bool) -> Any:
+        """``member.?key`` (``index`` false) or ``member[?key]``: an optional of the selected value, empty when
+        there is none; selection on an optional propagates it."""
         if isinstance(member, CELEvalError):
             return member
         if isinstance(member, Optional):
@@ -241,34 +256,19 @@ class K8sEvaluator(Evaluator):
                 return member
             member = member.get()
         if isinstance(member, ct.MapType):
-            key = ct.StringType(name_token.value)
             return Optional.of(member[key]) if key in member else Optional.none()
-        return CELEvalError(f"type {type(member).__name__} does not support field selection", TypeError, None, tree=tree)
-
-    def member_index_opt(self, tree: lark.Tree) -> Any:
-        member_tree, index_tree = tree.children
-        member = self.visit(member_tree)
-        index = self.visit(index_tree)
-        for v in (member, index):
-            if isinstance(v, CELEvalError):
-                return v
-        if isinstance(member, Optional):
-            if not member.has_value():
-                return member
-            member = member.get()
-        if isinstance(member, ct.MapType):
-            return Optional.of(member[index]) if index in member else Optional.none()
-        if isinstance(member, ct.ListType) and isinstance(index, ct.IntType):
-            return Optional.of(member[int(index)]) if 0 <= int(index) < len(member) else Optional.none()
+        if not index:
+            return CELEvalError(f"type {type(member).__name__} does not support field selection", TypeError, None,
+                                tree=tree)
+        if isinstance(member, ct.ListType) and isinstance(key, ct.IntType):
+            return Optional.of(member[int(key)]) if 0 <= int(key) < len(member) else Optional.none()
         return CELEvalError("no such overload for optional index", TypeError, None, tree=tree)
 
     def member_index(self, tree: lark.Tree) -> Any:
-        member_tree, index_tree = tree.children
-        member = self.visit(member_tree)
-        index = self.visit(index_tree)
-        for v in (member, index):
-            if isinstance(v, CELEvalError):
-                return v
+        operands = self._operands(tree)
+        if isinstance(operands, CELEvalError):
+            return operands
+        member, index = operands
         if isinstance(member, ct.ListType):
             if not isinstance(index, (ct.IntType, ct.UintType)) or isinstance(index, ct.BoolType):
                 return CELEvalError("no such overload: list index must be int", TypeError, None, tree=tree)
@@ -352,35 +352,21 @@ class K8sEvaluator(Evaluator):
             except CELEvalError as ex:
                 return ex
 
-        if method == "map":
-            out = []
+        if method in ("map", "filter", "exists_one"):
+            # Every item is evaluated, in order; the first error (or non-bool predicate) is the result.
+            results = []
             for it in items:
                 r = call(it)
                 if isinstance(r, CELEvalError):
                     return r
-                out.append(r)
-            return ct.ListType(out)
-        if method == "filter":
-            out = []
-            for it in items:
-                r = call(it)
-                if isinstance(r, CELEvalError):
-                    return r
-                if not isinstance(r, ct.BoolType):
-                    return CELEvalError("filter() predicate must be bool", TypeError, None, tree=tree)
-                if r:
-                    out.append(it)
-            return ct.ListType(out)
-        if method == "exists_one":
-            n = 0
-            for it in items:
-                r = call(it)
-                if isinstance(r, CELEvalError):
-                    return r
-                if not isinstance(r, ct.BoolType):
-                    return CELEvalError("exists_one() predicate must be bool", TypeError, None, tree=tree)
-                n += bool(r)
-            return ct.BoolType(n == 1)
+                if method != "map" and not isinstance(r, ct.BoolType):
+                    return CELEvalError(f"{method}() predicate must be bool", TypeError, None, tree=tree)
+                results.append(r)
+            if method == "map":
+                return ct.ListType(results)
+            if method == "filter":
+                return ct.ListType([it for it, r in zip(items, results) if r])
+            return ct.BoolType(sum(map(bool, results)) == 1)
         # all / exists: short-circuit, errors only matter when no decisive value was found.
         decisive = method == "exists"  # exists stops at true, all stops at false
         err: Any = None
@@ -429,12 +415,14 @@ def f_charAt(s: str, i: Any) -> Any:
     return ct.StringType(s[i:i + 1])
 
 
+def _list_index(items: Any, sub: Any, positions: Iterable[int]) -> Any:
+    """The first of ``positions`` at which ``items`` holds ``sub`` (CEL equality), or -1."""
+    return ct.IntType(next((i for i in positions if _cel_equal(items[i], sub)), -1))
+
+
 def f_indexOf(x: Any, sub: Any, start: Any = None) -> Any:
     if isinstance(x, ct.ListType):
-        for i, v in enumerate(x):
-            if _cel_equal(v, sub):
-                return ct.IntType(i)
-        return ct.IntType(-1)
+        return _list_index(x, sub, range(len(x)))
     _need(_is_str(x) and _is_str(sub), "indexOf")
     begin = 0 if start is None else int(start)
     if begin < 0 or begin > len(x):
@@ -444,10 +432,7 @@ def f_indexOf(x: Any, sub: Any, start: Any = None) -> Any:
 
 def f_lastIndexOf(x: Any, sub: Any, start: Any = None) -> Any:
     if isinstance(x, ct.ListType):
-        for i in range(len(x) - 1, -1, -1):
-            if _cel_equal(x[i], sub):
-                return ct.IntType(i)
-        return ct.IntType(-1)
+        return _list_index(x, sub, range(len(x) - 1, -1, -1))
     _need(_is_str(x) and _is_str(sub), "lastIndexOf")
     if start is None:
         return ct.IntType(x.rfind(sub))
@@ -735,24 +720,63 @@ def f_or(o: Any, other: Any) -> Any:
     return o if o.has_value() else other
 
 
+# -- values of the library types (url, ip, cidr, quantity) ---------------------------------------
+
+
+class _LibraryValue:
+    """A value of a Kubernetes library type. Its fields are the class's ``__slots__``, given to the constructor in
+    that order. Two values of the type are equal when their ``_key()`` is; a value prints as the call that makes
+    it, ``<_function>(<repr of _text()>)``. Both are the first field unless the type says otherwise."""
+
+    __slots__ = ()
+    _function = ""
+
+    def __init__(self, *fields: Any) -> None:
+        for name, value in zip(self.__slots__, fields, strict=True):
+            setattr(self, name, value)
+
+    def _key(self) -> Any:
+        return getattr(self, self.__slots__[0])
+
+    _text = _key  # the first field too, whatever a subclass makes its _key
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, type(self)) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"{self._function}({self._text()!r})"
+
+
+def _from_string(name: str, test: str, parse: Callable[[str], Any], error: str,
+                 make: Callable[[Any], Any] = lambda v: v) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """The functions ``<name>(string)`` and ``<test>(string)`` of a library type: the value ``make`` builds from
+    what ``parse`` reads (the error ``error``, formatted with the string, when it reads None), and whether it
+    reads one."""
+
+    def convert(s: Any) -> Any:
+        _need(_is_str(s), name)
+        parsed = parse(s)
+        return _err(error.format(s)) if parsed is None else make(parsed)
+
+    def check(s: Any) -> Any:
+        _need(_is_str(s), test)
+        return ct.BoolType(parse(s) is not None)
+
+    convert.__name__, check.__name__ = name, test
+    return convert, check
+
+
 # -- URLs (Kubernetes "url" library; Go's url.ParseRequestURI semantics) -------------------------
 
 
-class URL:
+class URL(_LibraryValue):
+    """``raw``: the URL as written; ``parts``: its ``urllib.parse.SplitResult``."""
+
     __slots__ = ("raw", "parts")
-
-    def __init__(self, raw: str, parts: urllib.parse.SplitResult) -> None:
-        self.raw = raw
-        self.parts = parts
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, URL) and other.raw == self.raw
-
-    def __hash__(self) -> int:
-        return hash(self.raw)
-
-    def __repr__(self) -> str:
-        return f"url({self.raw!r})"
+    _function = "url"
 
 
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
@@ -788,17 +812,7 @@ def _parse_url(s: str) -> URL | None:
     return URL(s, parts)
 
 
-def f_url(s: Any) -> Any:
-    _need(_is_str(s), "url")
-    u = _parse_url(s)
-    if u is None:
-        return _err(f"URL parse error during conversion from string: {s!r}")
-    return u
-
-
-def f_isURL(s: Any) -> Any:
-    _need(_is_str(s), "isURL")
-    return ct.BoolType(_parse_url(s) is not None)
+f_url, f_isURL = _from_string("url", "isURL", _parse_url, "URL parse error during conversion from string: {!r}")
 
 
 def f_getScheme(u: Any) -> Any:
@@ -843,43 +857,33 @@ def f_getQuery(u: Any) -> Any:
 # -- IP / CIDR (Kubernetes "ip" and "cidr" libraries) -------------------------------------------
 
 
-class IP:
+class IP(_LibraryValue):
+    """``addr``: an ``ipaddress.IPv4Address`` or ``IPv6Address``."""
+
     __slots__ = ("addr",)
+    _function = "ip"
 
-    def __init__(self, addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
-        self.addr = addr
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, IP) and other.addr == self.addr
-
-    def __hash__(self) -> int:
-        return hash(self.addr)
+    def _text(self) -> Any:
+        return str(self)
 
     def __str__(self) -> str:
         return str(self.addr)
 
-    def __repr__(self) -> str:
-        return f"ip({str(self.addr)!r})"
 
+class CIDR(_LibraryValue):
+    """``addr``: the address as written (host bits kept); ``net``: the ``ipaddress`` network it is in."""
 
-class CIDR:
     __slots__ = ("addr", "net")
+    _function = "cidr"
 
-    def __init__(self, addr: Any, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
-        self.addr = addr
-        self.net = net
+    def _key(self) -> Any:
+        return (self.addr, self.net)
 
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, CIDR) and (other.addr, other.net) == (self.addr, self.net)
-
-    def __hash__(self) -> int:
-        return hash((self.addr, self.net))
+    def _text(self) -> Any:
+        return str(self)
 
     def __str__(self) -> str:
         return f"{self.addr}/{self.net.prefixlen}"
-
-    def __repr__(self) -> str:
-        return f"cidr({str(self)!r})"
 
 
 def _parse_ip(s: str) -> Any:
@@ -909,32 +913,16 @@ def _parse_cidr(s: str) -> CIDR | None:
     return CIDR(a, net)
 
 
+_ip_from_string, f_isIP = _from_string("ip", "isIP", _parse_ip,
+                                      "IP Address {!r} parse error during conversion from string", IP)
+f_cidr, f_isCIDR = _from_string("cidr", "isCIDR", _parse_cidr,
+                                "network address {!r} parse error during conversion from string")
+
+
 def f_ip(s: Any) -> Any:
     if isinstance(s, CIDR):
         return IP(s.addr)
-    _need(_is_str(s), "ip")
-    a = _parse_ip(s)
-    if a is None:
-        return _err(f"IP Address {s!r} parse error during conversion from string")
-    return IP(a)
-
-
-def f_isIP(s: Any) -> Any:
-    _need(_is_str(s), "isIP")
-    return ct.BoolType(_parse_ip(s) is not None)
-
-
-def f_cidr(s: Any) -> Any:
-    _need(_is_str(s), "cidr")
-    c = _parse_cidr(s)
-    if c is None:
-        return _err(f"network address {s!r} parse error during conversion from string")
-    return c
-
-
-def f_isCIDR(s: Any) -> Any:
-    _need(_is_str(s), "isCIDR")
-    return ct.BoolType(_parse_cidr(s) is not None)
+    return _ip_from_string(s)
 
 
 def f_family(x: Any) -> Any:
@@ -942,14 +930,29 @@ def f_family(x: Any) -> Any:
     return ct.IntType(x.addr.version)
 
 
+def _ip_arg(x: Any, name: str) -> Any:
+    """The address of an argument of ``name`` given as an IP or as a string (an error when it is not one)."""
+    if not _is_str(x):
+        _need(isinstance(x, IP), name)
+        return x.addr
+    a = _parse_ip(x)
+    return _err(f"IP Address {x!r} parse error") if a is None else a
+
+
+def _cidr_arg(x: Any, name: str) -> Any:
+    """An argument of ``name`` given as a CIDR or as a string (an error when it is not one)."""
+    if not _is_str(x):
+        _need(isinstance(x, CIDR), name)
+        return x
+    c = _parse_cidr(x)
+    return _err(f"network address {x!r} parse error") if c is None else c
+
+
 def f_isCanonical(x: Any) -> Any:
-    if _is_str(x):
-        a = _parse_ip(x)
-        if a is None:
-            return _err(f"IP Address {x!r} parse error")
-        return ct.BoolType(str(a) == x)
-    _need(isinstance(x, IP), "isCanonical")
-    return ct.BoolType(True)
+    a = _ip_arg(x, "isCanonical")
+    if isinstance(a, CELEvalError):
+        return a
+    return ct.BoolType(not _is_str(x) or str(a) == x)
 
 
 def _ip_pred(name: str, fn: Callable[[Any], bool]) -> Callable[[Any], Any]:
@@ -976,25 +979,17 @@ def _is_global_unicast(a: Any) -> bool:
 
 def f_containsIP(c: Any, x: Any) -> Any:
     _need(isinstance(c, CIDR), "containsIP")
-    if _is_str(x):
-        a = _parse_ip(x)
-        if a is None:
-            return _err(f"IP Address {x!r} parse error")
-    else:
-        _need(isinstance(x, IP), "containsIP")
-        a = x.addr
+    a = _ip_arg(x, "containsIP")
+    if isinstance(a, CELEvalError):
+        return a
     return ct.BoolType(a.version == c.net.version and a in c.net)
 
 
 def f_containsCIDR(c: Any, x: Any) -> Any:
     _need(isinstance(c, CIDR), "containsCIDR")
-    if _is_str(x):
-        other = _parse_cidr(x)
-        if other is None:
-            return _err(f"network address {x!r} parse error")
-    else:
-        _need(isinstance(x, CIDR), "containsCIDR")
-        other = x
+    other = _cidr_arg(x, "containsCIDR")
+    if isinstance(other, CELEvalError):
+        return other
     return ct.BoolType(other.net.version == c.net.version and other.net.subnet_of(c.net))
 
 
@@ -1016,21 +1011,14 @@ _DEC = {"n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000)
         "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 
 
-class Quantity:
+class Quantity(_LibraryValue):
+    """``raw``: the quantity as written; ``value``: its exact ``Fraction`` (what equality compares)."""
+
     __slots__ = ("raw", "value")
+    _function = "quantity"
 
-    def __init__(self, raw: str, value: Fraction) -> None:
-        self.raw = raw
-        self.value = value
-
-    def __eq__(self, other: Any) -> bool:
-        return isinstance(other, Quantity) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-    def __repr__(self) -> str:
-        return f"quantity({self.raw!r})"
+    def _key(self) -> Any:
+        return self.value
 
 
 def parse_quantity(s: str) -> Quantity | None:
@@ -1053,17 +1041,8 @@ def parse_quantity(s: str) -> Quantity | None:
     return Quantity(s, num)
 
 
-def f_quantity(s: Any) -> Any:
-    _need(_is_str(s), "quantity")
-    q = parse_quantity(s)
-    if q is None:
-        return _err(f"quantities must match the regular expression: {s!r}")
-    return q
-
-
-def f_isQuantity(s: Any) -> Any:
-    _need(_is_str(s), "isQuantity")
-    return ct.BoolType(parse_quantity(s) is not None)
+f_quantity, f_isQuantity = _from_string("quantity", "isQuantity", parse_quantity,
+                                        "quantities must match the regular expression: {!r}")
 
 
 def _q2(a: Any, b: Any, name: str) -> tuple[Fraction, Fraction]:
@@ -1187,40 +1166,36 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def dns1123_label_errors(s: str, prefix: bool = False) -> list[str]:
-    errs = []
-    if prefix and s.endswith("-"):
-        s = s[:-1] + "a"
-    if len(s) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _DNS1123_LABEL.match(s):
-        errs.append("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                    "and must start and end with an alphanumeric character")
-    return errs
+def _name_errors(pattern: re.Pattern[str], most: int, message: str,
+                 prefix_ends: tuple[str, ...] = ("-",)) -> Callable[..., list[str]]:
+    """The check of a name format: at most ``most`` characters, matching ``pattern`` (else ``message``). For a
+    ``prefix`` (of a generated name) a last character of ``prefix_ends`` is allowed too."""
+
+    def errors(s: str, prefix: bool = False) -> list[str]:
+        errs = []
+        if prefix and s.endswith(prefix_ends):
+            s = s[:-1] + "a"
+        if len(s) > most:
+            errs.append(f"must be no more than {most} characters")
+        if not pattern.match(s):
+            errs.append(message)
+        return errs
+
+    return errors
 
 
-def dns1123_subdomain_errors(s: str, prefix: bool = False) -> list[str]:
-    errs = []
-    if prefix and s.endswith((".", "-")):
-        s = s[:-1] + "a"
-    if len(s) > 253:
-        errs.append("must be no more than 253 characters")
-    if not _DNS1123_SUBDOMAIN.match(s):
-        errs.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                    "and must start and end with an alphanumeric character")
-    return errs
-
-
-def dns1035_label_errors(s: str, prefix: bool = False) -> list[str]:
-    errs = []
-    if prefix and s.endswith("-"):
-        s = s[:-1] + "a"
-    if len(s) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _DNS1035_LABEL.match(s):
-        errs.append("a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-                    "start with an alphabetic character, and end with an alphanumeric character")
-    return errs
+dns1123_label_errors = _name_errors(
+    _DNS1123_LABEL, 63, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                        "and must start and end with an alphanumeric character")
+dns1123_subdomain_errors = _name_errors(
+    _DNS1123_SUBDOMAIN, 253, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+                             "'-' or '.', and must start and end with an alphanumeric character", (".", "-"))
+dns1035_label_errors = _name_errors(
+    _DNS1035_LABEL, 63, "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+                        "alphabetic character, and end with an alphanumeric character")
+label_value_errors = _name_errors(
+    _LABEL_VALUE, 63, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+                      "'.', and must start and end with an alphanumeric character", ())
 
 
 def qualified_name_errors(s: str) -> list[str]:
@@ -1243,16 +1218,6 @@ def qualified_name_errors(s: str) -> list[str]:
         errs.append("name part must be no more than 63 characters")
     elif not _QUALIFIED_NAME_PART.match(name):
         errs.append("name part must consist of alphanumeric characters, '-', '_' or '.', "
-                    "and must start and end with an alphanumeric character")
-    return errs
-
-
-def label_value_errors(s: str) -> list[str]:
-    errs = []
-    if len(s) > 63:
-        errs.append("must be no more than 63 characters")
-    if not _LABEL_VALUE.match(s):
-        errs.append("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
                     "and must start and end with an alphanumeric character")
     return errs
 

@@ -218,10 +218,7 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
     try:
         resolution = resolve_crd_sources(crds, gateway_api_version, channel, env)
         crd_set = CRDSet.load(resolution.sources, stdin=_text_stream(stdin) if "-" in resolution.sources else None)
-    except ValueError as ex:
-        print(f"error: {ex}", file=stderr)
-        return 2
-    except NoCRDsError as ex:
+    except (ValueError, NoCRDsError) as ex:
         print(f"error: {ex}", file=stderr)
         return 2
     except CRDLoadError as ex:

@@ -426,16 +426,17 @@ class _Validator:
             if not message:
                 message = f"failed rule: {text}"
             field = path + _field_path_suffix(rule.get("fieldPath") or "")
-            reason = rule.get("reason") or "FieldValueInvalid"
-            if reason == "FieldValueRequired":
-                text_msg = f"Required value: {message}"
-            elif reason == "FieldValueForbidden":
-                text_msg = f"Forbidden: {message}"
-            elif reason == "FieldValueDuplicate":
-                text_msg = f"Duplicate value: {message}"
-            else:
-                text_msg = f'Invalid value: "{_json_type(value)}": {message}'
-            self.add(field, text_msg, "cel", text)
+            reason = rule.get("reason")
+            prefix = _CEL_REASON_PREFIXES.get(reason) if isinstance(reason, str) else None
+            if prefix is None:
+                prefix = f'Invalid value: "{_json_type(value)}"'
+            self.add(field, f"{prefix}: {message}", "cel", text)
+
+
+#: How the message of a failed rule starts, by the rule's ``reason``; any other reason is FieldValueInvalid
+#: (``Invalid value: "<JSON type>"``), as the apiserver's field errors.
+_CEL_REASON_PREFIXES = {"FieldValueRequired": "Required value", "FieldValueForbidden": "Forbidden",
+                        "FieldValueDuplicate": "Duplicate value"}
 
 
 def _eval_error_text(ex: CELEvalError) -> str:

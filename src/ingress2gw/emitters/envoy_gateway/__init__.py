@@ -22,9 +22,9 @@ import json
 
 from ingress2gw.emitters.envoy_gateway import security as sec
 from ingress2gw.emitters.envoy_gateway import traffic as traffic
-from ingress2gw.emitters.implementation import ImplementationEmitter, deep_merge
+from ingress2gw.emitters.implementation import ImplementationEmitter
 from ingress2gw.emitters.naming import dns_subdomain, fit, short_hash
-from ingress2gw.emitters.standard import GROUP, _meta, sort_key
+from ingress2gw.emitters.standard import sort_key
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, IdleTimeout, Intent, PolicyIntent, Retry, RuleDraft, SessionPersistence,
     Timeouts,
@@ -144,58 +144,17 @@ class EnvoyGatewayEmitter(ImplementationEmitter):
     def emit(self, plans):
         objects = super().emit(plans)
         for kind, table in (("HTTPRouteFilter", self._filters), ("Backend", self._backends)):
-            for (ns, name), (spec, sources) in sorted(table.items()):
-                objects.append({"apiVersion": API, "kind": kind, "metadata": _meta(name, ns, sources),
-                                "spec": json.loads(json.dumps(spec))})
-        objects += self.reference_grants(objects)
+            objects += [self.own_object(kind, name, ns, spec, sources)
+                        for (ns, name), (spec, sources) in sorted(table.items())]
+        objects += self.reference_grants(objects, _references, "Envoy Gateway policies")
         objects.sort(key=sort_key)
         return objects
 
     def gateway_policies(self) -> list[dict]:
         """Gateway-wide pieces, and per-listener ones (key ``listener-<section>``) that repeat the
         Gateway-wide fields: Envoy Gateway applies only the most specific ClientTrafficPolicy."""
-        out = []
-        targets: dict[tuple, dict[str, list]] = {}
-        for (gw_ns, gw_name, api, kind, key), entries in self.gateway_pieces.items():
-            targets.setdefault((gw_ns, gw_name, api, kind), {})[key] = entries
-        for (gw_ns, gw_name, api, kind), by_key in sorted(targets.items()):
-            wide_spec, wide_sources = ({}, [])
-            if "" in by_key:
-                wide_spec, wide_sources = self._merged(by_key[""], f"Gateway {gw_ns}/{gw_name}")
-                target = {"group": GROUP, "kind": "Gateway", "name": gw_name}
-                out.append(self.policy_object(kind, api, gw_name, gw_ns, target, wide_spec, wide_sources))
-            for key, entries in sorted(by_key.items()):
-                if not key:
-                    continue
-                section = key.removeprefix("listener-")
-                spec, sources = self._merged(entries, f"listener {section} of Gateway {gw_ns}/{gw_name}")
-                deep_merge(spec, json.loads(json.dumps(wide_spec)))
-                target = {"group": GROUP, "kind": "Gateway", "name": gw_name, "sectionName": section}
-                out.append(self.policy_object(kind, api, fit(f"{gw_name}--{section}"), gw_ns, target, spec,
-                                              sources + [s for s in wide_sources if s not in sources]))
-        return out
-
-    def reference_grants(self, objects: list[dict]) -> list[dict]:
-        """A ReferenceGrant for every Secret or Service a policy reads in another namespace."""
-        wanted: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
-        for obj in objects:
-            if obj.get("apiVersion") != API:
-                continue
-            ns, spec = obj["metadata"]["namespace"], obj["spec"]
-            for to_kind, ref in _references(obj["kind"], spec):
-                if ref.get("namespace", ns) != ns:
-                    wanted.setdefault((ref["namespace"], to_kind, ref["name"]), set()).add((obj["kind"], ns))
-        out = []
-        for (to_ns, to_kind, to_name), sources in sorted(wanted.items()):
-            out.append({
-                "apiVersion": f"{GROUP}/{self.t.reference_grant_version}", "kind": "ReferenceGrant",
-                "metadata": {**_meta(fit(f"envoy-gateway-{to_kind.lower()}-{to_name}"), to_ns, []),
-                             "annotations": {"ingress2gw.io/source": "Envoy Gateway policies reading "
-                                                                     f"{to_kind} {to_ns}/{to_name}"}},
-                "spec": {"from": [{"group": EG_GROUP, "kind": k, "namespace": n} for k, n in sorted(sources)],
-                         "to": [{"group": "", "kind": to_kind, "name": to_name}]},
-            })
-        return out
+        return self.listener_gateway_policies(lambda ns, name: [name],
+                                              lambda ns, name, key: (name, key.removeprefix("listener-")))
 
 
 def _references(kind: str, spec: dict):

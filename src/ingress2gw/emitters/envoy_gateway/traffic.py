@@ -13,9 +13,8 @@ from __future__ import annotations
 from ingress2gw.emitters.envoy_gateway.values import (
     duration_ms, eg_duration, per_unit, quantity, status_matches,
 )
-from ingress2gw.emitters.implementation import unwritten_idle_timeout
+from ingress2gw.emitters.implementation import stream_idle_timeout
 from ingress2gw.model.ir import IdleTimeout, PolicyIntent, Retry, RuleDraft, SessionPersistence, Timeouts
-from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     BodySizePolicy, CompressionPolicy, ErrorPagesPolicy, LoadBalancerPolicy, ProxyBufferingPolicy, RateLimitPolicy,
     RegexRewritePolicy, RetryBudgetPolicy, ServersTransportPolicy, SessionCookiePolicy, UpstreamTimeoutsPolicy,
@@ -70,20 +69,13 @@ def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
 
 
 def idle_timeout(em, intent: IdleTimeout, rule: RuleDraft):
-    """The read timeout is Envoy's stream idle timeout: the longest the stream may go without data, before the
-    response and between two reads of it, as nginx timed it."""
     if eg_duration(intent.read) is None:
         return f"read timeout {intent.read!r} is not a duration Envoy Gateway accepts"
     idle = stream_idle(rule)
-    if not intent.written:
-        em.caveat(intent, unwritten_idle_timeout("Envoy Gateway", idle, "ClientTrafficPolicy, default 5 minutes", intent.read),
-                  Dimension.TIMEOUT)
-        return []
-    if duration_ms(idle) != duration_ms(intent.read):
-        em.caveat(intent, f"timeout.http.streamIdleTimeout is the send timeout ({idle}), the longer one (Envoy has "
-                          f"one idle timeout for both directions): a backend silent for between {intent.read} and "
-                          f"{idle} is no longer cut off", Dimension.TIMEOUT)
-    return [em.piece(BTP, "route", {"timeout": {"http": {"streamIdleTimeout": idle}}})]
+    piece = em.piece(BTP, "route", {"timeout": {"http": {"streamIdleTimeout": idle}}})
+    return stream_idle_timeout(em, intent, idle, piece, implementation="Envoy Gateway",
+                               field="timeout.http.streamIdleTimeout",
+                               listener_idle="ClientTrafficPolicy, default 5 minutes", key=duration_ms)
 
 
 def timeouts(em, intent: Timeouts, rule: RuleDraft):

@@ -22,14 +22,12 @@ Refusals name the missing field precisely (``REFUSED`` and the renderers' reason
 
 from __future__ import annotations
 
-import json
-
 from ingress2gw.emitters.kgateway import backend as backend
 from ingress2gw.emitters.kgateway import security as sec
 from ingress2gw.emitters.kgateway import traffic as traffic
-from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, deep_merge
-from ingress2gw.emitters.naming import fit, section_name
-from ingress2gw.emitters.standard import GROUP, SOURCE_ANNOTATION, _meta, sort_key
+from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
+from ingress2gw.emitters.naming import section_name
+from ingress2gw.emitters.standard import sort_key
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, HeaderModifier, IdleTimeout, Intent, PolicyIntent, RequestMirror, Retry,
     RuleDraft, SessionPersistence, Timeouts,
@@ -245,61 +243,18 @@ class KgatewayEmitter(ImplementationEmitter):
         """ListenerPolicies: Gateway-wide pieces (key "") on every Gateway of the class, and per-listener pieces
         (key = listener name) on the Gateway that holds the listener. A listener's policy repeats the
         Gateway-wide fields, so it holds everything whichever of the two kgateway prefers for that listener."""
-        out = []
-        targets: dict[tuple, dict[str, list]] = {}
-        for (gw_ns, gw_name, api, kind, key), entries in self.gateway_pieces.items():
-            targets.setdefault((gw_ns, gw_name, api, kind), {})[key] = entries
-        for (gw_ns, gw_name, api, kind), by_key in sorted(targets.items()):
-            wide_spec, wide_sources = {}, []
-            if "" in by_key:
-                wide_spec, wide_sources = self._merged(by_key[""], f"Gateway {gw_ns}/{gw_name}")
-                holders = sorted({h for (ns, first, _l), h in self._holder.items() if (ns, first) == (gw_ns, gw_name)}
-                                 or {gw_name})
-                obj = self.policy_object(kind, api, gw_name, gw_ns, {"group": GROUP, "kind": "Gateway",
-                                                                      "name": holders[0]}, wide_spec, wide_sources)
-                obj["spec"]["targetRefs"] += [{"group": GROUP, "kind": "Gateway", "name": h} for h in holders[1:]]
-                out.append(obj)
-            for key, entries in sorted(by_key.items()):
-                if not key:
-                    continue
-                holder = self._holder.get((gw_ns, gw_name, key), gw_name)
-                spec, sources = self._merged(entries, f"listener {key} of Gateway {gw_ns}/{holder}")
-                deep_merge(spec, json.loads(json.dumps(wide_spec)), self.atomic_fields)
-                target = {"group": GROUP, "kind": "Gateway", "name": holder, "sectionName": key}
-                out.append(self.policy_object(kind, api, fit(f"{holder}--{key}"), gw_ns, target, spec,
-                                              sources + [s for s in wide_sources if s not in sources]))
-        return out
+        return self.listener_gateway_policies(
+            lambda ns, name: sorted({h for (h_ns, first, _l), h in self._holder.items() if (h_ns, first) == (ns, name)}
+                                    or {name}),
+            lambda ns, name, key: (self._holder.get((ns, name, key), name), key), self.atomic_fields)
 
     def emit(self, plans):
         objects = super().emit(plans)
-        for (kind, ns, name), (spec, sources) in sorted(self._extras.items()):
-            objects.append({"apiVersion": API, "kind": kind, "metadata": _meta(name, ns, sources),
-                            "spec": json.loads(json.dumps(spec))})
-        objects += self.reference_grants(objects)
+        objects += [self.own_object(kind, name, ns, spec, sources)
+                    for (kind, ns, name), (spec, sources) in sorted(self._extras.items())]
+        objects += self.reference_grants(objects, _references, "kgateway objects")
         objects.sort(key=sort_key)
         return objects
-
-    def reference_grants(self, objects: list[dict]) -> list[dict]:
-        """A ReferenceGrant for every Secret or Service a kgateway object reads in another namespace."""
-        wanted: dict[tuple[str, str, str], set[tuple[str, str]]] = {}
-        for obj in objects:
-            if obj.get("apiVersion") != API:
-                continue
-            ns = obj["metadata"]["namespace"]
-            for to_kind, ref in _references(obj["kind"], obj["spec"]):
-                if ref.get("namespace", ns) != ns:
-                    wanted.setdefault((ref["namespace"], to_kind, ref["name"]), set()).add((obj["kind"], ns))
-        out = []
-        for (to_ns, to_kind, to_name), sources in sorted(wanted.items()):
-            out.append({
-                "apiVersion": f"{GROUP}/{self.t.reference_grant_version}", "kind": "ReferenceGrant",
-                "metadata": {**_meta(fit(f"kgateway-{to_kind.lower()}-{to_name}"), to_ns, []),
-                             "annotations": {SOURCE_ANNOTATION: f"kgateway objects reading {to_kind} "
-                                                                f"{to_ns}/{to_name}"}},
-                "spec": {"from": [{"group": KG_GROUP, "kind": k, "namespace": n} for k, n in sorted(sources)],
-                         "to": [{"group": "", "kind": to_kind, "name": to_name}]},
-            })
-        return out
 
 
 def _references(kind: str, spec: dict):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.emitters.implementation import unwritten_idle_timeout
+from ingress2gw.emitters.implementation import stream_idle_timeout
 from ingress2gw.model.ir import CORS, IdleTimeout, PolicyIntent, Retry, RuleDraft, Timeouts, URLRewrite
-from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     AccessLogPolicy, BandwidthLimitPolicy, BodySizePolicy, CompressionPolicy, ProxyBufferingPolicy, RateLimitPolicy,
     RegexRewritePolicy, TracingPolicy, UpstreamTimeoutsPolicy,
@@ -221,20 +220,12 @@ def upstream_timeouts(em, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
 
 
 def idle_timeout(em, intent: IdleTimeout, rule: RuleDraft):
-    """The read timeout is Envoy's stream idle timeout: the longest the stream may go without data, before the
-    response and between two reads of it, as nginx timed it."""
     if millis(intent.read) is None:
         return f"read timeout {intent.read!r} is not a duration"
     idle = stream_idle(rule)
-    if not intent.written:
-        em.caveat(intent, unwritten_idle_timeout("kgateway", idle, "Envoy's default: 5 minutes", intent.read),
-                  Dimension.TIMEOUT)
-        return []
-    if idle != intent.read:
-        em.caveat(intent, f"TrafficPolicy.timeouts.streamIdle is the send timeout ({idle}), the longer one (Envoy "
-                          f"has one idle timeout for both directions): a backend silent for between {intent.read} "
-                          f"and {idle} is no longer cut off", Dimension.TIMEOUT)
-    return [em.piece(TP, "route", {"timeouts": {"streamIdle": idle}})]
+    return stream_idle_timeout(em, intent, idle, em.piece(TP, "route", {"timeouts": {"streamIdle": idle}}),
+                               implementation="kgateway", field="TrafficPolicy.timeouts.streamIdle",
+                               listener_idle="Envoy's default: 5 minutes")
 
 
 def timeouts(em, intent: Timeouts, rule: RuleDraft):

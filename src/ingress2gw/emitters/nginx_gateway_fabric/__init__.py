@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from ingress2gw.emitters.implementation import ImplementationEmitter, Piece
+from ingress2gw.emitters.implementation import ImplementationEmitter, Piece, secret_in_namespace
 from ingress2gw.emitters.nginx_gateway_fabric.attach import NGF, RULE, V1A1, Attachment
 from ingress2gw.model.outcome import Dimension, exact, policy
 from ingress2gw.options import OptionSpec
@@ -115,6 +115,24 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         for t in texts:
             if t:
                 self.caveat(intent, t)
+
+    @staticmethod
+    def _ngf_value(text, read, convert, caveats: list) -> str | None:
+        """``text`` as an NGF value: ``convert`` (``ngf_size``, ``ngf_duration``) of what ``read`` makes of it, or
+        None when either has nothing; a value rounded up to fit is said in ``caveats``."""
+        amount = read(text)
+        got = None if amount is None else convert(amount)
+        if got is None:
+            return None
+        if not got[1]:
+            caveats.append(f"{text} rounded up to {got[0]}")
+        return got[0]
+
+    def _size(self, text, caveats: list) -> str | None:
+        return self._ngf_value(text, nginx_bytes, ngf_size, caveats)
+
+    def _duration(self, text, caveats: list) -> str | None:
+        return self._ngf_value(text, duration_ms, ngf_duration, caveats)
 
     def _body_size(self, intent: BodySizePolicy, rule: RuleDraft):
         n = intent.max_bytes
@@ -209,16 +227,6 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         self._caveat(intent, caveats)
         return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"buffering": buffering})]
 
-    @staticmethod
-    def _size(text, caveats: list) -> str | None:
-        n = nginx_bytes(text)
-        got = None if n is None else ngf_size(n)
-        if got is None:
-            return None
-        if not got[1]:
-            caveats.append(f"{text} rounded up to {got[0]}")
-        return got[0]
-
     def _upstream_timeouts(self, intent: UpstreamTimeoutsPolicy, rule: RuleDraft):
         timeout: dict = {}
         caveats = []
@@ -234,18 +242,7 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
         self._caveat(intent, caveats)
         return [Piece.of(V1A1, "ProxySettingsPolicy", "route", {"timeout": timeout})]
 
-    @staticmethod
-    def _duration(text, caveats: list) -> str | None:
-        ms = duration_ms(text)
-        got = None if ms is None else ngf_duration(ms)
-        if got is None:
-            return None
-        if not got[1]:
-            caveats.append(f"{text} rounded up to {got[0]}")
-        return got[0]
-
     def _load_balancer(self, intent: LoadBalancerPolicy, rule: RuleDraft):
-        spec: dict = {}
         caveats = []
         if intent.hashBy:
             key = str(intent.hashBy).strip()
@@ -272,12 +269,11 @@ class NginxGatewayFabricEmitter(Attachment, ImplementationEmitter):
     def _basic_auth(self, intent: BasicAuthPolicy, rule: RuleDraft):
         if intent.type != "basic":
             return "NGF AuthenticationFilter has no digest authentication"
-        ns, _, name = str(intent.secret).rpartition("/")
-        if not name:
-            return "basic-auth without a Secret"
-        if ns and ns != rule.origin.namespace:
-            return (f"AuthenticationFilter reads the Secret from its own namespace ({rule.origin.namespace}); "
-                    f"{ns}/{name} is in another namespace")
+        name, why = secret_in_namespace(intent.secret, rule.origin.namespace, "basic-auth without a Secret",
+                                        "AuthenticationFilter reads the Secret from its own namespace ({namespace}); "
+                                        "{ref} is in another namespace")
+        if name is None:
+            return why
         secret_type = intent.secret_type or "auth-file"
         self._caveat(intent, [
             "NGF reads an htpasswd file from key 'auth' of a Secret of type nginx.org/htpasswd: "

@@ -13,6 +13,7 @@ import re
 _NGINX_SIZE = re.compile(r"^\s*([0-9]+)\s*([kKmMgG]?)\s*$")
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
 _HEADER = re.compile(r"^[A-Za-z0-9-]+$")
+_DURATION_UNITS = (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1))
 
 
 def nginx_bytes(text) -> int | None:
@@ -23,19 +24,26 @@ def nginx_bytes(text) -> int | None:
     return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
 
 
-def ngf_size(nbytes: int) -> tuple[str, bool] | None:
-    """An NGF size (``^\\d{1,4}(k|m|g)?$``) and whether it is exact; inexact sizes are rounded up."""
-    if nbytes == 0:
-        return "0", True
-    units = (("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("", 1))
+def _four_digits(amount: int, units: tuple[tuple[str, int], ...], zero: str) -> tuple[str, bool] | None:
+    """``amount`` written as at most four digits and one of ``units`` ((name, multiple), largest first, the last one
+    of multiple 1), and whether that is exact: exact in the largest unit that divides it into four digits, else
+    rounded up in the smallest unit but the last that holds it in four digits; None when none does. ``zero`` is how
+    0 is written."""
+    if amount == 0:
+        return zero, True
     for unit, mult in units:
-        if nbytes % mult == 0 and nbytes // mult <= 9999:
-            return f"{nbytes // mult}{unit}", True
-    for unit, mult in reversed(units[:3]):
-        n = -(-nbytes // mult)
+        if amount % mult == 0 and amount // mult <= 9999:
+            return f"{amount // mult}{unit}", True
+    for unit, mult in reversed(units[:-1]):
+        n = -(-amount // mult)
         if n <= 9999:
             return f"{n}{unit}", False
     return None
+
+
+def ngf_size(nbytes: int) -> tuple[str, bool] | None:
+    """An NGF size (``^\\d{1,4}(k|m|g)?$``) and whether it is exact; inexact sizes are rounded up."""
+    return _four_digits(nbytes, (("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("", 1)), "0")
 
 
 def duration_ms(text) -> int | None:
@@ -46,23 +54,13 @@ def duration_ms(text) -> int | None:
     parts = _DURATION_PART.findall(s)
     if not parts or "".join(n + u for n, u in parts) != s:
         return None
-    scale = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+    scale = dict(_DURATION_UNITS)
     return round(sum(float(n) * scale[u] for n, u in parts))
 
 
 def ngf_duration(ms: int) -> tuple[str, bool] | None:
     """An NGF duration (``^[0-9]{1,4}(ms|s|m|h)?$``) and whether it is exact; inexact ones round up."""
-    if ms == 0:
-        return "0s", True
-    units = (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1))
-    for unit, mult in units:
-        if ms % mult == 0 and ms // mult <= 9999:
-            return f"{ms // mult}{unit}", True
-    for unit, mult in reversed(units[:3]):
-        n = -(-ms // mult)
-        if n <= 9999:
-            return f"{n}{unit}", False
-    return None
+    return _four_digits(ms, _DURATION_UNITS, "0s")
 
 
 def request_rate(requests: int, period) -> tuple[str, bool] | None:

@@ -156,7 +156,7 @@ class TraefikEmitter(ImplementationEmitter):
             for intent, caveats in intents:
                 plan.answers.append((intent, policy(label)))
                 for c in caveats:
-                    self.caveat(intent, c)
+                    self.caveat(intent, *((c,) if isinstance(c, str) else c))
         if len(plan.refs) > 1:
             chain = {"chain": {"middlewares": [{"name": n} for n in plan.refs]}}
             plan.refs = [self._register(ns, fit(f"{rule.origin.name}--middlewares", 63), chain, rule.origin.key)]

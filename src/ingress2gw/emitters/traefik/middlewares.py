@@ -19,7 +19,9 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
+from ingress2gw.emitters.implementation import secret_in_namespace
 from ingress2gw.model.ir import CORS, ExternalAuth, Intent, PolicyIntent, Retry, RuleDraft
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     BasicAuthPolicy, BodySizePolicy, CircuitBreakerPolicy, ClientBodyBufferPolicy, ClientCertForwardPolicy,
     CompressionPolicy, ConnectionLimitPolicy, EncodedCharactersPolicy, ErrorPagesPolicy, ExtAuthPolicy, GRPCWebPolicy,
@@ -36,7 +38,8 @@ SLOTS = ("cors", "encoded-characters", "rate-limit", "connection-limit", "in-fli
 class Generated:
     slot: str
     spec: dict  # {traefikKind: settings}
-    caveats: list[str] = field(default_factory=list)
+    #: What differs: a text (its intent kind's dimensions), or (text, *dimensions).
+    caveats: list = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -183,12 +186,11 @@ def ip_deny(p: IPDenyPolicy, rule: RuleDraft) -> Generated:
 
 
 def basic_auth(p: BasicAuthPolicy, rule: RuleDraft) -> Generated | str:
-    ns, _, name = str(p.secret).rpartition("/")
-    if not name:
-        return "the basic-auth setting names no Secret"
-    if ns and ns != rule.origin.namespace:
-        return (f"the Secret {ns}/{name} is in another namespace; Traefik reads the users from a Secret in the "
-                f"Middleware's namespace ({rule.origin.namespace}): copy the Secret there")
+    name, why = secret_in_namespace(p.secret, rule.origin.namespace, "the basic-auth setting names no Secret",
+                                    "the Secret {ref} is in another namespace; Traefik reads the users from a Secret "
+                                    "in the Middleware's namespace ({namespace}): copy the Secret there")
+    if name is None:
+        return why
     kind = "digestAuth" if p.type == "digest" else "basicAuth"
     body: dict = {"secret": name}
     for value, key in ((p.realm, "realm"), (p.header_field, "headerField"), (p.remove_header, "removeHeader")):
@@ -333,7 +335,7 @@ def regex_rewrite(p: RegexRewritePolicy, rule: RuleDraft) -> Generated:
     # The canonical pattern matches the whole path, so Go's ReplaceAllString rewrites it as NGINX did.
     return Generated("regex-rewrite", {"replacePathRegex": {"regex": p.pattern,
                                                             "replacement": _go_replacement(p.substitution)}},
-                     ["Traefik also sends the original path in X-Replaced-Path"])
+                     [("Traefik also sends the original path in X-Replaced-Path", Dimension.REQUEST_HEADERS)])
 
 
 def circuit_breaker(p: CircuitBreakerPolicy, rule: RuleDraft) -> Generated:
