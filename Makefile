@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 example: $(STAMP)
 	$(BIN)/ingress2gw convert examples/cluster.yaml --output-dir out/example --report out/example/report.json
 
-## Run the whole test suite. The HTML report is tested in headless Chromium (Debian's package; CI runs as root).
+## Run the whole test suite. The HTML report is tested in headless Chromium and the ingress-nginx simulator against
+## real NGINX (Debian's packages; CI runs as root; nginx lives in /usr/sbin, which may not be on PATH).
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	test -x /usr/sbin/nginx || command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx)
 	$(BIN)/python -m pytest
 
 ## Regenerate the docs tables from the code's registries.

@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "ingress2gw-bench"))
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--skip-floor", action="store_true")
+    ap.add_argument("--verify-max", type=int, default=1000, help="run verify on sizes up to this many Ingresses")
     a = ap.parse_args(argv)
     py = a.python
     sizes = [int(s) for s in a.sizes.split(",") if s]
@@ -148,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
             conv = measure([py, "-m", "ingress2gw", "convert", f, "--output-dir", out], a.runs)
             print(f"  convert                    {fmt(conv)}")
+            if n <= a.verify_max:
+                ver = measure([py, "-m", "ingress2gw", "verify", f, "--format", "json"], a.runs)
+                print(f"  verify --format json       {fmt(ver)}")
+                if ver and conv:
+                    print(f"  verify / convert           {ver['median'] / conv['median']:5.2f}x time   "
+                          "(target <= 5x)")
         rows.append((n, floor, load, lw, conv))
 
     print("\nratios (median time, peak RSS) against the floor of the same size:")

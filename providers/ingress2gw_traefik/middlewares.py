@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ingress2gw.plugin import (
-    CORS, AnnotationValue, Code, Context, ExternalAuth, HeaderModifier, IngressDraft, KubeObject, Origin,
+    CORS, AnnotationValue, Code, Context, Dimension, ExternalAuth, HeaderModifier, IngressDraft, KubeObject, Origin,
     PolicyIntent, Report, RequestRedirect, Retry, RuleDraft, ServiceBackend, Status, Unmapped, URLRewrite,
 )
 from ingress2gw.plugin import (
@@ -272,7 +272,7 @@ def redirect_scheme(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     for r in rules:
         r.force_ssl_redirect = True
     report.add(Code.ANNOTATION_LOSSY, location=mw.origin.location, obj=ref, provider="traefik",
-               annotation=MW + "redirectScheme",
+               annotation=MW + "redirectScheme", dimensions=frozenset({Dimension.REDIRECT}),
                detail="HTTP requests are redirected to HTTPS on the HTTP listener with one status code; Traefik "
                       "answers " + ("301/308" if mw.spec.get("permanent") else "302/307")
                       + " depending on the method")
@@ -299,7 +299,8 @@ def redirect_regex(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     intent = RequestRedirect(scheme=target.group("scheme"), hostname=target.group("host").lower(),
                              status_code=301 if permanent else 302, origin=mw.origin,
                              caveat="Traefik answers " + ("301/308" if permanent else "302/307")
-                                    + " depending on the method; Gateway API uses one status code")
+                                    + " depending on the method; Gateway API uses one status code",
+                             caveat_changes=(Dimension.REDIRECT,))
     hit = [r for r in rules if host == "[^/]+" or r.host == host]
     for r in hit:
         # The redirect answers before any rewrite: the path middlewares' URLRewrite, composed earlier, must
@@ -458,7 +459,7 @@ def compose_paths(mws: list[MiddlewareRef], rules: list[RuleDraft], report: Repo
             continue
         full = kind == "Exact"
         current = value
-        caveats = []
+        caveats, changes = [], set()
         for m in path_mws:
             if m.kind == "addPrefix":
                 prefix = str(m.spec.get("prefix", "")).rstrip("/")
@@ -469,6 +470,7 @@ def compose_paths(mws: list[MiddlewareRef], rules: list[RuleDraft], report: Repo
             elif m.kind == "replacePath":
                 current, full = str(m.spec.get("path", "/")), True
                 caveats.append("the original path is not kept in X-Replaced-Path")
+                changes.add(Dimension.REQUEST_HEADERS)
             elif m.kind == "stripPrefix":
                 for p in _t(m.spec.get("prefixes")):
                     p = str(p).rstrip("/")
@@ -480,10 +482,12 @@ def compose_paths(mws: list[MiddlewareRef], rules: list[RuleDraft], report: Repo
                 else:
                     caveats.append(f"stripPrefix {list(_t(m.spec.get('prefixes')))} does not cover the rule's "
                                    f"path {value}; Traefik strips character prefixes per request")
+                    changes.add(Dimension.UPSTREAM_PATH)
         if current == value and not full:
             continue
-        rw = (URLRewrite(replace_full_path=current, origin=last.origin, caveat="; ".join(caveats)) if full
-              else URLRewrite(replace_prefix_match=current, origin=last.origin, caveat="; ".join(caveats)))
+        said = dict(origin=last.origin, caveat="; ".join(caveats), caveat_changes=tuple(sorted(changes)))
+        rw = (URLRewrite(replace_full_path=current, **said) if full
+              else URLRewrite(replace_prefix_match=current, **said))
         r.add(rw)
     return last
 

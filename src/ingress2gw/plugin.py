@@ -16,6 +16,7 @@ from ingress2gw.model.ir import (
     PathMatch, PolicyIntent, RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence,
     Timeouts, TLSCert, Unmapped, URLRewrite,
 )
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
     AccessLogPolicy, BackendTLSOptionsPolicy, BandwidthLimitPolicy, BasicAuthPolicy, BodySizePolicy,
     CircuitBreakerPolicy, ClientBodyBufferPolicy, ClientCertForwardPolicy, ClientCertPolicy, CompressionPolicy,
@@ -40,7 +41,7 @@ __all__ = [
     "AnnotationRegistry", "AnnotationSpec", "AnnotationValue", "BackendTLS", "CORS", "Code", "Context",
     "ExternalAuth", "HeaderMatch", "HeaderModifier", "IdleTimeout", "Ingress", "IngressDraft", "IngressPath",
     "IngressProvider", "OptionSpec", "OptionValues", "namespaced_name",
-    "Deferred", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
+    "Deferred", "Dimension", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
     "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
     "gateway_path_ok", "load_families", "load_providers",

@@ -24,7 +24,7 @@ def call(paths, fmt="json", **kw):
 def test_json_is_stable_and_every_difference_is_explained():
     code, out, _ = call([TLS])
     doc = json.loads(out)
-    assert doc["schemaVersion"] == 1
+    assert doc["schemaVersion"] == 2
     assert code == 0, [d for d in doc["differences"] if not d["expected"]]
     assert doc["differences"] and all(d["expected"] for d in doc["differences"])
     assert call([TLS])[1] == out  # deterministic

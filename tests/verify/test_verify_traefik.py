@@ -1,5 +1,7 @@
 """Traefik simulator core cases: rule-length priority, character PathPrefix, entry points and router.tls,
-the default backend as the lowest-priority router, one-label wildcards."""
+the default backend as the lowest-priority router, one-label wildcards; Middlewares, the regex ones
+(stripPrefixRegex, replacePathRegex, redirectRegex with Go regexp and replacement semantics) and
+basicAuth.removeHeader included."""
 
 from __future__ import annotations
 
@@ -148,3 +150,110 @@ def test_unresolved_middleware_leaves_the_router_out():
     s = sim(ing("a", [rule("a.com", ("/api", "Prefix", "api"))], {T + "router.middlewares": "d-missing@kubernetescrd"}),
             ing("b", [rule("a.com", ("/", "Prefix", "root"))]))
     assert backend(s.decide(Request("a.com", "/api"))) == "d/root:80"
+
+
+# -- regex middlewares and basicAuth.removeHeader (Traefik v3: stripPrefixRegex, replacePathRegex, redirectRegex) --
+
+
+def test_strip_prefix_regex_cuts_the_first_matching_prefix():
+    s = msim("d-sr@kubernetescrd", mw("sr", {"stripPrefixRegex": {"regex": ["/nomatch", " /api/v[0-9]+ "]}}))
+    d = s.decide(Request("a.com", "/api/v12/users", query="q=1"))
+    assert (d.path, d.headers) == ("/users?q=1", (("set", "x-forwarded-prefix", "/api/v12"),))
+    assert s.decide(Request("a.com", "/api/v2x")).path == "/x"  # ensureLeadingSlash
+    assert s.decide(Request("a.com", "/api/v2")).path == "/"  # empty path, sent as /
+    # no match: the path is left alone and no header is added
+    d = s.decide(Request("a.com", "/api/latest"))
+    assert (d.path, d.headers) == ("/api/latest", ())
+
+
+def test_strip_prefix_regex_needs_a_non_empty_match_at_the_start():
+    # the leftmost match of /v[0-9]+ in /api/v1 is not a prefix: Traefik tries the next regex
+    s = msim("d-sr@kubernetescrd", mw("sr", {"stripPrefixRegex": {"regex": ["/v[0-9]+", "x*", "/a(p)i"]}}))
+    d = s.decide(Request("a.com", "/api/v1"))
+    assert (d.path, d.headers) == ("/v1", (("set", "x-forwarded-prefix", "/api"),))  # x* matched empty: skipped
+
+
+def test_replace_path_regex_go_replacement_with_captures():
+    s = msim("d-rr@kubernetescrd", mw("rr", {"replacePathRegex": {
+        "regex": "^/api/(?P<ver>v[0-9]+)/(.*)", "replacement": "/${2}/$ver/$$1"}}))
+    d = s.decide(Request("a.com", "/api/v2/users/7", query="x=1"))
+    assert (d.path, d.headers) == ("/users/7/v2/$1?x=1", (("set", "x-replaced-path", "/api/v2/users/7"),))
+    # no match: nothing changes, no X-Replaced-Path
+    d = s.decide(Request("a.com", "/api/latest"))
+    assert (d.path, d.headers) == ("/api/latest", ())
+
+
+def test_replace_path_regex_go_expansion_details():
+    # $1x names the group "1x" (empty), ${1}x is group 1 then x; every match is replaced (ReplaceAllString)
+    s = msim("d-a@kubernetescrd,d-b@kubernetescrd",
+             mw("a", {"replacePathRegex": {"regex": "/api/(v[0-9])", "replacement": "/$1x-${1}x"}}),
+             mw("b", {"replacePathRegex": {"regex": "o", "replacement": "0"}}))
+    d = s.decide(Request("a.com", "/api/v1/foo"))
+    assert d.path == "/-v1x/f00"
+    assert d.headers == (("set", "x-replaced-path", "/-v1x/foo"),)  # the last replacement's old path
+    # Go skips an empty match right after a match (Python's re.sub would not): x* on /axb → -/-a-b-
+    t = msim("d-e@kubernetescrd", mw("e", {"replacePathRegex": {"regex": "x*", "replacement": "-"}}))
+    assert t.decide(Request("a.com", "/apixb")).path == "-/-a-p-i-b-"
+    # an empty replacement leaves the path alone
+    u = msim("d-n@kubernetescrd", mw("n", {"replacePathRegex": {"regex": "^/api", "replacement": ""}}))
+    assert u.decide(Request("a.com", "/api/x")).path == "/api/x"
+    # a result that is not a valid escaped path: Traefik answers 500
+    v = msim("d-bad@kubernetescrd", mw("bad", {"replacePathRegex": {"regex": "^/api", "replacement": "/%zz"}}))
+    assert (v.decide(Request("a.com", "/api")).kind, v.decide(Request("a.com", "/api")).status) == ("error", 500)
+
+
+def test_redirect_regex_full_url_with_captures():
+    s = msim("d-rx@kubernetescrd", mw("rx", {"redirectRegex": {
+        "regex": r"^https?://a\.com/api/(.*)", "replacement": "https://api.example.com/${1}", "permanent": True}}),
+             tls=[{"hosts": ["a.com"]}])
+    d = s.decide(Request("a.com", "/api/users", query="page=2"))
+    assert (d.kind, d.status, d.location) == ("redirect", 301, "https://api.example.com/users?page=2")
+    assert s.decide(Request("a.com", "/api/users", "https", method="POST")).status == 308
+    # no match (the regex wants /api/ with a slash): the request passes through unchanged
+    d = s.decide(Request("a.com", "/api"))
+    assert (backend(d), d.path, d.headers) == ("d/api:80", "/api", ())
+    t = msim("d-tmp@kubernetescrd",
+             mw("tmp", {"redirectRegex": {"regex": "^http://(.*)", "replacement": "https://$1"}}))
+    assert (t.decide(Request("a.com", "/api")).status, t.decide(Request("a.com", "/api", method="PUT")).status) == \
+        (302, 307)
+
+
+def test_redirect_regex_sees_the_port_and_earlier_middlewares_and_no_self_redirect():
+    s = msim("d-strip@kubernetescrd,d-rx@kubernetescrd",
+             mw("strip", {"stripPrefix": {"prefixes": ["/api"]}}),
+             mw("rx", {"redirectRegex": {"regex": r"^http://a\.com(:\d+)?/old/(.*)",
+                                         "replacement": "http://a.com$1/new/$2"}}))
+    assert s.decide(Request("a.com", "/api/old/x", port=8080)).location == "http://a.com:8080/new/x"
+    assert s.decide(Request("a.com", "/api/old/x")).location == "http://a.com/new/x"
+    # the replacement gives the same URL back: no redirect, the request goes on
+    t = msim("d-same@kubernetescrd", mw("same", {"redirectRegex": {"regex": "^(http://.*)$", "replacement": "$1"}}))
+    assert backend(t.decide(Request("a.com", "/api/x"))) == "d/api:80"
+
+
+def test_basic_auth_remove_header():
+    s = msim("d-auth@kubernetescrd", mw("auth", {"basicAuth": {"secret": "users", "removeHeader": True}}))
+    d = s.decide(Request("a.com", "/api", headers=(("Authorization", "Basic dTpw"),)))
+    assert (backend(d), d.headers) == ("d/api:80", (("remove", "authorization", ""),))
+    keep = msim("d-auth@kubernetescrd", mw("auth", {"basicAuth": {"secret": "users"}}))
+    assert keep.decide(Request("a.com", "/api")).headers == ()
+    # a later headers middleware that sets Authorization wins
+    again = msim("d-auth@kubernetescrd,d-h@kubernetescrd",
+                 mw("auth", {"basicAuth": {"secret": "users", "removeHeader": True}}),
+                 mw("h", {"headers": {"customRequestHeaders": {"Authorization": "Bearer t"}}}))
+    assert again.decide(Request("a.com", "/api")).headers == (("set", "authorization", "Bearer t"),)
+
+
+def test_regex_dialect_go_rejects_is_a_build_error_and_python_limits_are_reported():
+    # look-ahead is not RE2: Traefik cannot build the Middleware, so the router is left out
+    for spec in ({"stripPrefixRegex": {"regex": ["/(?=api)"]}},
+                 {"replacePathRegex": {"regex": r"(a)\1", "replacement": "/x"}},
+                 {"redirectRegex": {"regex": "a++", "replacement": "/x"}}):
+        assert msim("d-bad@kubernetescrd", mw("bad", spec)).decide(Request("a.com", "/api")).kind == "not-found", spec
+    # RE2 syntax that Python cannot run: the request passes through, listed as not simulated
+    d = msim("d-u@kubernetescrd", mw("u", {"replacePathRegex": {"regex": r"^/\pL+", "replacement": "/x"}})).decide(
+        Request("a.com", "/api"))
+    assert d.path == "/api" and d.unsimulated and "not simulated" in d.unsimulated[0]
+    # Go's $ is the end of text, x{,2} is literal: translated
+    s = msim("d-t@kubernetescrd", mw("t", {"replacePathRegex": {"regex": "^/api/[[:digit:]]+$", "replacement": "/n"}}))
+    assert s.decide(Request("a.com", "/api/12")).path == "/n"
+    assert s.decide(Request("a.com", "/api/12\n")).path == "/api/12\n"

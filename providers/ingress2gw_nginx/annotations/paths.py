@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, HeaderModifier, IngressDraft, RegexRewritePolicy, Report, Status, URLRewrite,
-    gateway_path_ok,
+    AnnotationValue, Code, Context, Dimension, HeaderModifier, IngressDraft, RegexRewritePolicy, Report, Status,
+    URLRewrite, gateway_path_ok,
 )
 
 
@@ -103,7 +103,8 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
         literal = idiom.group(1).replace("\\.", ".") or "/"
         return URLRewrite(replace_prefix_match=target[:-2], origin=value.origin,
                           caveat=f"the path now matches {literal} case-sensitively; the controller's "
-                                 f"regex also rewrote other letter cases (e.g. {literal.upper()})"), literal
+                                 f"regex also rewrote other letter cases (e.g. {literal.upper()})",
+                          caveat_changes=(Dimension.CASE,)), literal
     return RegexRewritePolicy(origin=value.origin, pattern=pattern, substitution=_CAPTURE.sub(r"\\\1", target),
                               nginx_target=written), None
 

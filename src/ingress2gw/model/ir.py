@@ -88,6 +88,8 @@ class Intent(Node):
     origin: Origin | None = None
     #: When set, the translation is lossy: the text says what behaves differently.
     caveat: str = ""
+    #: The request dimensions the caveat is about (``outcome.Dimension``); none: the intent kind's dimensions.
+    caveat_changes: tuple = ()
     #: Fields set by other annotations than ``origin`` (``signin`` from ``auth-signin`` in the ext-auth policy
     #: of ``auth-url``): the emitter's outcome answers for each (``Outcome.fields``), and so does its finding.
     field_origins: tuple[tuple[str, Origin], ...] = ()

@@ -52,6 +52,10 @@ class Dimension(str, Enum):
 
 
 _D = Dimension
+#: The dimensions ``verify`` simulates; a difference in another one is listed as "not simulated".
+SIMULATED: frozenset[Dimension] = frozenset({
+    _D.ROUTE, _D.BACKEND, _D.WEIGHT, _D.UPSTREAM_PATH, _D.UPSTREAM_HOST, _D.REDIRECT, _D.REQUEST_HEADERS,
+    _D.RESPONSE_HEADERS, _D.CASE, _D.HOST_MATCH, _D.SCHEME})
 #: What each kind of intent may change when it is rendered differently or not at all; a difference an emitter
 #: states without naming dimensions gets these (the intent's class name, or its policy family).
 DIMENSIONS: dict[str, frozenset[Dimension]] = {k: frozenset(v) for k, v in {
@@ -222,6 +226,8 @@ class Decision:
     voids_caveat: bool = False
     #: What the intent may change (``dimensions_of``): a refusal of it changes these.
     dimensions: frozenset = frozenset()
+    #: What the provider's caveat is about (``Intent.caveat_changes``); empty: ``dimensions``.
+    caveat_changes: frozenset = frozenset()
 
 
 @dataclass
@@ -239,7 +245,8 @@ class Ledger:
                               tuple(d if d.changes else Difference(d.detail, dims) for d in outcome.differences),
                               outcome.reasons, outcome.fields)
         self.decisions.append(Decision(intent.origin, _name(intent), outcome, tuple(intent.field_origins),
-                                       "" if outcome.refused else intent.caveat, False, dims))
+                                       "" if outcome.refused else intent.caveat, False, dims,
+                                       frozenset(intent.caveat_changes)))
 
     def void_caveat(self, intent, instead: str = "", *changes: Dimension) -> None:
         """The emitter's rendering of ``intent`` does what the source did, so the provider's caveat (written
@@ -276,7 +283,8 @@ class Ledger:
         index: dict = {}
         for origin, decisions in grouped.items():
             void = any(d.voids_caveat for d in decisions)
-            index[origin] = [d.outcome.with_differences(Difference(d.provider_caveat, d.dimensions))
+            index[origin] = [d.outcome.with_differences(Difference(d.provider_caveat,
+                                                                   d.caveat_changes or d.dimensions))
                              if d.provider_caveat and not void else d.outcome for d in decisions]
         return index
 

@@ -245,6 +245,8 @@ class IngressProvider:
     def dispatch(self, spec: AnnotationSpec, value: AnnotationValue, draft: IngressDraft, ctx: Context,
                  report: Report, ref: ObjectRef) -> None:
         before = report.serial
+        if value.key not in report.annotation_dimensions:
+            report.annotation_dimensions[value.key] = spec.dimensions
         answer = spec.handler(value, draft, ctx, report) if spec.handler is not None else None
         if answer is REPORT_LATER:
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from ingress2gw.model.ir import IngressDraft, Origin
@@ -87,6 +88,29 @@ class AnnotationValue:
         self.report(report, Code.ANNOTATION_IGNORED, detail, remedy=remedy)
 
 
+@lru_cache(maxsize=1)
+def area_dimensions() -> dict[str, frozenset]:
+    """What a declared annotation without ``produces`` may change, by its area ("legacy" and "companions"
+    keys have none of their own: an old spelling changes nothing, a companion follows its main key's
+    outcome). Built on first use: the outcome model is imported only then."""
+    from ingress2gw.model.outcome import SIMULATED, Dimension as D
+
+    table = {
+        "access": (D.ACCESS,), "affinity": (D.TRAFFIC,), "backend": (D.BACKEND, D.BACKEND_TLS, D.TRAFFIC),
+        "basicauth": (D.ACCESS,), "buffers": (D.TRAFFIC, D.ACCESS), "canary": (D.ROUTE, D.BACKEND, D.WEIGHT),
+        "class": (D.ROUTE,), "cors": (D.RESPONSE_HEADERS,), "errors": (D.RESPONSE,),
+        "extauth": (D.ACCESS, D.REQUEST_HEADERS), "headers": (D.REQUEST_HEADERS, D.RESPONSE_HEADERS),
+        "hosts": (D.HOST_MATCH, D.ROUTE), "lb": (D.TRAFFIC,), "mirror": (D.TRAFFIC,),
+        "mtls": (D.ACCESS, D.SCHEME, D.REQUEST_HEADERS), "observability": (D.OBSERVABILITY,),
+        "paths": (D.ROUTE, D.CASE, D.UPSTREAM_PATH), "ratelimit": (D.ACCESS,), "redirect": (D.REDIRECT, D.SCHEME),
+        "retries": (D.TRAFFIC,), "timeouts": (D.TIMEOUT,), "tls": (D.SCHEME,), "waf": (D.ACCESS,),
+        "routing": (D.ROUTE, D.HOST_MATCH), "rewrite": (D.UPSTREAM_PATH, D.UPSTREAM_HOST),
+        # Raw configuration and chained middlewares can change anything verify looks at.
+        "snippets": tuple(SIMULATED), "middleware": tuple(SIMULATED), "middlewares": tuple(SIMULATED),
+    }
+    return {area: frozenset(dims) for area, dims in table.items()}
+
+
 Handler = Callable[["AnnotationValue", IngressDraft, "Context", Report], object]
 #: Reads an annotation's value: the parsed value, or None after reporting why it is not valid.
 Parser = Callable[["AnnotationValue", Report], object]
@@ -142,6 +166,19 @@ class AnnotationSpec:
     #: What the handler attaches: intent class names (``CORS``, ``Retry``) and PolicyIntent families
     #: (``rate-limit``). The annotation × emitter matrix is computed from it.
     produces: tuple[str, ...] = ()
+
+    @property
+    def dimensions(self) -> frozenset:
+        """What the setting may change in a request: the dimensions of what it produces (intents, policy
+        families), else those of its area."""
+        from ingress2gw.model.outcome import DIMENSIONS, Dimension
+
+        dims: set = set()
+        for name in self.produces:
+            if name == "HeaderModifier":
+                dims |= {Dimension.REQUEST_HEADERS, Dimension.RESPONSE_HEADERS}
+            dims |= DIMENSIONS.get(name, frozenset())
+        return frozenset(dims) or area_dimensions().get(self.area, frozenset())
 
     def to_dict(self, prefix: str) -> dict:
         return {

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ingress2gw.model.outcome import Dimension as _D
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -350,6 +352,33 @@ class Code(Enum):
         "The controller's global configuration was not in the input; the translation assumed its defaults.",
         "Pass the controller configuration (ConfigMap or static config) if it differed from the defaults listed.",
     )
+
+
+#: What a finding of each routing code says may differ, and how far it reaches: ``ingress`` (the requests the
+#: Ingress it names serves), ``host`` (every request for a host of that Ingress). Annotation findings get the
+#: dimensions of the setting (the outcome's differences, or what the annotation produces); codes not listed
+#: here claim no difference in any request.
+CODE_DIMENSIONS: dict[str, tuple[frozenset, str]] = {code: (frozenset(dims), scope) for code, dims, scope in (
+    ("route.conflict", (_D.ROUTE, _D.BACKEND), "host"),
+    ("route.default-backend-shadowed", (_D.ROUTE, _D.BACKEND), "host"),
+    ("path.invalid", (_D.ROUTE,), "ingress"),
+    ("host.wildcard-depth", (_D.HOST_MATCH,), "host"),
+    ("path.regex-strict", (_D.CASE, _D.ROUTE), "host"),
+    ("path.regex-precedence", (_D.ROUTE,), "host"),
+    ("path.character-prefix", (_D.ROUTE,), "ingress"),
+    ("backend.unresolved-port", (_D.BACKEND, _D.ROUTE), "ingress"),  # the path is left out
+    # An object (or a part of one) the API server rejects: the tool leaves it out; a cluster never served it.
+    ("input.invalid-object", (_D.ROUTE, _D.BACKEND), "ingress"),
+    ("backend.resource", (_D.ROUTE, _D.BACKEND), "ingress"),
+    ("route.priority", (_D.ROUTE,), "ingress"),
+    ("route.grpc-path", (_D.ROUTE,), "ingress"),
+    ("tls.no-secret", (_D.SCHEME,), "host"),
+    ("tls.host-without-rule", (_D.SCHEME,), "host"),
+    ("tls.default-certificate", (_D.SCHEME,), "host"),
+    # Narrow: only a redirect to the same place with another status / without the trailing slash.
+    ("tls.redirect-code", (_D.REDIRECT,), "host"),
+    ("tls.redirect", (_D.REDIRECT,), "host"),
+)}
 
 
 def all_codes() -> list[CodeInfo]:

@@ -18,6 +18,7 @@ def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
     # Settings an emitter held as the source did (``Ledger.void_caveat``): what the registry says differs
     # elsewhere does not hold for them.
     voided = {d.origin for d in ledger.decisions if d.voids_caveat}
+    touched = _touched(ledger)
     out: list[Finding] = []
     for d in drafts:
         ref = ObjectRef("Ingress", d.origin.namespace, d.origin.name)
@@ -38,11 +39,28 @@ def derive_findings(drafts, ledger, emitter: str) -> list[Finding]:
                     f"{value.key} had no effect: none of the Ingress's rules was emitted "
                     "(see the other findings of this Ingress)"))
                 continue
-            out.append(_verdict(combine(outcomes), spec, common, emitter, value.origin in voided))
-    return out + _controller_defaults(drafts, index)
+            out.append(_verdict(combine(outcomes), spec, common, emitter, value.origin in voided,
+                                touched.get(value.origin, frozenset())))
+    return out + _controller_defaults(drafts, index, touched)
 
 
-def _controller_defaults(drafts, index: dict) -> list[Finding]:
+def _touched(ledger) -> dict:
+    """Origin -> the dimensions of the intents it asked for or set a field of (what a refusal changes)."""
+    out: dict = {}
+    for d in ledger.decisions:
+        for origin in (d.origin, *(o for _, o in d.field_origins)):
+            out[origin] = out.get(origin, frozenset()) | d.dimensions
+    return out
+
+
+def _changes(o, touched: frozenset) -> frozenset:
+    """What a verdict says may differ: the stated differences' dimensions; a refusal changes all it touched."""
+    if o.refused:
+        return touched | frozenset(c for d in o.differences for c in d.changes)
+    return frozenset(c for d in o.differences for c in d.changes)
+
+
+def _controller_defaults(drafts, index: dict, touched: dict) -> list[Finding]:
     """One finding per source object for a setting its controller applied without any annotation
     (``Origin.default``), where the emitter's rendering changes requests or leaves the setting out; a
     default rendered as the controller applied it needs no finding."""
@@ -58,11 +76,13 @@ def _controller_defaults(drafts, index: dict) -> list[Finding]:
         out.append(Finding(code=Code.CONTROLLER_DEFAULT_LOSSY, location=origin.location,
                            message=f"{origin.default}: " + ("; ".join(details) or "not written"),
                            obj=ObjectRef(origin.kind, origin.namespace, origin.name),
-                           provider=providers.get((origin.namespace, origin.name), "")))
+                           provider=providers.get((origin.namespace, origin.name), ""),
+                           dimensions=_changes(o, touched.get(origin, frozenset()))))
     return out
 
 
-def _verdict(o, spec, common: dict, emitter: str, voided: bool = False) -> Finding:
+def _verdict(o, spec, common: dict, emitter: str, voided: bool, touched: frozenset) -> Finding:
+    common = {**common, "dimensions": _changes(o, touched) or touched}
     reasons = "; ".join(sorted(set(o.reasons)))
     if o.verdict is Verdict.NEEDS_POLICY:
         return _finding(Code.ANNOTATION_POLICY, common, reasons,
@@ -84,7 +104,8 @@ def _verdict(o, spec, common: dict, emitter: str, voided: bool = False) -> Findi
         return _finding(Code.ANNOTATION_LOSSY, common, differences, spec.remediation)
     if voided:
         return _finding(Code.ANNOTATION_TRANSLATED, common, f"held by {emitter} as the source controller did")
-    if spec.status is Status.LOSSY:
+    if spec.status is Status.LOSSY:  # the declaration's caveat: about what the key may change
+        common["dimensions"] = common["dimensions"] | spec.dimensions
         return _finding(Code.ANNOTATION_LOSSY, common, spec.caveat or Code.ANNOTATION_LOSSY.info.title,
                         spec.remediation)
     return _finding(Code.ANNOTATION_TRANSLATED, common,
@@ -94,4 +115,4 @@ def _verdict(o, spec, common: dict, emitter: str, voided: bool = False) -> Findi
 def _finding(code: Code, common: dict, detail: str, remedy: str = "") -> Finding:
     return Finding(code=code, location=common["location"], message=detail or code.info.title, obj=common["obj"],
                    provider=common["provider"], annotation=common["annotation"], value=common["value"],
-                   remedy=remedy)
+                   remedy=remedy, dimensions=common.get("dimensions", frozenset()))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ingress2gw.report.codes import Code, Severity, Status
+from ingress2gw.report.codes import CODE_DIMENSIONS, Code, Severity, Status
 from ingress2gw.source.location import Location
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ class Finding:
     status_override: Status | None = None
     #: Set by the config's ``ignore:`` list or the baseline (report/suppress.py); the gate skips it.
     suppression: Suppression | None = None
+    #: The request dimensions (``ingress2gw.model.outcome.Dimension`` values) the finding is about: where it
+    #: states a difference, what may differ. ``verify`` explains a difference only by a finding of its dimension.
+    dimensions: frozenset = frozenset()
 
     @property
     def severity(self) -> Severity:
@@ -101,6 +104,8 @@ class Finding:
             "message": self.message,
             "remedy": self.remediation,
         }
+        if self.dimensions:
+            d["dimensions"] = sorted(str(getattr(x, "value", x)) for x in self.dimensions)
         if self.suppression is not None:  # only when suppressed: reports without a config stay unchanged
             d["suppression"] = self.suppression.to_dict()
         return d
@@ -152,6 +157,9 @@ class Report:
         #: The input files as the loader read them (text and Secret line spans), by source name: renderings
         #: that quote input lines take them from here and never open an input file again.
         self.sources: dict[str, SourceText] = {}
+        #: Annotation key -> the dimensions its setting touches (the providers' declarations, registered as the
+        #: annotations are read): a finding about the annotation gets them unless it states its own.
+        self.annotation_dimensions: dict[str, frozenset] = {}
 
     @property
     def findings(self) -> FindingsView:
@@ -174,11 +182,15 @@ class Report:
         value: str | None = None,
         remedy: str = "",
         status: Status | None = None,
+        dimensions: frozenset | None = None,
     ) -> Finding:
+        if dimensions is None:
+            dimensions = self.annotation_dimensions.get(annotation, frozenset()) if annotation else \
+                CODE_DIMENSIONS.get(code.value, (frozenset(), ""))[0]
         finding = Finding(
             code=code, location=location, message=detail or code.info.title, obj=obj,
             provider=provider, annotation=annotation, value=value, remedy=remedy,
-            status_override=status,
+            status_override=status, dimensions=dimensions,
         )
         self._findings.append(finding)
         return finding

@@ -1,14 +1,20 @@
 """``ingress2gw verify``: convert (or take ``--gateway-manifests``), replay requests through both simulators,
 report every difference. Exit 0: no unexplained difference; 1: unexplained differences; 2: unreadable input.
 
-JSON output (``--format json``), ``schemaVersion`` 1::
+JSON output (``--format json``), ``schemaVersion`` 2::
 
-    {"schemaVersion": 1,
-     "summary": {"requests": N, "differences": D, "expected": E, "unexplained": U},
+    {"schemaVersion": 2,
+     "summary": {"requests": N, "differences": D, "expected": E, "unexplained": U, "edited": M,
+                 "notSimulated": R},
      "differences": [{"request": {...}, "label": "http://host/path", "controller": "ingress-nginx",
                       "source": DECISION, "gateway": DECISION, "expected": true,
-                      "explainedBy": [{"code", "object", "annotation", "location", "message"}]}],
+                      "aspects": [{"aspect": "upstream-path", "dimensions": ["upstream-path"],
+                                   "explainedBy": [FINDING]}],
+                      "editedFrom": DECISION}],          # --gateway-manifests: the tool's own answer
+     "notSimulated": {"findings": [FINDING], "requests": [{"label", "controller", "findings": [index]}]},
      "problems": ["..."]}
+
+FINDING: ``{"code", "object", "annotation", "dimensions", "location", "message"}``.
 
 DECISION: ``{"outcome": unserved|not-found|redirect|backend|passthrough|error, "status", "location",
 "backends": [{"service": "ns/name:port", "share": "7/10"}], "path", "host", "headerChanges", "detail", "via"}``
@@ -21,7 +27,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ingress2gw.verify.compare import Difference, Explainer, compare
+from ingress2gw.verify.compare import Difference, Explainer, Unmodelled, compare, finding_ref
 from ingress2gw.verify.gateway import GatewaySimulator
 from ingress2gw.verify.requests import RequestFileError, load_requests
 
@@ -29,15 +35,32 @@ if TYPE_CHECKING:
     from ingress2gw.pipeline import Options
 
 SOURCE_ANNOTATION = "ingress2gw.io/source"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
 class VerifyResult:
     requests: int = 0
     differences: list[Difference] = field(default_factory=list)
+    #: Requests with behaviour in scope that the simulators do not model (auth, rate limits, timeouts...).
+    not_simulated: list[Unmodelled] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     input_errors: bool = False
+
+    def _not_simulated(self) -> dict:
+        """Each finding once, and per request the indexes of the findings that concern it."""
+        index: dict[int, int] = {}
+        findings: list[dict] = []
+        requests = []
+        for u in self.not_simulated:
+            ids = []
+            for f in u.findings:
+                if id(f) not in index:
+                    index[id(f)] = len(findings)
+                    findings.append(finding_ref(f))
+                ids.append(index[id(f)])
+            requests.append({"label": u.request.label(), "controller": u.controller, "findings": ids})
+        return {"findings": findings, "requests": requests}
 
     @property
     def unexplained(self) -> list[Difference]:
@@ -48,8 +71,11 @@ class VerifyResult:
             "schemaVersion": SCHEMA_VERSION,
             "summary": {"requests": self.requests, "differences": len(self.differences),
                         "expected": len(self.differences) - len(self.unexplained),
-                        "unexplained": len(self.unexplained)},
+                        "unexplained": len(self.unexplained),
+                        "edited": sum(d.edited_from is not None for d in self.differences),
+                        "notSimulated": len(self.not_simulated)},
             "differences": [d.to_dict() for d in self.differences],
+            "notSimulated": self._not_simulated(),
             "problems": list(self.problems),
         }
 
@@ -77,7 +103,7 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
     converted = run(options, stdin=stdin)
     report = converted.report
     result.input_errors = report.has_input_errors()
-    objects = converted.objects
+    objects = own = converted.objects
     if gateway_manifests:
         loaded = load_paths([gateway_manifests])
         for p in loaded.problems:
@@ -94,14 +120,20 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
     if inventory is None:
         result.problems.append("verify cannot re-read stdin: the source controller was not simulated")
         return result
-    selected = select_owners(inventory, providers, wanted_providers=options.providers, classes=options.ingress_classes,
-                      namespaces=options.namespaces, report=scratch)
+    selected = select_owners(inventory, providers, wanted_providers=options.providers,
+                             classes=options.ingress_classes, namespaces=options.namespaces, report=scratch)
     groups: dict[str, list] = {}
     for s in selected:
         groups.setdefault(s.provider.name, []).append(s.ingress)
 
+    # Objects of the input that the output attaches by reference without writing them again (the Traefik
+    # emitter keeps the input's own Middlewares): the Gateway simulator needs them as the cluster has them.
+    objects = objects + _referenced_inputs(objects, inventory)
+    own = own + _referenced_inputs(own, inventory)
     if options.gateway and not any(o.get("kind") == "Gateway" for o in objects):
         objects = objects + [_assumed_gateway(*options.gateway)]
+    if options.gateway and not any(o.get("kind") == "Gateway" for o in own):
+        own = own + [_assumed_gateway(*options.gateway)]
     route_sources = {f"{o['kind']} {o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}":
                      _sources(o) for o in objects if isinstance(o, dict) and o.get("kind") in
                      ("HTTPRoute", "GRPCRoute", "TLSRoute") and isinstance(o.get("metadata"), dict)}
@@ -110,20 +142,65 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
 
     for provider, ingresses in sorted(groups.items()):
         names = {f"{i.namespace}/{i.name}" for i in ingresses}
-        gw_objects = [o for o in objects if not (o.get("kind") == "Gateway" and _sources(o)
-                                                 and not names & set(_sources(o)))]
+        gw_objects = _for_provider(objects, names)
         gateway = GatewaySimulator(gw_objects)
+        reference = GatewaySimulator(_for_provider(own, names)) if gateway_manifests else None
         simulated = providers[provider].source_simulator(ingresses, inventory, values)
         if simulated is None:
             result.problems.append(f"no simulator for provider {provider}: its Ingresses were not verified")
             continue
         source, reqs = simulated
-        n, diffs = compare(reqs + user_requests, source, gateway, explainer, provider)
-        result.requests += n
+        diffs, unmodelled = compare(reqs + user_requests, source, gateway, explainer, provider, reference)
+        result.requests += len(reqs) + len(user_requests)
         result.differences += diffs
+        result.not_simulated += unmodelled
     result.differences.sort(key=lambda d: (d.controller, d.request.host, d.request.path, d.request.scheme,
                                            d.request.label()))
     return result
+
+
+def _referenced_inputs(objects: list, inventory) -> list[dict]:
+    """Input objects an ExtensionRef filter of the output names and the output does not contain."""
+    have = {(o.get("kind"), (o.get("metadata") or {}).get("namespace", ""), (o.get("metadata") or {}).get("name"))
+            for o in objects if isinstance(o, dict)}
+    wanted = set()
+    for o in objects:
+        if not isinstance(o, dict) or o.get("kind") not in ("HTTPRoute", "GRPCRoute"):
+            continue
+        ns = (o.get("metadata") or {}).get("namespace", "default")
+        for rule in (o.get("spec") or {}).get("rules") or []:
+            for f in rule.get("filters") or []:
+                ref = f.get("extensionRef") if isinstance(f, dict) else None
+                if isinstance(ref, dict) and (ref.get("kind"), ns, ref.get("name")) not in have:
+                    wanted.add((ref.get("kind"), ns, ref.get("name")))
+    by_key = {(kind, obj.namespace, obj.name): obj.doc.obj for kind, items in sorted(inventory.others.items())
+              for obj in items}
+
+    def members(key, obj) -> list:
+        """A Traefik chain names its members: they run too."""
+        chain = ((obj.get("spec") or {}).get("chain") or {}) if key[0] == "Middleware" else {}
+        return [("Middleware", m.get("namespace") or key[1], m.get("name")) for m in chain.get("middlewares") or []
+                if isinstance(m, dict) and "@" not in str(m.get("name", ""))]
+
+    todo = sorted(wanted, key=str)
+    for o in objects:
+        if isinstance(o, dict) and o.get("kind") == "Middleware":
+            meta = o.get("metadata") or {}
+            todo += [m for m in members(("Middleware", meta.get("namespace", "default")), o) if m not in have]
+    out: dict = {}
+    while todo:
+        key = todo.pop()
+        obj = by_key.get(key)
+        if obj is None or key in out:
+            continue
+        out[key] = obj
+        todo += [m for m in members(key, obj) if m not in have]
+    return [out[k] for k in sorted(out, key=str)]
+
+
+def _for_provider(objects: list, names: set[str]) -> list:
+    """The objects without the Gateways made for other providers' Ingresses."""
+    return [o for o in objects if not (o.get("kind") == "Gateway" and _sources(o) and not names & set(_sources(o)))]
 
 
 def _sources(o: dict) -> list[str]:
@@ -149,19 +226,45 @@ def to_json(result: VerifyResult) -> str:
     return json.dumps(result.to_dict(), indent=2, sort_keys=False) + "\n"
 
 
+def _why(d: Difference, limit: int = 2) -> list[str]:
+    """One line per aspect: what explains it (or that nothing does)."""
+    if d.edited_from is not None:
+        return [f"changed by the edit: the tool's own output answered {d.edited_from.describe()}"]
+    out = []
+    for e in d.explanations:
+        names = [f"{f.code.value} {f.annotation or ''}".strip() + f" ({f.location})" for f in e.findings[:limit]]
+        out.append(f"{e.aspect.name}: " + (", ".join(names) if names else
+                                           "no finding about " + "/".join(sorted(x.value for x in e.aspect.accepts))))
+    return out
+
+
+def _not_simulated_summary(result: VerifyResult) -> list[str]:
+    """What was not simulated, per finding: how many requests it concerns."""
+    counts: dict[tuple, int] = {}
+    for u in result.not_simulated:
+        for f in u.findings:
+            key = (f"{f.code.value} {f.annotation or ''}".strip(), str(f.obj), tuple(sorted(x.value for x in f.dimensions)))
+            counts[key] = counts.get(key, 0) + 1
+    return [f"{what} on {obj} ({', '.join(dims)}): not simulated for {n} request(s)"
+            for (what, obj, dims), n in sorted(counts.items())]
+
+
 def to_markdown(result: VerifyResult) -> str:
     s = result.to_dict()["summary"]
     lines = ["## Traffic verification", "",
              f"{s['requests']} requests replayed; {s['differences']} differences "
-             f"({s['expected']} explained by findings, **{s['unexplained']} unexplained**).", ""]
+             f"({s['expected']} explained by findings, **{s['unexplained']} unexplained**"
+             + (f", {s['edited']} changed by hand edits" if s["edited"] else "") + ").", ""]
     if result.differences:
         lines += ["| | request | controller | Gateway API | explained by |", "|---|---|---|---|---|"]
         for d in result.differences:
             mark = "expected" if d.expected else "**UNEXPLAINED**"
-            why = ", ".join(f"`{f.code.value}` {f.annotation or ''} ({f.obj})".replace(" (", " (", 1)
-                            for f in d.explained_by[:3]) or "—"
             lines.append(f"| {mark} | `{_md(d.request.label())}` | {_md(d.source.describe())} | "
-                         f"{_md(d.gateway.describe())} | {_md(why)} |")
+                         f"{_md(d.gateway.describe())} | {_md('; '.join(_why(d)))} |")
+    notes = _not_simulated_summary(result)
+    if notes:
+        lines += ["", "Not simulated (the simulators do not model these; check them by hand):", ""]
+        lines += [f"- {_md(n)}" for n in notes]
     for p in result.problems:
         lines.append(f"- {p}")
     return "\n".join(lines) + "\n"
@@ -182,14 +285,18 @@ def to_terminal(result: VerifyResult, stream) -> None:
         for col in ("", "request", "controller did", "Gateway does", "explained by"):
             table.add_column(col, overflow="fold")
         for d in result.differences:
-            why = "\n".join(f"{f.code.value} {f.annotation or ''} {f.location}".strip() for f in d.explained_by[:2])
             table.add_row("[green]expected[/]" if d.expected else "[bold red]UNEXPLAINED[/]", d.request.label(),
-                          d.source.describe(), d.gateway.describe(), why or "—")
+                          d.source.describe(), d.gateway.describe(), "\n".join(_why(d)))
         console.print(table)
+    notes = _not_simulated_summary(result)
+    if notes:
+        console.print("Not simulated (the simulators do not model these; check them by hand):")
+        for n in notes:
+            console.print(f"  {n}", markup=False)
     for p in result.problems:
         console.print(f"[yellow]warning:[/] {p}")
     console.print(f"{s['requests']} requests, {s['differences']} differences, {s['expected']} explained, "
-                  f"{s['unexplained']} unexplained")
+                  f"{s['unexplained']} unexplained" + (f" ({s['edited']} changed by hand edits)" if s["edited"] else ""))
 
 
 def run_verify(paths: list[str], *, gateway_manifests: str | None, requests_file: str | None, fmt: str,

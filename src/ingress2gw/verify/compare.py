@@ -6,66 +6,72 @@ backend distribution, the upstream path (with query) and host, the request heade
 the status and Location (an empty Location path equals ``/``). Response header changes are compared when both
 simulators model them (the Traefik and Gateway API simulators do; the ingress-nginx one does not).
 
-Two redirects that differ but lead, once followed through each side's own simulator (up to 5 hops), to the
-same final decision are not reported (e.g. nginx's ``/p`` → ``/p/`` 301 before its HTTPS redirect, where the
-Gateway redirects to HTTPS first).
+Two redirects to different places that lead, once followed through each side's own simulator (up to 5 hops), to
+the same final decision are not reported (e.g. nginx's ``/p`` → ``/p/`` 301 before its HTTPS redirect, where the
+Gateway redirects to HTTPS first); two redirects to the same place with different statuses are a difference.
 
-A difference is **expected** when a finding of the conversion explains it. The rules (``EXPLAINS``):
+A difference is **expected** when findings of the conversion explain every aspect of it, each by a finding of
+that aspect's dimension (``ingress2gw.model.outcome.Dimension``, the ``dimensions`` of a finding) whose scope
+reaches the request:
 
-- Scope: the Ingresses involved in the request — the one(s) the source controller used (``Decision.via``: the
-  Ingress of the location or router, and the canary Ingress attached to it) and the sources
-  (``ingress2gw.io/source``) of the route the Gateway used. Host-wide codes also reach every Ingress that has a rule for the request's host.
-- ``annotation.lossy|policy|unsupported|needs-version|unknown|security|ignored``: any difference in scope, when
-  the annotation is one that affects routing (``ROUTING_ANNOTATION``: regex, rewrite, canary, redirects, TLS
-  redirect switches, backend protocol, snippets, Traefik router/service keys and path/redirect/header
-  middlewares...) or the finding names no annotation (it is about the paths themselves). A finding about a
-  timeout or an auth setting never explains a routing difference.
-- ``path.character-prefix``, ``path.invalid``, ``backend.unresolved-port``, ``backend.resource``,
-  ``route.grpc-path``, ``route.priority``: any difference in scope.
-- A difference only in the shares of the same backends is explained only by a finding whose annotation is a
-  weight (``canary-weight``, ``canary-weight-total``).
-- ``route.conflict``, ``route.default-backend-shadowed``, ``host.wildcard-depth``: any difference on a host of the
-  Ingress named by the finding (host-wide).
-- ``tls.no-secret``, ``tls.default-certificate``, ``tls.host-without-rule``: differences of HTTPS requests, or
-  where one side does not serve the request, on a host of the Ingress.
-- ``tls.redirect-code`` and ``tls.redirect`` (host-wide), only when both sides redirect to the same place: a
-  different status needs ``tls.redirect-code``; Locations that differ only by a trailing ``/`` (ingress-nginx
-  drops it unless ``preserve-trailing-slash``; Gateway API keeps the path) need ``tls.redirect``; both aspects
-  together need both findings.
+- Aspects: ``outcome`` (one side serves, redirects, fails or answers nothing where the other does something
+  else: dimension ``route``, and also ``redirect`` when a side redirects, ``scheme`` for an HTTPS request one
+  side does not serve, ``case`` when the request path has upper-case letters, ``host-match`` when only a
+  wildcard deeper than one label matches the host, ``backend`` when a side fails for want of a backend);
+  ``backend`` (other Services or ports: ``backend`` or ``route``), ``weight`` (the same Services with other
+  shares: ``weight``), ``upstream-path``, ``upstream-host``, ``request-headers``,
+  ``response-headers`` (compared only where both simulators model them), ``redirect-status`` and
+  ``redirect-target`` (``redirect``; ``scheme`` too when the target's scheme differs).
+- Findings that state a difference can explain (``EXPLAINS``: the annotation verdicts lossy, policy,
+  unsupported, needs-version, security, ignored, and the routing codes of ``report.codes.CODE_DIMENSIONS``);
+  a translated or policy-emitted finding claims that nothing differs and explains nothing.
+- Scope: an annotation or path finding reaches the requests of the Ingress it names: the one(s) the source
+  controller used (``Decision.via``: the Ingress of the location or router, and the canary Ingress attached to
+  it) and the sources (``ingress2gw.io/source``) of the route the Gateway used. A host-wide code
+  (``CODE_DIMENSIONS`` scope ``host``) also reaches every request for a host of the Ingress it names.
+- ``tls.redirect-code`` explains only a ``redirect-status`` aspect of two redirects to the same place, and
+  ``tls.redirect`` only a ``redirect-target`` that differs by the trailing ``/`` (ingress-nginx drops it unless
+  ``preserve-trailing-slash``; Gateway API keeps the path).
 
-Every other difference is unexplained: a bug of the translator (or of a simulator).
+Every other difference is unexplained: a bug of the translator (or of a simulator), or a hand edit of the
+Gateway API manifests (``verify --gateway-manifests``, which tells apart what the edit changed).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
+from ingress2gw.model.outcome import SIMULATED, Dimension
+from ingress2gw.report.codes import CODE_DIMENSIONS
 from ingress2gw.report.findings import Finding
 from ingress2gw.verify.model import (
-    NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, host_matches, split_target,
+    ERROR, NOT_FOUND, REDIRECT, UNSERVED, Decision, Request, host_matches, split_target,
 )
 
 ANNOTATION_CODES = {
     "annotation.lossy", "annotation.policy", "annotation.unsupported", "annotation.needs-version",
-    "annotation.unknown", "annotation.security", "annotation.ignored",
+    "annotation.security", "annotation.ignored", "controller-default.lossy",
 }
-SCOPE_CODES = {
-    "path.character-prefix", "path.invalid", "backend.unresolved-port", "backend.resource", "route.grpc-path",
-    "route.priority",
-}
-#: Annotations that change where a request goes, its path/host, or the redirect answer. A finding about any
-#: other annotation (timeouts, auth, rate limits, CORS, buffers...) does not explain a routing difference.
-ROUTING_ANNOTATION = re.compile(
-    r"(use-regex|rewrite-target|canary.*|permanent-redirect.*|temporal-redirect.*|app-root|ssl-redirect|"
-    r"force-ssl-redirect|preserve-trailing-slash|from-to-www-redirect|x-forwarded-prefix|upstream-vhost|"
-    r"backend-protocol|ssl-passthrough|server-alias|default-backend|service-upstream|.*-snippet|"
-    r"custom-http-errors|use-port-in-redirects|ingress.class|router\..*|service\..*|"
-    r"(stripPrefix|stripPrefixRegex|addPrefix|replacePath|replacePathRegex|redirectScheme|redirectRegex|headers"
-    r"|chain|errors|plugin))$", re.IGNORECASE)
-HOST_CODES = {"route.conflict", "route.default-backend-shadowed", "host.wildcard-depth"}
-TLS_CODES = {"tls.no-secret", "tls.default-certificate", "tls.host-without-rule"}
-EXPLAINS = ANNOTATION_CODES | SCOPE_CODES | HOST_CODES | TLS_CODES | {"tls.redirect-code", "tls.redirect"}
+EXPLAINS = ANNOTATION_CODES | set(CODE_DIMENSIONS)
+#: Codes that explain one narrow aspect only.
+NARROW = {"tls.redirect-code": "redirect-status", "tls.redirect": "redirect-slash"}
+D = Dimension
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """One way two decisions differ, and the dimensions a finding must be about to explain it."""
+
+    name: str
+    accepts: frozenset
+    #: "redirect-slash" when two redirect targets differ only by the trailing ``/``.
+    narrow: str = ""
+
+
+@dataclass
+class Explanation:
+    aspect: Aspect
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -74,33 +80,46 @@ class Difference:
     controller: str
     source: Decision
     gateway: Decision
-    explained_by: list[Finding] = field(default_factory=list)
+    explanations: list[Explanation] = field(default_factory=list)
+    #: ``--gateway-manifests``: what the tool's own output answered, where the given manifests answer
+    #: otherwise (the hand edit changed this request; findings describe the tool's output, not the edit).
+    edited_from: Decision | None = None
 
     @property
     def expected(self) -> bool:
-        return bool(self.explained_by)
+        return self.edited_from is None and bool(self.explanations) and all(e.findings for e in self.explanations)
+
+    @property
+    def explained_by(self) -> list[Finding]:
+        seen: dict[int, Finding] = {}
+        for e in self.explanations:
+            for f in e.findings:
+                seen.setdefault(id(f), f)
+        return list(seen.values())
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "request": self.request.to_dict(),
             "label": self.request.label(),
             "controller": self.controller,
             "source": self.source.to_dict(),
             "gateway": self.gateway.to_dict(),
             "expected": self.expected,
-            "explainedBy": [
-                {"code": f.code.value, "object": str(f.obj) if f.obj else None, "annotation": f.annotation or None,
-                 "location": str(f.location), "message": f.message}
-                for f in self.explained_by
+            "aspects": [
+                {"aspect": e.aspect.name, "dimensions": sorted(x.value for x in e.aspect.accepts),
+                 "explainedBy": [finding_ref(f) for f in e.findings]}
+                for e in self.explanations
             ],
         }
+        if self.edited_from is not None:
+            d["editedFrom"] = self.edited_from.to_dict()
+        return d
 
 
-def routing_annotation(key: str) -> bool:
-    """True for an annotation (or Middleware field, ``Middleware.spec.stripPrefix``) that affects routing."""
-    if not key:
-        return True  # a finding about the Ingress's paths themselves (e.g. a regex path)
-    return ROUTING_ANNOTATION.match(key.rsplit("/", 1)[-1].rsplit(".spec.", 1)[-1]) is not None
+def finding_ref(f: Finding) -> dict:
+    return {"code": f.code.value, "object": str(f.obj) if f.obj else None, "annotation": f.annotation or None,
+            "dimensions": sorted(str(getattr(x, "value", x)) for x in f.dimensions),
+            "location": str(f.location), "message": f.message}
 
 
 def _class(d: Decision) -> str:
@@ -141,16 +160,29 @@ def ingress_names(d: Decision) -> set[str]:
 
 
 class Explainer:
-    """Maps findings to the requests they affect (the rules in the module docstring)."""
+    """Maps findings to the aspects of the differences they explain (the rules in the module docstring)."""
 
-    def __init__(self, findings: list[Finding], hosts_by_ingress: dict[str, list[str]],
-                 route_sources: dict[str, list[str]]):
-        self.candidates = [f for f in findings if f.code.value in EXPLAINS and f.obj is not None
-                         and f.obj.kind == "Ingress"]
+    def __init__(self, findings, hosts_by_ingress: dict[str, list[str]], route_sources: dict[str, list[str]]):
+        self.by_ingress: dict[str, list[Finding]] = {}
+        self.host_wide: dict[str, list[Finding]] = {}
+        self.all_by_ingress: dict[str, list[Finding]] = {}
+        for f in findings:
+            if f.obj is None or f.obj.kind != "Ingress" or not f.dimensions:
+                continue
+            name = f"{f.obj.namespace}/{f.obj.name}"
+            self.all_by_ingress.setdefault(name, []).append(f)
+            code = f.code.value
+            if code not in EXPLAINS:
+                continue
+            self.by_ingress.setdefault(name, []).append(f)
+            if CODE_DIMENSIONS.get(code, (None, "ingress"))[1] == "host":
+                self.host_wide.setdefault(name, []).append(f)
         self.hosts = hosts_by_ingress
         self.route_sources = route_sources
+        self.wildcards = sorted({h for hs in hosts_by_ingress.values() for h in hs if h.startswith("*.")})
+        self._by_host: dict[str, list] = {}
 
-    def scope(self, req: Request, src: Decision, gw: Decision) -> set[str]:
+    def scope(self, src: Decision, gw: Decision) -> set[str]:
         names = ingress_names(src)
         for v in gw.via:
             names.update(self.route_sources.get(v, []))
@@ -159,48 +191,91 @@ class Explainer:
     def _on_host(self, ingress: str, host: str) -> bool:
         return any(h == "" or host_matches(h, host) for h in self.hosts.get(ingress, []))
 
-    def explain(self, req: Request, src: Decision, gw: Decision) -> list[Finding]:
-        scope = self.scope(req, src, gw)
-        # Same backends, other shares: only a finding about a weight explains it.
-        shares_only = (src.kind == gw.kind and src.backends and gw.backends
-                       and [r for r, _ in src.backends] == [r for r, _ in gw.backends]
-                       and src.backends != gw.backends  # the shares really differ
-                       and (src.path, src.host, src.headers) == (gw.path, gw.host, gw.headers))
-        out = []
-        for f in self.candidates:
-            if shares_only and "weight" not in (f.annotation or ""):
-                continue
-            name = f"{f.obj.namespace}/{f.obj.name}"
-            code = f.code.value
-            ok = False
-            if code in ANNOTATION_CODES:
-                ok = name in scope and routing_annotation(f.annotation)
-            elif code in SCOPE_CODES:
-                ok = name in scope
-            elif code in HOST_CODES:
-                ok = name in scope or self._on_host(name, req.host)
-            elif code in TLS_CODES:
-                ok = (name in scope or self._on_host(name, req.host)) and (
-                    req.scheme == "https" or _class(src) == "none" or _class(gw) == "none")
-            if ok:
-                out.append(f)
-        return out or self._redirect_aspects(req, src, gw, scope)
+    def in_scope(self, req: Request, src: Decision, gw: Decision) -> list[Finding]:
+        """The findings that may explain a difference of this request."""
+        scope = self.scope(src, gw)
+        out = [f for name in sorted(scope) for f in self.by_ingress.get(name, ())]
+        out += [f for name, fs in self._host_wide_on(req.host) if name not in scope for f in fs]
+        return out
 
-    def _redirect_aspects(self, req: Request, src: Decision, gw: Decision, scope: set[str]) -> list[Finding]:
-        """Two redirects to the same place that differ by status (tls.redirect-code) and/or by the trailing
-        slash of the HTTPS redirect (tls.redirect): each aspect needs its finding."""
-        if not (src.kind == gw.kind == REDIRECT):
-            return []
-        same_place = _norm_location(src.location) == _norm_location(gw.location)
-        slash_only = not same_place and _strip_slash(src.location) == _strip_slash(gw.location)
-        if not (same_place or slash_only):
-            return []
-        needed = ({"tls.redirect-code"} if src.status != gw.status else set()) | (
-            {"tls.redirect"} if slash_only else set())
-        found = [f for f in self.candidates if f.code.value in needed
-                 and (f"{f.obj.namespace}/{f.obj.name}" in scope
-                      or self._on_host(f"{f.obj.namespace}/{f.obj.name}", req.host))]
-        return found if needed and {f.code.value for f in found} == needed else []
+    def _host_wide_on(self, host: str) -> list[tuple[str, list[Finding]]]:
+        """The host-wide findings of the Ingresses with a rule for ``host`` (one scan per host)."""
+        found = self._by_host.get(host)
+        if found is None:
+            found = self._by_host[host] = [(name, fs) for name, fs in sorted(self.host_wide.items())
+                                           if self._on_host(name, host)]
+        return found
+
+    def aspects(self, req: Request, src: Decision, gw: Decision) -> list[Aspect]:
+        route_like = {D.ROUTE}
+        if any(c.isupper() for c in req.path):
+            route_like.add(D.CASE)
+        if any(host_matches(w, req.host) and req.host.count(".") > w.count(".") for w in self.wildcards):
+            route_like.add(D.HOST_MATCH)
+        cs, cg = _class(src), _class(gw)
+        if cs != cg:
+            accepts = set(route_like)
+            if REDIRECT in (src.kind, gw.kind):
+                accepts |= {D.REDIRECT, D.SCHEME}
+            if req.scheme == "https" and "none" in (cs, cg):
+                accepts.add(D.SCHEME)
+            if ERROR in (src.kind, gw.kind):
+                accepts.add(D.BACKEND)
+            return [Aspect("outcome", frozenset(accepts))]
+        out = []
+        if src.kind == REDIRECT:
+            if src.status != gw.status:
+                out.append(Aspect("redirect-status", frozenset({D.REDIRECT})))
+            if _norm_location(src.location) != _norm_location(gw.location):
+                slash = _strip_slash(src.location) == _strip_slash(gw.location)
+                schemes = {(x or "").partition("://")[0] for x in (src.location, gw.location)}
+                out.append(Aspect("redirect-target", frozenset({D.REDIRECT} | ({D.SCHEME} if len(schemes) > 1
+                                                                                else set())),
+                                  "redirect-slash" if slash else ""))
+            return out
+        if {r for r, _ in src.backends} != {r for r, _ in gw.backends}:
+            # Other Services or ports: another rule answered (its path, host and headers follow from it), or the
+            # rule lost its backend.
+            return [Aspect("backend", frozenset(route_like | {D.BACKEND}))]
+        # The route the Gateway used merges rules of an Ingress the controller did not use here: another
+        # Ingress's rule may have answered, and what follows from the choice is a route difference too.
+        other_rule = bool(self.scope(src, gw) - ingress_names(src))
+        also = route_like if other_rule else set()
+        if src.backends != gw.backends:
+            out.append(Aspect("weight", frozenset({D.WEIGHT} | also)))
+        if src.path != gw.path:
+            out.append(Aspect("upstream-path", frozenset({D.UPSTREAM_PATH} | also)))
+        if src.host != gw.host:
+            out.append(Aspect("upstream-host", frozenset({D.UPSTREAM_HOST} | also)))
+        if src.headers != gw.headers:
+            out.append(Aspect("request-headers", frozenset({D.REQUEST_HEADERS} | also)))
+        if src.response_headers is not None and gw.response_headers is not None \
+                and src.response_headers != gw.response_headers:
+            out.append(Aspect("response-headers", frozenset({D.RESPONSE_HEADERS} | also)))
+        return out or [Aspect("outcome", frozenset(route_like))]
+
+    def explain(self, req: Request, src: Decision, gw: Decision) -> list[Explanation]:
+        candidates = self.in_scope(req, src, gw)
+        out = []
+        for aspect in self.aspects(req, src, gw):
+            found = []
+            for f in candidates:
+                narrow = NARROW.get(f.code.value)
+                if narrow and narrow not in (aspect.name, aspect.narrow):
+                    continue
+                if aspect.accepts & f.dimensions:
+                    found.append(f)
+            out.append(Explanation(aspect, found))
+        return out
+
+    def not_simulated(self, req: Request, src: Decision, gw: Decision) -> list[Finding]:
+        """Findings in scope about what the simulators do not model for this request (auth, rate limits,
+        timeouts, mirroring...; response headers where the source simulator does not model them)."""
+        unmodelled = set(Dimension) - SIMULATED
+        if src.response_headers is None or gw.response_headers is None:
+            unmodelled.add(D.RESPONSE_HEADERS)
+        names = self.scope(src, gw)
+        return [f for name in sorted(names) for f in self.all_by_ingress.get(name, ()) if f.dimensions & unmodelled]
 
 
 def follow(sim, req: Request, first: Decision, hops: int = 5) -> Decision:
@@ -216,14 +291,44 @@ def follow(sim, req: Request, first: Decision, hops: int = 5) -> Decision:
     return d
 
 
-def compare(requests: list[Request], source_sim, gateway_sim, explainer: Explainer,
-            controller: str) -> tuple[int, list[Difference]]:
-    diffs = []
+@dataclass
+class Unmodelled:
+    """A request and the findings in its scope about behaviour the simulators do not model."""
+
+    request: Request
+    controller: str
+    findings: list[Finding]
+
+
+
+def same_end(sim_a, sim_b, req: Request, a: Decision, b: Decision) -> bool:
+    """The same decision, or two redirect chains that start at different places and end in the same decision
+    (a redirect to the same place with another status is a difference)."""
+    if same(a, b):
+        return True
+    return (a.kind == b.kind == REDIRECT and _norm_location(a.location) != _norm_location(b.location)
+            and same(follow(sim_a, req, a), follow(sim_b, req, b)))
+
+
+def compare(requests: list[Request], source_sim, gateway_sim, explainer: Explainer, controller: str,
+            reference_sim=None) -> tuple[list[Difference], list[Unmodelled]]:
+    """Every request whose decisions differ, explained; and the requests with behaviour not simulated.
+
+    ``reference_sim`` simulates the tool's own output when ``gateway_sim`` simulates manifests the user gave:
+    where they answer otherwise, the difference comes from the edit and no finding explains it."""
+    diffs, unmodelled = [], []
     for req in requests:
         src = source_sim.decide(req)
         gw = gateway_sim.decide(req)
-        if same(src, gw) or (src.kind == gw.kind == REDIRECT and same(follow(source_sim, req, src),
-                                                                      follow(gateway_sim, req, gw))):
+        missing = explainer.not_simulated(req, src, gw)
+        if missing:
+            unmodelled.append(Unmodelled(req, controller, missing))
+        if same_end(source_sim, gateway_sim, req, src, gw):
             continue
-        diffs.append(Difference(req, controller, src, gw, explainer.explain(req, src, gw)))
-    return len(requests), diffs
+        diff = Difference(req, controller, src, gw, explainer.explain(req, src, gw))
+        if reference_sim is not None:
+            ref = reference_sim.decide(req)
+            if not same(ref, gw):
+                diff.edited_from = ref
+        diffs.append(diff)
+    return diffs, unmodelled

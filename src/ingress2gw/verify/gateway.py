@@ -20,7 +20,10 @@ Follows the Gateway API spec (v1.x) — https://gateway-api.sigs.k8s.io/referenc
 5. Filters: ``RequestRedirect`` (scheme, hostname, port, path; status 302 by default; the port follows the new
    scheme, else the listener port; well-known ports are left out of Location), ``URLRewrite``
    (``ReplaceFullPath``, ``ReplacePrefixMatch`` element-wise), ``RequestHeaderModifier``,
-   ``ResponseHeaderModifier`` (on the backend's answer).
+   ``ResponseHeaderModifier`` (on the backend's answer), in order with the ``ExtensionRef`` filters; then the
+   implementation policies attached to the rule, route, listener or Gateway (``implementations.py``: the objects
+   of kgateway, Envoy Gateway, Traefik... that change routing; what it cannot model lands in
+   ``Decision.unsimulated``).
 6. Backends: ``weight`` (default 1; 0 never chosen); a Service in another namespace needs a ReferenceGrant;
    a rule without a usable backend answers 500.
 """
@@ -28,8 +31,9 @@ Follows the Gateway API spec (v1.x) — https://gateway-api.sigs.k8s.io/referenc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ingress2gw.verify.implementations import Implementations, Progress, modify_headers
 from ingress2gw.verify.model import (
     BACKEND, ERROR, NOT_FOUND, PASSTHROUGH, REDIRECT, UNSERVED, Decision, Request, distribution, host_matches,
 )
@@ -65,9 +69,22 @@ class GatewaySimulator:
         self.routes = {k: [o for o in objects if _is(o, k)] for k in ("HTTPRoute", "GRPCRoute", "TLSRoute")}
         self.grants = [o for o in objects if o.get("kind") == "ReferenceGrant"]
         self.listeners = [lst for g in sorted(self.gateways, key=_nsname) for lst in _listeners(g)]
+        self.implementations = Implementations(objects)
+        # Indexes: verify sends many requests per host, and a shared Gateway holds every route.
+        self._listener_of: dict[tuple, Listener | None] = {}
+        self._attached: dict[tuple, list[dict]] = {}
+        self._by_host: dict[tuple, tuple[dict[str, list[dict]], list[dict]]] = {}
+        self._serving: dict[tuple, list[dict]] = {}
+        self._by_parent: dict[str, dict] = {}
 
     # -- 1. listener -------------------------------------------------------------------------------------------
     def select_listener(self, req: Request) -> Listener | None:
+        key = (req.scheme, req.effective_port, req.host)
+        if key not in self._listener_of:
+            self._listener_of[key] = self._select_listener(req)
+        return self._listener_of[key]
+
+    def _select_listener(self, req: Request) -> Listener | None:
         protocols = ("HTTP",) if req.scheme == "http" else ("HTTPS", "TLS")
         best: tuple | None = None
         chosen = None
@@ -83,10 +100,50 @@ class GatewaySimulator:
 
     # -- 2. attachment ----------------------------------------------------------------------------------------
     def attached(self, lst: Listener, kind: str) -> list[dict]:
+        key = (lst.gateway, lst.name, lst.port, kind)
+        if key not in self._attached:
+            self._attached[key] = self._attach(lst, kind)
+        return self._attached[key]
+
+    def serving(self, lst: Listener, kind: str, host: str) -> list[dict]:
+        """The routes of ``kind`` attached to ``lst`` that serve ``host``, in attachment order."""
+        key = (lst.gateway, lst.name, lst.port, kind, host)
+        found = self._serving.get(key)
+        if found is None:
+            index = self._by_host.get(key[:4])
+            if index is None:
+                exact: dict[str, list[dict]] = {}
+                other: list[dict] = []
+                for i, route in enumerate(self.attached(lst, kind)):
+                    names = route.get("spec", {}).get("hostnames") or []
+                    if names and not any(n.startswith("*") for n in names):
+                        for n in {n.lower() for n in names}:
+                            exact.setdefault(n, []).append((i, route))
+                    else:
+                        other.append((i, route))
+                index = self._by_host[key[:4]] = (exact, other)
+            exact, other = index
+            pool = sorted(exact.get(host.lower(), []) + other, key=lambda p: p[0])
+            found = self._serving[key] = [r for _, r in pool if _route_host_key(r, lst, host) is not None]
+        return found
+
+    def _parents(self, kind: str) -> dict[tuple[str, str], list[dict]]:
+        """Routes of ``kind`` by the Gateways their parentRefs name (in route order)."""
+        index = self._by_parent.get(kind)
+        if index is None:
+            index = self._by_parent[kind] = {}
+            for route in self.routes.get(kind, []):
+                rns = route["metadata"].get("namespace", "default")
+                for g in dict.fromkeys((ref.get("namespace", rns), ref.get("name"))
+                                       for ref in route.get("spec", {}).get("parentRefs") or []):
+                    index.setdefault(g, []).append(route)
+        return index
+
+    def _attach(self, lst: Listener, kind: str) -> list[dict]:
         if lst.kinds and kind not in lst.kinds:
             return []
         out = []
-        for route in self.routes.get(kind, []):
+        for route in self._parents(kind).get(lst.gateway, []):
             rns = route["metadata"].get("namespace", "default")
             for ref in route.get("spec", {}).get("parentRefs") or []:
                 if ref.get("group", GROUP) != GROUP or ref.get("kind", "Gateway") != "Gateway":
@@ -112,8 +169,8 @@ class GatewaySimulator:
             return Decision(UNSERVED, detail="no listener")
         if lst.protocol == "TLS":
             return self._tls_route(lst, req)
-        routes = [r for r in self.attached(lst, "HTTPRoute") if _route_host_key(r, lst, req.host) is not None]
-        grpc = [r for r in self.attached(lst, "GRPCRoute") if _route_host_key(r, lst, req.host) is not None]
+        routes = self.serving(lst, "HTTPRoute", req.host)
+        grpc = self.serving(lst, "GRPCRoute", req.host)
         pool = routes + grpc
         if not pool:
             return Decision(NOT_FOUND, detail="no route for the host", via=(_ref(lst),))
@@ -139,36 +196,35 @@ class GatewaySimulator:
 
     def _apply(self, win: _Candidate, rule: dict, lst: Listener, req: Request) -> Decision:
         via = (_ref(win.route),)
-        path, host = req.path, None
-        headers: dict[tuple[str, str], str] = {}
-        response: dict[tuple[str, str], str] = {}
+        st = Progress(req, req.path)
+
+        def done(d: Decision) -> Decision:
+            return replace(d, via=via, unsimulated=tuple(st.unsimulated))
+
+        # Each filter sees the request as the filters before it left it (Traefik runs them as a middleware chain).
         for f in rule.get("filters") or []:
             t = f.get("type")
             if t == "RequestRedirect":
-                return self._redirect(f.get("requestRedirect") or {}, win.match, lst, req, via)
+                return done(self._redirect(f.get("requestRedirect") or {}, win.match, lst,
+                                           replace(req, path=st.path), via))
             if t == "URLRewrite":
                 rw = f.get("urlRewrite") or {}
                 if rw.get("hostname"):
-                    host = rw["hostname"]
+                    st.host = rw["hostname"]
                 if rw.get("path"):
-                    path = _modified_path(rw["path"], win.match, req.path)
+                    st.path = _modified_path(rw["path"], win.match, st.path)
             if t == "RequestHeaderModifier":
-                mod = f.get("requestHeaderModifier") or {}
-                for op in ("set", "add"):
-                    for h in mod.get(op) or []:
-                        headers[(op, h["name"].lower())] = h.get("value", "")
-                for name in mod.get("remove") or []:
-                    headers[("remove", name.lower())] = ""
+                modify_headers(f.get("requestHeaderModifier") or {}, st.headers)
             if t == "ResponseHeaderModifier":
-                mod = f.get("responseHeaderModifier") or {}
-                for op in ("set", "add"):
-                    for h in mod.get(op) or []:
-                        response[(op, h["name"].lower())] = h.get("value", "")
-                for name in mod.get("remove") or []:
-                    response[("remove", name.lower())] = ""
+                modify_headers(f.get("responseHeaderModifier") or {}, st.response)
+            if t == "ExtensionRef":
+                answer = self.implementations.extension_ref(f.get("extensionRef") or {}, win.route, st)
+                if answer is not None:
+                    return done(answer)
+        self.implementations.policies(win.route, rule, lst.gateway, lst.name, st)
         refs = rule.get("backendRefs") or []
         if not refs:
-            return Decision(ERROR, status=500, detail="rule has no backendRefs", via=via)
+            return done(Decision(ERROR, status=500, detail="rule has no backendRefs"))
         weighted = []
         ns = win.route["metadata"].get("namespace", "default")
         for b in refs:
@@ -180,11 +236,11 @@ class GatewaySimulator:
             weighted.append((f"{b.get('namespace', ns)}/{b.get('name')}:{b.get('port')}", w))
         dist = distribution(weighted)
         if not dist or all(ref.startswith("!invalid") for ref, _ in dist):
-            return Decision(ERROR, status=500, detail="no usable backend", via=via)
-        uri = path + (f"?{req.query}" if req.query else "")
-        changes = tuple(sorted((op, n, v) for (op, n), v in headers.items()))
-        resp = tuple(sorted((op, n, v) for (op, n), v in response.items()))
-        return Decision(BACKEND, backends=dist, path=uri, host=host, headers=changes, response_headers=resp, via=via)
+            return done(Decision(ERROR, status=500, detail="no usable backend"))
+        changes = tuple(sorted((op, n, v) for (op, n), v in st.headers.items()))
+        resp = tuple(sorted((op, n, v) for (op, n), v in st.response.items()))
+        return done(Decision(BACKEND, backends=dist, path=st.uri(), host=st.host, headers=changes,
+                             response_headers=resp))
 
     def _redirect(self, rr: dict, match: dict, lst: Listener, req: Request, via) -> Decision:
         scheme = rr.get("scheme") or req.scheme

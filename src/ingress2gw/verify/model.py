@@ -123,6 +123,9 @@ class Decision:
     response_headers: tuple[tuple[str, str, str], ...] | None = None
     via: tuple[str, ...] = field(default=(), compare=False)
     detail: str = field(default="", compare=False)
+    #: Implementation objects or fields on the request's way that would change the answer but are not simulated
+    #: (``verify/implementations.py``), as short strings.
+    unsimulated: tuple[str, ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         if self.kind == REDIRECT:
@@ -166,6 +169,8 @@ class Decision:
             d["responseHeaderChanges"] = [{"op": op, "name": n, "value": v} for op, n, v in self.response_headers]
         if self.detail:
             d["detail"] = self.detail
+        if self.unsimulated:
+            d["notSimulated"] = list(self.unsimulated)
         if self.via:
             d["via"] = list(self.via)
         return d

@@ -1,47 +1,58 @@
 """What ingress-nginx does with one request, read from the Ingress objects and their annotations.
 
-This is an independent model of the controller (it shares no code with the translator in ``providers/``):
+This is an independent model of the controller (it shares no code with the translator in ``providers/``). Its
+facts are in ../shared/reference/ingress-nginx-routing-facts.md; ``tests/verify/test_nginx_ground_truth.py``
+replays the same requests through real NGINX configured as the controller configures it:
 
-- Servers: one per host; rules without a host and hosts nobody defines go to the catch-all server ``_``.
-  Wildcard server names (``*.example.com``) match any deeper name (nginx ``server_name`` semantics); an exact
-  name wins over a wildcard, the longest wildcard over a shorter one.
-- Locations (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/): ``Exact /p`` →
-  ``location = /p``; ``Prefix /p`` → ``location /p/`` + ``location = /p`` (element-wise); ImplementationSpecific
-  → ``location /p`` (a character prefix). nginx picks the exact location, else the longest prefix. A request
-  ``/p`` that only a ``location /p/`` would serve is answered ``301 /p/`` (nginx's auto-redirect).
-- Regex mode: ``use-regex``, or a ``rewrite-target`` that differs from the path, on ANY location of the host
-  (nginx.tmpl ``enforceRegexModifier``/``needsRewrite``) turns every path of the host into
-  ``location ~* "^<path>"`` (case-insensitive, start-anchored), tried longest first (ties: path descending);
-  the first match wins.
-- Every server has a root location: the Ingress's own ``/`` path, else the ``spec.defaultBackend`` of the Ingress
-  that first defined the host, else the controller's default backend (404). The catch-all server's root is the
-  ``spec.defaultBackend`` of the oldest Ingress without rules. The root location the controller makes for a host
-  carries the annotations of the Ingress that defined the host (``locationApplyAnnotations``): its redirects
-  (HTTPS, permanent/temporal, app-root), its rewrite-target and upstream-vhost apply (a canary attaches only by
-  path); the catch-all's root does no redirect and no rewrite (createServers restores them: "Redirect and
-  rewrite can affect the catch all behavior, skip for now").
-- Conflicts: Ingresses are processed oldest first (creationTimestamp, then namespace/name); the first definition
-  of a host+path wins.
+- Ingresses are processed oldest first (creationTimestamp; equal timestamps: namespace/name *descending*, the
+  store's order); canary Ingresses make no server and no location.
+- Servers: one per host; rules without a host and hosts nobody defines go to the catch-all server ``_``. A
+  wildcard host ``*.example.com`` is the server name ``~^(?<subdomain>[\\w-]+)\\.example\\.com$``: exactly one more
+  label (``x.y.example.com`` goes to ``_``); an exact name wins.
+- Every server starts with a root location ``/`` the controller makes: for a host, the ``spec.defaultBackend`` of
+  the Ingress that created the server (else the controller's default backend, 404), carrying that Ingress's
+  annotations (``locationApplyAnnotations``: its redirects, app-root, rewrite-target, upstream-vhost apply); for
+  ``_``, the ``spec.defaultBackend`` of the oldest Ingress without rules, whose redirect and rewrite annotations
+  are dropped ("Redirect and rewrite can affect the catch all behavior") but upstream-vhost applies.
+- Paths (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/): ImplementationSpecific
+  (or no pathType) is Prefix. For each path the first location with the same path string decides: another
+  pathType → a new location; the same pathType → the path is ignored (first wins), unless that location is a
+  host's root the controller made, which a ``/`` Prefix path replaces (backend and annotations). The catch-all's
+  root, once an Ingress without rules has taken it, is not replaced.
+- Order: longest path first, then path descending, then creation (the root first). Then the Prefix paths are
+  normalized: ``/p`` becomes ``location /p/`` followed by ``location = /p`` (not when an Exact ``/p`` exists),
+  except ``/`` and paths whose Ingress has use-regex or a rewrite-target differing from the path.
+- Regex mode: ``use-regex``, or a ``rewrite-target`` that differs from the location's path *as normalized*
+  (so a Prefix ``/p`` with target ``/p`` counts: its location is ``/p/``), on ANY location of the host
+  (nginx.tmpl ``enforceRegexModifier``/``needsRewrite``) turns every location of the host into
+  ``location ~* "^<path>"`` (case-insensitive, start-anchored), tried in the order above; the first match wins.
+- Otherwise nginx picks the exact location, else the longest prefix; a request ``/p`` that only a location
+  ``/p/`` (prefix or exact) would serve is answered ``301 /p/`` (nginx's auto-redirect).
 - ``app-root`` is a server-level ``if ($uri = /)`` (302): it runs before any location is chosen.
-- Per location, in the order nginx runs them: ``permanent-redirect``/``temporal-redirect`` (``return``),
-  then the HTTPS redirect (ConfigMap ``ssl-redirect`` default true for hosts in some
-  Ingress's ``spec.tls``; ``force-ssl-redirect`` for any host; code ``http-redirect-code`` default 308; the
-  trailing ``/`` of the URI is dropped unless ``preserve-trailing-slash``; locations whose path starts with ``/.well-known/acme-challenge`` exempt),
-  then the canary decision (header → cookie → weight), then ``rewrite-target`` (the whole URI becomes the target,
-  ``$n`` from the path regex, the query is kept).
-- HTTPS to a host no ``spec.tls`` lists is answered with the controller's self-signed certificate, which clients
+- Per location, in the order nginx runs them: ``permanent-redirect``/``temporal-redirect`` (``return``), then
+  ``rewrite-target`` (``rewrite "(?i)<location path>" <target> break``: the whole URI becomes the target, ``$n``
+  from the path regex, a missing group is empty, the query is kept; a target starting with ``http://``,
+  ``https://`` or ``$scheme`` makes it a 302 redirect), then, in Lua, the HTTPS redirect (ConfigMap
+  ``ssl-redirect`` default true, for a host with a certificate registered; ``force-ssl-redirect`` for any host;
+  code ``http-redirect-code`` default 308; the trailing ``/`` of the URI is dropped unless
+  ``preserve-trailing-slash``; locations whose path starts with ``/.well-known/acme-challenge`` exempt), then
+  the canary decision (header → cookie → weight).
+- Certificates: the first Ingress that has a ``tls`` section and a rule for the host gives the host its
+  certificate: the Secret of the entry listing the host (a Secret is taken to hold a certificate for the hosts
+  its entries list), else one of its Secrets valid for the host, else the controller's default certificate,
+  which still counts as registered for the HTTPS redirect. Lookup: the host, else ``*.<parent>``. HTTPS to a
+  host without a registered Secret is answered with the controller's self-signed certificate, which clients
   reject: we count it as not served.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingress2gw.source.objects import Backend, Ingress
 from ingress2gw.verify.model import (
     BACKEND, ERROR, NOT_FOUND, PASSTHROUGH, REDIRECT, UNSERVED, Decision, Request, backend_ref, distribution,
-    host_matches,
 )
 from ingress2gw.verify.requests import derive
 
@@ -91,19 +102,29 @@ class Server:
     root_ingress: Ingress | None = None
 
 
-def sort_key(ing: Ingress) -> tuple:
-    return (ing.created or "", ing.namespace, ing.name)
+DEFAULT_CERT = "default"  # the controller's self-signed certificate, which clients reject
+
+
+def ordered(ingresses: list[Ingress]) -> list[Ingress]:
+    """The store's order (store.go): creationTimestamp ascending; equal timestamps: namespace/name *descending*."""
+    by_name = sorted(ingresses, key=lambda i: f"{i.namespace}/{i.name}", reverse=True)
+    return sorted(by_name, key=lambda i: i.created or "")
+
+
+def _path_type(path_type: str | None) -> str:
+    # internal/k8s SetDefaultNGINXPathType: a missing or ImplementationSpecific pathType is Prefix.
+    return "Exact" if path_type == "Exact" else "Prefix"
 
 
 class NginxSimulator:
     def __init__(self, ingresses: list[Ingress], services: dict | None = None, config: NginxConfig | None = None):
         self.cfg = config or NginxConfig()
         self.services = services or {}
-        ordered = sorted(ingresses, key=sort_key)
-        self.main = [i for i in ordered if not self._flag(i, "canary")]
-        self.canaries = [i for i in ordered if self._flag(i, "canary")]
-        self.tls_hosts = [h.lower() for i in ordered for t in i.tls for h in t.hosts]
+        order = ordered(ingresses)
+        self.main = [i for i in order if not self._flag(i, "canary")]
+        self.canaries = [i for i in order if self._flag(i, "canary")]
         self.servers: dict[str, Server] = {}
+        self.certs: dict[str, str] = {}  # host -> "namespace/secret" or DEFAULT_CERT
         self.conflicts: list[tuple[Ingress, str, str]] = []  # (loser, host, path)
         self._build()
 
@@ -134,70 +155,100 @@ class NginxSimulator:
                 if host not in self.servers:
                     self.servers[host] = Server(host, root_backend=self.backend_ref(ing, ing.default_backend)
                                                 if ing.default_backend else None, root_ingress=ing)
-        for host, server in self.servers.items():
-            # nginx.tmpl enforceRegexModifier: regex mode when some location of the server has use-regex, or
-            # needsRewrite (a rewrite-target that is not empty and differs from the location's path). The root
-            # location the controller made carries the annotations of the Ingress that defined the host
-            # (controller.go createServers: locationApplyAnnotations(loc, anns)) with the path "/".
-            paths = [(i, p.path or "/") for i in self.main for r in i.rules if (r.host or "_").lower() == host
-                     for p in r.paths]
-            if host != "_" and server.root_ingress is not None and not any(
-                    path == "/" and pt != "Exact" for i in self.main for r in i.rules
-                    if (r.host or "_").lower() == host for pt, path in ((p.path_type, p.path or "/")
-                                                                        for p in r.paths)):
-                paths.append((server.root_ingress, "/"))
-            server.regex = any(self._flag(i, "use-regex") or self._needs_rewrite(i, path) for i, path in paths)
-        seen: set[tuple[str, str, str]] = set()
-        self._deferred: list[tuple[Server, Location]] = []
+        for server in self.servers.values():
+            server.locations.append(Location("prefix", "/", server.root_ingress, "/", server.root_backend,
+                                             default=True))
         for ing in self.main:
             for rule in ing.rules:
                 server = self.servers[(rule.host or "_").lower()]
                 for p in rule.paths:
-                    path = p.path or "/"
-                    key = (server.name, path, p.path_type)
-                    if key in seen:
-                        self.conflicts.append((ing, server.name, path))
-                        continue
-                    seen.add(key)
-                    self._add_locations(server, ing, path, p.path_type, self.backend_ref(ing, p.backend))
-        for server, loc in self._deferred:
-            if not any(other.kind == "exact" and other.path == loc.path for other in server.locations):
-                server.locations.append(loc)
+                    if p.backend is not None and p.backend.service is not None:
+                        self._add_location(server, ing, p.path or "/", _path_type(p.path_type),
+                                           self.backend_ref(ing, p.backend))
         for server in self.servers.values():
-            root_kind = "regex" if server.regex else "prefix"
-            if not any(loc.kind == root_kind and loc.path == "/" for loc in server.locations):
-                server.locations.append(Location(root_kind, "/", server.root_ingress, "/", server.root_backend,
-                                                 default=True))
+            # controller.go: per server, a stable sort by path descending, then by path length (longest first);
+            # then updateServerLocations normalizes the Prefix paths; regex mode is decided on the result.
+            locs = sorted(server.locations, key=lambda loc: loc.ingress_path, reverse=True)
+            server.locations = self._normalize(server, sorted(locs, key=lambda loc: len(loc.ingress_path),
+                                                              reverse=True))
+            # nginx.tmpl enforceRegexModifier: use-regex, or needsRewrite (a rewrite-target that is not empty and
+            # differs from the location's path *as normalized*), on any location of the server.
+            server.regex = any(self._flag(self._rewrite_ingress(server, loc), "use-regex")
+                               or self._needs_rewrite(self._rewrite_ingress(server, loc), loc.path)
+                               for loc in server.locations)
+            if server.regex:
+                for loc in server.locations:
+                    loc.kind = "regex"
+        self._certificates()
         for ing in self.canaries:
             self._attach_canary(ing)
+
+    def _rewrite_ingress(self, server: Server, loc: Location) -> Ingress | None:
+        """The Ingress whose redirect/rewrite annotations a location carries: none for the catch-all's root
+        (createServers restores them: "Redirect and rewrite can affect the catch all behavior")."""
+        return None if loc.default and server.name == "_" else loc.ingress
 
     def _needs_rewrite(self, ing: Ingress | None, path: str) -> bool:
         target = self.ann(ing, "rewrite-target")
         return bool(target) and target != path
 
-    def _add_locations(self, server: Server, ing: Ingress, path: str, path_type: str, backend: str | None) -> None:
-        def add(kind: str, loc_path: str) -> None:
-            if any(loc.kind == kind and loc.path == loc_path for loc in server.locations):
-                return  # nginx refuses duplicate locations; ingress-nginx keeps the first
-            server.locations.append(Location(kind, loc_path, ing, path, backend, path_type=path_type))
-
-        if server.regex:
-            add("regex", path)
-        elif path_type == "Exact":
-            add("exact", path)
-        elif path_type == "Prefix":
-            # ingress-nginx (updateServerLocations): a Prefix path without a trailing "/" becomes a prefix
-            # location with the slash plus an exact location for the path as written ("/p" → "/p/" and
-            # "= /p"); a path that already ends in "/" stays one prefix location ("/p/"), so "/p" then gets
-            # nginx's 301. The exact twin is added after every Ingress path of the server: an explicit
-            # Exact path wins.
-            if path == "/" or path.endswith("/"):
-                add("prefix", path)
+    def _add_location(self, server: Server, ing: Ingress, path: str, path_type: str, backend: str | None) -> None:
+        """controller.go getBackendServers: the first location with the same path decides: another pathType → a
+        new location; the same pathType → the path is ignored (first wins), unless that location is the root the
+        controller made for the host, which the path replaces (backend and annotations). The catch-all's root,
+        once an Ingress without rules has taken it, is not replaceable."""
+        for i, loc in enumerate(server.locations):
+            if loc.ingress_path != path:
+                continue
+            if loc.path_type != path_type:
+                break
+            if loc.default and not (server.name == "_" and server.root_ingress is not None):
+                server.locations[i] = Location("prefix", path, ing, path, backend, path_type=path_type)
             else:
-                add("prefix", path + "/")
-                self._deferred.append((server, Location("exact", path, ing, path, backend, path_type=path_type)))
-        else:
-            add("prefix", path)
+                self.conflicts.append((ing, server.name, path))
+            return
+        kind = "exact" if path_type == "Exact" else "prefix"
+        server.locations.append(Location(kind, path, ing, path, backend, path_type=path_type))
+
+    def _normalize(self, server: Server, locations: list[Location]) -> list[Location]:
+        """location.go updateServerLocations: a Prefix path becomes the prefix location ``/p/`` followed by an
+        exact clone ``= /p`` (unless an Exact ``/p`` exists); ``/`` and paths whose Ingress has use-regex or a
+        rewrite-target that differs from the path stay as they are."""
+        exact = {loc.ingress_path for loc in locations if loc.path_type == "Exact"}
+        out = []
+        for loc in locations:
+            ing = self._rewrite_ingress(server, loc)
+            if (loc.path == "/" or loc.path_type != "Prefix" or self._flag(ing, "use-regex")
+                    or self._needs_rewrite(ing, loc.path)):
+                out.append(loc)
+                continue
+            out.append(replace(loc, path=loc.path if loc.path.endswith("/") else loc.path + "/"))
+            if loc.path not in exact:
+                out.append(replace(loc, kind="exact"))  # keeps path_type Prefix (the canary merge reads it)
+        return out
+
+    def _certificates(self) -> None:
+        """createServers: the first Ingress that has a ``tls`` section and a rule for the host gives the host its
+        certificate: the secret of the entry listing the host, else one of its secrets valid for the host, else the
+        default certificate. A Secret is taken to hold a certificate for the hosts its ``tls`` entries list."""
+        secrets: dict[str, set[str]] = {}
+        for ing in self.main:
+            for t in ing.tls:
+                if t.secret:
+                    secrets.setdefault(f"{ing.namespace}/{t.secret}", set()).update(h.lower() for h in t.hosts)
+        for ing in self.main:
+            for rule in ing.rules:
+                host = (rule.host or "_").lower()
+                if host == "_" or host in self.certs or not ing.tls:
+                    continue
+                listed = next((t for t in ing.tls if host in (h.lower() for h in t.hosts)), None)
+                if listed is not None:
+                    secret = listed.secret or ""
+                else:
+                    secret = next((t.secret for t in ing.tls if t.secret and any(
+                        _wildcard_matches(n, host) or n == host
+                        for n in secrets.get(f"{ing.namespace}/{t.secret}", ()))), "")
+                self.certs[host] = f"{ing.namespace}/{secret}" if secret else DEFAULT_CERT
 
     def _attach_canary(self, ing: Ingress) -> None:
         try:
@@ -218,8 +269,8 @@ class NginxSimulator:
                 # mergeAlternativeBackends: a canary path merges into the location with the same path AND the same
                 # pathType ("loc.Path == path.Path && *loc.PathType == *path.PathType").
                 for loc in server.locations:
-                    if (not loc.default and loc.ingress_path == (p.path or "/") and loc.path_type == p.path_type
-                            and loc.canary is None):
+                    if (not loc.default and loc.ingress_path == (p.path or "/")
+                            and loc.path_type == _path_type(p.path_type) and loc.canary is None):
                         loc.canary = c
 
     # -- one request -------------------------------------------------------------------------------------------
@@ -227,22 +278,25 @@ class NginxSimulator:
         host = host.lower()
         if host in self.servers:
             return self.servers[host]
-        wild = [s for name, s in self.servers.items() if name.startswith("*.") and host_matches(name, host)]
-        if wild:
-            return max(wild, key=lambda s: len(s.name))
+        # Regex server names are tried in config order (hostname-sorted).
+        for name in sorted(self.servers):
+            if name.startswith("*.") and _wildcard_matches(name, host):
+                return self.servers[name]
         return self.servers["_"]
 
-    def has_tls(self, host: str) -> bool:
-        return any(host_matches(t, host) or t == host.lower() for t in self.tls_hosts)
+    def certificate(self, host: str) -> str | None:
+        """certificate.lua: the certificate registered for the host, else for ``*.<parent>``; None: none."""
+        host = host.lower()
+        if host in self.certs:
+            return self.certs[host]
+        parent = host.split(".", 1)[1] if "." in host else ""
+        return self.certs.get("*." + parent) if parent else None
 
     def select_location(self, server: Server, path: str) -> Location | str | None:
         """The location nginx picks, or ``"auto-redirect"`` for nginx's ``/p`` → ``/p/`` 301."""
         if server.regex:
-            # controller.go (getBackendServers) sorts a server's locations by path, descending, then (stably) by
-            # path length, longest first; nginx tries regex locations in that order and the first match wins.
-            regexes = sorted(sorted((loc for loc in server.locations if loc.kind == "regex"),
-                                    key=lambda loc: loc.path, reverse=True), key=lambda loc: -len(loc.path))
-            for loc in regexes:
+            # Regex locations in the controller's order (longest path first); the first match wins.
+            for loc in server.locations:
                 try:
                     if re.match("^" + loc.path, path, re.IGNORECASE):
                         return loc
@@ -252,7 +306,9 @@ class NginxSimulator:
         for loc in server.locations:
             if loc.kind == "exact" and loc.path == path:
                 return loc
-        if any(loc.kind == "prefix" and loc.path == path + "/" for loc in server.locations):
+        # nginx's auto_redirect: a request for "/p" that only a location "/p/" (prefix or exact) with proxy_pass
+        # would serve is answered 301 "/p/".
+        if any(loc.path == path + "/" for loc in server.locations):
             return "auto-redirect"
         prefixes = [loc for loc in server.locations if loc.kind == "prefix" and path.startswith(loc.path)]
         return max(prefixes, key=lambda loc: len(loc.path)) if prefixes else None
@@ -267,7 +323,7 @@ class NginxSimulator:
             via = (f"Ingress {passthrough[0].namespace}/{passthrough[0].name}",)
             return (Decision(PASSTHROUGH, backends=distribution([(backend, 1)]), via=via) if backend
                     else Decision(UNSERVED, detail="ssl-passthrough without backend", via=via))
-        if req.scheme == "https" and not self.has_tls(req.host):
+        if req.scheme == "https" and self.certificate(req.host) in (None, DEFAULT_CERT):
             return Decision(UNSERVED, detail="only the controller's self-signed default certificate")
         app_root = self._app_root(server, req)
         if app_root is not None:
@@ -288,6 +344,14 @@ class NginxSimulator:
         redirect = self._explicit_redirect(ing, req)
         if redirect is not None:
             return Decision(REDIRECT, status=redirect[0], location=redirect[1], via=via)
+        # rewrite-target: ``rewrite "(?i)<location path>" <target> break;`` (the path as normalized: a Prefix
+        # "/p" whose target is "/p" is the location "/p/", rewritten). It runs before the Lua HTTPS redirect; a
+        # target starting with http://, https:// or $scheme makes nginx answer 302 (the query appended).
+        rewritten = self._rewrite(loc, ing, req)
+        target = self.ann(ing, "rewrite-target") or ""
+        if rewritten is not None and re.match(r"(https?://|\$scheme)", target):
+            location = rewritten.replace("$scheme", req.scheme) + (f"?{req.query}" if req.query else "")
+            return Decision(REDIRECT, status=302, location=location, via=via, detail="rewrite-target URL")
         if req.scheme == "http" and self._ssl_redirect(ing, req, loc):
             uri = req.uri
             if uri.endswith("/") and not self._flag(ing, "preserve-trailing-slash"):
@@ -301,22 +365,27 @@ class NginxSimulator:
         weighted = self._canary(loc, req) if not loc.default else [(loc.backend, 1)]
         if not weighted or all(ref is None for ref, _ in weighted):
             return Decision(ERROR, status=503, detail="backend is not a Service", via=via)
-        path, headers = req.path, ()
-        target = self.ann(ing, "rewrite-target")
-        if target and target != loc.ingress_path:
-            try:
-                m = re.search(loc.ingress_path, req.path, re.IGNORECASE)
-            except re.error:
-                m = None
-            if m is not None:
-                path = re.sub(r"\$(\d)", lambda g: (m.group(int(g.group(1))) or "")
-                              if int(g.group(1)) <= (m.re.groups or 0) else "", target)
-                prefix = self.ann(ing, "x-forwarded-prefix")
-                if prefix:
-                    headers = (("set", "x-forwarded-prefix", prefix),)
-        uri = path + (f"?{req.query}" if req.query else "")
+        headers = ()
+        prefix = self.ann(ing, "x-forwarded-prefix")
+        if rewritten is not None and prefix:
+            headers = (("set", "x-forwarded-prefix", prefix),)
+        uri = (req.path if rewritten is None else rewritten) + (f"?{req.query}" if req.query else "")
         return Decision(BACKEND, backends=distribution([(ref or "!not-a-service", w) for ref, w in weighted]),
                         path=uri, host=self.ann(ing, "upstream-vhost"), headers=headers, via=via)
+
+    def _rewrite(self, loc: Location, ing: Ingress | None, req: Request) -> str | None:
+        """The URI after the location's rewrite (``$n`` from the path regex; a missing group is empty), or None."""
+        target = self.ann(ing, "rewrite-target")
+        if not target or target == loc.path:
+            return None
+        try:
+            m = re.search(loc.path, req.path, re.IGNORECASE)
+        except re.error:
+            return None
+        if m is None:
+            return None
+        return re.sub(r"\$(\d)", lambda g: (m.group(int(g.group(1))) or "")
+                      if int(g.group(1)) <= (m.re.groups or 0) else "", target)
 
     def _app_root(self, server: Server, req: Request) -> Decision | None:
         """nginx.tmpl writes ``if ($uri = /) { return 302 $scheme://$http_host<app-root>; }`` in the *server*
@@ -327,9 +396,7 @@ class NginxSimulator:
         original Rewrite there)."""
         if req.path != "/":
             return None
-        locs = sorted(sorted(server.locations, key=lambda loc: loc.path, reverse=True),
-                      key=lambda loc: -len(loc.path))
-        for loc in locs:
+        for loc in server.locations:
             if loc.default and server.name == "_":
                 continue
             root = self.ann(loc.ingress, "app-root")
@@ -342,8 +409,10 @@ class NginxSimulator:
     def _default(self, loc: Location, req: Request, via: tuple) -> Decision:
         if loc.backend is None:
             return Decision(NOT_FOUND, detail="controller default backend", via=via)
+        # The catch-all's root keeps the annotations of the Ingress that took it except redirect and rewrite:
+        # upstream-vhost applies.
         return Decision(BACKEND, backends=distribution([(loc.backend, 1)]), path=req.uri, via=via,
-                        detail="spec.defaultBackend")
+                        host=self.ann(loc.ingress, "upstream-vhost"), detail="spec.defaultBackend")
 
     def _explicit_redirect(self, ing: Ingress, req: Request) -> tuple[int, str] | None:
         # The controller's redirect parser: a code that is not an integer fails the whole redirect configuration
@@ -371,13 +440,15 @@ class NginxSimulator:
         # force_no_ssl_redirect (nginx.tmpl isLocationInLocationList): a *location* whose path starts with
         # one of no-tls-redirect-locations is never redirected; a request for such a path that another
         # location (e.g. "/") serves is.
-        if any(loc.ingress_path.startswith(p) for p in self.cfg.no_tls_redirect_locations):
+        if any(loc.path.startswith(p) for p in self.cfg.no_tls_redirect_locations):
             return False
         if self._flag(ing, "force-ssl-redirect"):
             return True
         value = self.ann(ing, "ssl-redirect")
         enabled = self.cfg.ssl_redirect if value is None else value.lower() == "true"
-        return enabled and self.has_tls(req.host)
+        # certificate.lua: only for a host with a certificate registered (its own, or its *.parent's), the
+        # default one included (a host of an Ingress whose tls section does not list it).
+        return enabled and self.certificate(req.host) is not None
 
     def _canary(self, loc: Location, req: Request) -> list[tuple[str | None, int]]:
         c = loc.canary
@@ -410,6 +481,12 @@ class NginxSimulator:
         if c.weight >= c.weight_total:
             return [(c.backend, 1)]
         return [(c.backend, c.weight), (loc.backend, c.weight_total - c.weight)]
+
+
+def _wildcard_matches(name: str, host: str) -> bool:
+    """The controller's server name for ``*.example.com`` is ``~^(?<subdomain>[\\w-]+)\\.example\\.com$``: exactly one
+    more label (and Go's certificate check reads a ``*.`` name the same way)."""
+    return name.startswith("*.") and re.fullmatch(r"[\w-]+" + re.escape(name[1:]), host.lower()) is not None
 
 
 def _expand(url: str, req: Request) -> str:
