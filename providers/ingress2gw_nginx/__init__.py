@@ -1,8 +1,11 @@
 """ingress-nginx provider for ingress2gw (uses only the public plugin API).
 
 Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/):
-- ``ImplementationSpecific`` paths without regex mode are NGINX prefix locations: a *character* prefix.
-- Hosts listed in any Ingress's ``spec.tls`` get an HTTPS server, and plain HTTP is redirected (308).
+- ``ImplementationSpecific`` (or no pathType) is Prefix (internal/k8s ``SetDefaultNGINXPathType``): ``/p`` is the
+  location ``/p/`` plus ``= /p``, element-wise like PathPrefix; only regex mode makes paths character prefixes.
+- A host gets its certificate from the oldest Ingress with a ``spec.tls`` section and a rule for it (``tls``): an
+  HTTPS server, and plain HTTP redirected (308), also when that is the controller's default certificate (a host
+  the section does not list), which gets no HTTPS listener. A wildcard host matches exactly one label.
 - ``spec.defaultBackend`` serves the root location of the hosts its Ingress creates, and, on an Ingress
   without rules, the catch-all server.
 """
@@ -12,11 +15,11 @@ from pathlib import Path
 
 from ingress2gw.plugin import (
     Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, OptionSpec, Origin, PathMatch, Report,
-    RequestRedirect, RuleDraft, TLSCert, gateway_path_ok,
+    RequestRedirect, RuleDraft, gateway_path_ok,
 )
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
-from ingress2gw_nginx import canary, config, hsts, regex
+from ingress2gw_nginx import canary, config, hsts, regex, tls
 from ingress2gw_nginx.annotations import hosts, redirects, timeouts
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 
@@ -59,9 +62,11 @@ class IngressNginx(IngressProvider):
         # paths whose meaning depended on regex mode are settled; the HSTS header goes on the HTTPS rules.
         canary.merge_canaries(drafts, ctx, report)
         regex.apply_regex_mode(drafts, ctx, report)
+        tls.settle(drafts, report)  # the oldest Ingress with a tls section and a rule gives a host its certificate
         hosts.apply_host_wide(drafts, ctx, report)
         timeouts.apply_defaults(drafts, ctx, report)
         regex.settle_paths(drafts, report)
+        tls.redirect_default_hosts(drafts)  # hosts with the controller's default certificate still redirect
         redirects.report_force_ssl_redirect(drafts, report)
         hsts.apply(drafts, ctx, report)  # last: every rule of a TLS host exists by now
 
@@ -76,9 +81,21 @@ class IngressNginx(IngressProvider):
 
     def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
                                 report: Report) -> PathMatch | None:
-        # An NGINX prefix location: a character prefix, reported by regex.settle_paths unless regex mode
-        # reproduces it.
+        # The controller turns ImplementationSpecific into Prefix when the Ingress enters its store. On a host in
+        # regex mode it is a regex like every path (regex.apply_regex_mode); --regex-mode strict keeps the
+        # PathPrefix, reported by regex.settle_paths as the character prefix the regex was.
         return self.prefix_match(ing, ip, report)
+
+    def normalize_host(self, ing: Ingress, host, path: tuple, report: Report):
+        h = super().normalize_host(ing, host, path, report)
+        if isinstance(h, str) and h.startswith("*."):
+            # buildServerName (template.go): the server name is ~^(?<subdomain>[\w-]+)\.<parent>$, one label.
+            report.add(Code.HOST_WILDCARD_DEPTH, location=ing.locate(path + ("host",)), obj=ing.ref,
+                       provider=self.name,
+                       detail=f"the controller's server name for {h} is a regex that matches exactly one label "
+                              f"(x.{h[2:]}, not x.y.{h[2:]}, which its catch-all server answered); the Gateway API "
+                              f"hostname {h} also matches deeper subdomains, and Gateway API cannot limit it to one")
+        return h
 
     def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         draft.ssl_redirect = bool(ctx.settings.get("ssl-redirect", True))
@@ -86,19 +103,7 @@ class IngressNginx(IngressProvider):
 
         for rule in draft.rules:
             rule.ssl_redirect = draft.ssl_redirect
-        hosts = set(draft.hosts)
-        for tls in ing.tls:
-            for host in tls.hosts:
-                h = host.strip().lower()
-                if not tls.secret:
-                    report.add(Code.TLS_NO_SECRET, location=ing.locate(tls.doc_path), obj=ing.ref,
-                               provider=self.name, detail=f"TLS host {h} has no secretName; the controller served "
-                               "its default certificate, and no HTTPS listener was emitted for it")
-                    continue
-                if h not in hosts:
-                    report.add(Code.TLS_HOST_WITHOUT_RULE, location=ing.locate(tls.doc_path), obj=ing.ref,
-                               provider=self.name, detail=f"TLS host {h} has no rule in this Ingress")
-                draft.tls.append(TLSCert(host=h, namespace=ing.namespace, secret=tls.secret))
+        tls.apply(ing, draft, ctx, report, self.annotation_prefixes(ctx))
 
     def finish(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         """no-tls-redirect-locations (default /.well-known/acme-challenge): a location whose path starts with
@@ -118,6 +123,9 @@ class IngressNginx(IngressProvider):
           if that Ingress has one (otherwise the controller's own default backend answers 404).
         - In regex mode the root location is a regex too (``~* ^/``, the shortest, tried last), so the
           catch-all is a regex that yields to every other regex path and to an explicit ``/`` path.
+        - A host's root location carries the annotations of the Ingress that created it: its permanent- or
+          temporal-redirect answers every request no path matches, else its rewrite-target (compared with ``/``,
+          ``regex.ROOT``) redirects them (a URL target) or rewrites them for the default backend.
         """
         regex_hosts = {(d.gateway, r.host) for d in drafts for r in d.rules
                        if r.match.path.type == "RegularExpression"}
@@ -139,18 +147,23 @@ class IngressNginx(IngressProvider):
                 host_owner.setdefault(host, d)
         for host, d in host_owner.items():
             key = (d.gateway, host)
-            if d.default_backend is not None and host is not None and key not in explicit_root:
-                out.append(_catch_all(d, host, key in regex_hosts))
-            elif host is not None and key not in explicit_root:
-                # The root location the controller makes for the host carries the annotations of the Ingress
-                # that defined the host (createServers: locationApplyAnnotations): its redirects answer every
-                # path no rule matches, where the controller's default backend would have answered 404.
-                redirect = _location_redirect(d)
-                if redirect is not None:
-                    root = _catch_all(d, host, key in regex_hosts, backend=False)
-                    root.intents.append(redirect)
-                    out.append(root)
-        return out
+            if host is None or key in explicit_root:
+                continue
+            # The root location the controller makes for the host carries the annotations of the Ingress that
+            # defined the host (createServers: locationApplyAnnotations): its redirects answer every path no rule
+            # matches, where the default backend (or the controller's 404) would have answered.
+            intents = _root_intents(d)
+            redirect = any(isinstance(i, RequestRedirect) for i in intents)
+            if d.default_backend is not None:
+                root = _catch_all(d, host, key in regex_hosts, backend=not redirect)
+                root.intents.extend(intents)
+                out.append(root)
+            elif redirect:
+                root = _catch_all(d, host, key in regex_hosts, backend=False)
+                root.intents.extend(intents)
+                out.append(root)
+        # Hosts with the controller's default certificate: their root location redirects plain HTTP too.
+        return out + tls.redirect_roots(drafts, out)
 
 
 def _ref(d: IngressDraft):
@@ -166,6 +179,22 @@ def _location_redirect(d: IngressDraft):
                     and intent.origin.annotation.endswith(("permanent-redirect", "temporal-redirect"))):
                 return intent
     return None
+
+
+def _root_intents(d: IngressDraft) -> list:
+    """What the root location of a host ``d`` created does besides proxying, in nginx's order: the annotation
+    redirect (``return``) first, else the rewrite-target's ``rewrite "(?i)/" <target> break`` (a redirect for a
+    URL target; for a path, the rewrite and its X-Forwarded-Prefix)."""
+    redirect = _location_redirect(d)
+    if redirect is not None:
+        return [redirect]
+    root = d.provider_state.get(regex.ROOT, {})
+    rewrite = root.get("rewrite")
+    if rewrite is None:
+        return []
+    if isinstance(rewrite, RequestRedirect):
+        return [rewrite]
+    return [rewrite] + ([root["headers"]] if "headers" in root else [])
 
 
 def _catch_all(d: IngressDraft, host: str | None, regex: bool = False, backend: bool = True) -> RuleDraft:

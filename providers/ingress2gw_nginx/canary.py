@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import (
-    Code, Context, HeaderMatch, IngressDraft, Match, ObjectRef, Report, RuleDraft, ServiceBackend,
+    Code, Context, HeaderMatch, controller_order, IngressDraft, Match, ObjectRef, Report, RuleDraft, ServiceBackend,
 )
 
 from ingress2gw_nginx.annotations import canary as keys
@@ -39,10 +39,6 @@ from ingress2gw_nginx.annotations import canary as keys
 PROVIDER = "ingress-nginx"
 #: Annotations of a canary Ingress the controller still applies (to the canary Service's upstream).
 UPSTREAM_KEYS = ("load-balance", "upstream-hash-by", "affinity", "session-cookie-")
-
-
-def _age(d: IngressDraft) -> tuple:
-    return (d.created == "", d.created, d.origin.namespace, d.origin.name)
 
 
 def _ref(d: IngressDraft) -> ObjectRef:
@@ -62,8 +58,8 @@ def header_regex(pattern: str) -> str:
 
 
 def merge_canaries(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
-    canaries = sorted((d for d in drafts if keys.STATE in d.provider_state), key=_age)
-    mains = _main_index(sorted((d for d in drafts if not _is_canary(d)), key=_age))
+    canaries = sorted((d for d in drafts if keys.STATE in d.provider_state), key=controller_order)
+    mains = _main_index(sorted((d for d in drafts if not _is_canary(d)), key=controller_order))
     taken: dict[tuple, IngressDraft] = {}
     for d in canaries:
         if not _is_canary(d):

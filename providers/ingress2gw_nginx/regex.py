@@ -21,22 +21,44 @@ https://kubernetes.github.io/ingress-nginx/user-guide/ingress-path-matching/
 Gateway API gives RegularExpression matches an implementation-specific precedence, while nginx tries them
 longest first: overlapping regex paths with different outcomes are reported per host.
 
-Also here, because it needs the same host-wide view: the 301 nginx sends for a URI equal to a prefix
-location without its trailing ``/`` (``location /foo/`` answers ``/foo`` with ``301 /foo/``), unless an exact
-location ``= /foo`` exists on the server (a ``Prefix /foo`` path creates one).
+Regex mode keeps the controller's normalization (location.go ``updateServerLocations``) and its order (longest
+Ingress path first, then path descending, then the root location, then Ingress age): a Prefix ``/foo`` of an
+Ingress without use-regex or a differing rewrite-target is ``^/foo/`` followed by its exact clone ``^/foo``
+(none when an Exact ``/foo`` exists on the host), and of equal paths the first one written ``^/foo`` takes
+every request the later ones would match. So:
+
+- ``^/foo/`` + ``^/foo`` is ``(?i)^/foo.*`` (one rule); without the clone (an Exact ``/foo`` exists, and comes
+  later) the Prefix is ``(?i)^/foo/.*``;
+- a rewrite-target equal to such a path rewrites ``^/foo/`` only (``paths.normalized_slash``): the rule becomes
+  ``(?i)^/foo/.*`` with the rewrite, and the clone a rule of its own without it, ``(?i)^/foo(?:[^/].*)?``
+  (what ``^/foo`` still matches after ``^/foo/``, so that no implementation's regex order matters);
+- an Exact ``/`` is ``^/``, after the root location ``^/`` the controller makes for every host: never used,
+  left out (``route.conflict``).
+
+The root location of a host carries the annotations of the oldest Ingress naming it (unless a Prefix ``/``
+path replaces it): its use-regex, or a rewrite-target other than ``/``, puts the host in regex mode too
+(``ROOT``, from the handlers), even when no path of that Ingress would.
+
+Also here, because it needs the same host-wide view: the 301 nginx sends for a URI equal to a location ending in
+``/`` without it (``location /foo/`` or ``location = /foo/`` answers ``/foo`` with ``301 /foo/``: NGINX's
+auto_redirect), unless an exact location ``= /foo`` exists on the server (a ``Prefix /foo`` path creates one).
 
 Paths that are not Gateway API paths (``/api(/|$)(.*)``) reach this pass as RegularExpression placeholders
 holding the raw path (the provider's path hook); ``settle_paths`` reports those whose host is not in regex
 mode as ``path.invalid``, and reports the character-prefix ImplementationSpecific paths that regex mode did
-not reproduce.
+not reproduce (outside regex mode the controller reads ImplementationSpecific as Prefix: internal/k8s
+``SetDefaultNGINXPathType``, so a PathPrefix is exact there).
 """
 
 from __future__ import annotations
 
 import re
 
+from dataclasses import replace
+
 from ingress2gw.plugin import (
-    Code, Context, IngressDraft, Match, ObjectRef, PathMatch, Report, RequestRedirect, RuleDraft, gateway_path_ok,
+    Code, Context, HeaderModifier, IngressDraft, Match, ObjectRef, PathMatch, Report, RequestRedirect, RuleDraft,
+    URLRewrite, controller_order, gateway_path_ok,
 )
 
 try:  # RE2 is what most Gateway implementations use; its bindings come with cel-python.
@@ -48,6 +70,15 @@ PROVIDER = "ingress-nginx"
 #: provider_state keys: hosts a draft puts in regex mode, and rules the rewrite handler settled as PathPrefix.
 TRIGGER = "nginx.regex"
 PREFIX = "nginx.prefix-idiom"
+#: ... the paths the controller does not normalize (use-regex, or a rewrite-target differing from the path), by
+#: origin location; the paths whose normalized location ``<p>/`` rewrites to ``<p>`` (origin location → path);
+#: what the root location of a host the Ingress creates inherits (``regex``: the annotation key that puts the
+#: host in regex mode; ``rewrite``: the rewrite-target's URLRewrite or RequestRedirect; ``headers``: its
+#: X-Forwarded-Prefix); a rewrite-target whose finding waits for the root locations.
+VERBATIM = "nginx.verbatim"
+SLASH = "nginx.slash-rewrite"
+ROOT = "nginx.root"
+ROOT_PENDING = "nginx.root-pending"
 REGEX_INFO = Code.PATH_REGEX_MODE
 REGEX_LOSSY = Code.PATH_REGEX_STRICT
 SLASH_INFO = Code.PATH_TRAILING_SLASH_REDIRECT
@@ -188,6 +219,7 @@ def _listed(items: list[str], limit: int = 6) -> str:
 
 def apply_regex_mode(drafts: list[IngressDraft], ctx: Context, report: Report) -> None:
     mode = ctx.options.regex_mode
+    _root_triggers(drafts, report)
     triggers: dict[tuple, list[tuple[IngressDraft, str]]] = {}
     for d in drafts:
         state = d.provider_state.get(TRIGGER)
@@ -198,11 +230,121 @@ def apply_regex_mode(drafts: list[IngressDraft], ctx: Context, report: Report) -
     _trailing_slash_redirects(drafts, set(triggers), ctx, report)
 
 
+def _root_triggers(drafts: list[IngressDraft], report: Report) -> None:
+    """createServers: the root location ``/`` of a host carries the annotations of the oldest Ingress naming it,
+    unless a Prefix ``/`` path replaces it (then that path's own annotations, which its handlers saw). Its
+    use-regex, or a rewrite-target other than ``/`` (needsRewrite), puts the host in regex mode."""
+    explicit = {(d.gateway, r.host) for d in drafts for r in d.rules
+                if r.source_path == "/" and r.source_path_type != "Exact" and not r.origin.annotation
+                and not r.is_default_backend}
+    owners: dict[tuple, IngressDraft] = {}
+    for d in sorted(drafts, key=controller_order):
+        for h in d.hosts:
+            if h is not None:
+                owners.setdefault((d.gateway, h), d)
+    rooted: dict[int, list[str]] = {}
+    for key, d in owners.items():
+        trigger = d.provider_state.get(ROOT, {}).get("regex")
+        if key in explicit or not trigger:
+            continue
+        mark_trigger(d, trigger, [key[1]])
+        rooted.setdefault(id(d), []).append(key[1])
+    for d in drafts:
+        value = d.provider_state.pop(ROOT_PENDING, None)
+        if value is None:
+            continue
+        common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
+        hosts = rooted.get(id(d))
+        if not hosts:
+            report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
+                       detail="every path of this Ingress is its own location after the controller's normalization "
+                              "(Exact, or ending in /) and equals the target, and no host's root location carries "
+                              "the annotation (another Ingress created the hosts, or a Prefix / path replaced the "
+                              "root): the controller neither rewrites nor switches to regex mode")
+            continue
+        rewrite = d.provider_state.get(ROOT, {}).get("rewrite")
+        what = ("redirects every request no path matches" if isinstance(rewrite, RequestRedirect) else
+                "cannot reproduce the rewrite there (see the other findings)" if rewrite is None else
+                "rewrites every request no path matches for the default backend" if d.default_backend is not None
+                else "answers every request no path matches with the controller's 404, as before")
+        report.add(Code.ANNOTATION_TRANSLATED, location=value.loc(value=False), **common,
+                   detail=f"no path of this Ingress differs from the target, but the root location the controller "
+                          f"made for {', '.join(hosts)} (this Ingress is the oldest naming it) carries it: the "
+                          f"host is in regex mode (see the path.regex-mode finding), and the root location {what}")
+
+
+def _plan(drafts: list[IngressDraft], hosts_of: dict[str, set]) -> dict[tuple, str]:
+    """How each path location of a regex host is written (key: gateway, host, origin location): ``full``
+    (``^<p>``), ``slash`` (``^<p>/`` only), ``split`` (``^<p>/`` and a rule for the clone), ``root-shadowed``.
+
+    Equal Ingress paths keep the controller's insertion order (Ingress age, then path order): the first one
+    written ``^<p>`` shadows the later ones, which keep the same regex so that the merge reports the conflict;
+    a second path of the same type is ignored by the controller and mirrors the first."""
+    groups: dict[tuple, list[tuple[tuple, str, bool]]] = {}
+    for d in sorted(drafts, key=controller_order):
+        on = hosts_of.get(d.gateway, set())
+        verbatim, slash = d.provider_state.get(VERBATIM, set()), d.provider_state.get(SLASH, {})
+        seen: set = set()
+        for rule in d.rules:
+            if rule.host not in on or rule.origin.annotation or rule.is_default_backend or rule.source_path is None:
+                continue
+            loc = (d.gateway, rule.host, rule.origin.location)
+            if loc in seen:
+                continue  # a copy of the same location (canary header rules)
+            seen.add(loc)
+            raw = rule.source_path
+            kind = ("exact" if rule.source_path_type == "Exact" else
+                    "verbatim" if rule.origin.location in verbatim or raw == "/" else "normalized")
+            groups.setdefault((d.gateway, rule.host, raw), []).append((loc, kind, rule.origin.location in slash))
+    plan: dict[tuple, str] = {}
+    for (_, _, raw), entries in groups.items():
+        has_exact = any(kind == "exact" for _, kind, _ in entries)
+        first: dict[str, tuple] = {}
+        full_seen = False
+        for loc, kind, slash in entries:
+            ptype = "Exact" if kind == "exact" else "Prefix"
+            if ptype in first:
+                plan[loc] = plan[first[ptype]]
+                continue
+            first[ptype] = loc
+            if kind == "exact" and raw == "/":
+                plan[loc] = "root-shadowed"
+            elif kind == "normalized" and not raw.endswith("/") and not full_seen and (has_exact or slash):
+                plan[loc] = "slash" if has_exact else "split"
+                full_seen = full_seen or not has_exact
+            else:
+                plan[loc] = "full"
+                full_seen = True
+    return plan
+
+
+def clone_regex(raw: str) -> str:
+    """What the exact clone ``^<raw>`` still matches after ``^<raw>/`` (right before it): ``<raw>`` not followed
+    by ``/``. Exclusive only for a path of fixed length; otherwise the clone's own regex."""
+    if has_meta(raw):
+        return faithful(raw)
+    return f"(?i)^{raw}(?:[^/].*)?"
+
+
+def _clone(rule: RuleDraft, path: PathMatch) -> RuleDraft:
+    """The rule of a location's exact clone, whose path equals the target: the same location without the
+    rewrite, so without X-Forwarded-Prefix either (sent only where nginx rewrites)."""
+    def rewrite_bound(i) -> bool:
+        name = (i.origin.annotation if i.origin is not None else "") or ""
+        return (isinstance(i, URLRewrite) and name.endswith("rewrite-target")
+                or isinstance(i, HeaderModifier) and name.endswith("x-forwarded-prefix"))
+    return replace(rule, match=Match(path=path, headers=rule.match.headers), backends=list(rule.backends),
+                   intents=[i for i in rule.intents if not rewrite_bound(i)],
+                   https_intents=list(rule.https_intents), unmapped=list(rule.unmapped))
+
+
 def _regex_hosts(drafts, triggers, mode, ctx, report) -> None:
     order: dict[tuple, list[tuple[str, RuleDraft]]] = {}
     hosts_of: dict[str, set] = {}
     for gw, h in triggers:
         hosts_of.setdefault(gw, set()).add(h)
+    plan = _plan(drafts, hosts_of)
+    shadowed: set = set()
     for d in drafts:
         on = hosts_of.get(d.gateway, set())
         if not on or not any(r.host in on for r in d.rules):
@@ -216,18 +358,36 @@ def _regex_hosts(drafts, triggers, mode, ctx, report) -> None:
             if rule.source_path is None:
                 continue
             raw, ptype = rule.source_path, rule.source_path_type
-            if rule.origin.location in prefix_idiom or re2_problem(raw) is None:
-                order.setdefault((d.gateway, rule.host), []).append((raw, rule))
+            how = plan.get((d.gateway, rule.host, rule.origin.location), "full")
             if rule.origin.location in prefix_idiom:
+                order.setdefault((d.gateway, rule.host), []).append((raw, rule))
                 literal = prefix_idiom[rule.origin.location]
                 rule.match = Match(path=PathMatch(type="PathPrefix", value=literal), headers=rule.match.headers)
                 continue
             if mode == "strict" and gateway_path_ok(raw) and not has_meta(raw) and rule.match.path.type != \
                     "RegularExpression":
                 kept.setdefault(rule.host, []).append(f"{ptype} {raw}")
+                if how == "split":
+                    # PathPrefix <p> rewrites (what ^<p>/ matched); the clone = <p> does not.
+                    clone = _clone(rule, PathMatch(type="Exact", value=raw))
+                    d.rules.insert(d.rules.index(rule), clone)
                 continue
+            if how == "root-shadowed":
+                d.rules.remove(rule)
+                if (d.gateway, rule.host, rule.origin.location) not in shadowed:
+                    shadowed.add((d.gateway, rule.host, rule.origin.location))
+                    report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(d), provider=PROVIDER,
+                               value=raw, detail=f"host {rule.host or '*'} is in the controller's regex mode, where "
+                                                 "Exact / is the regex location ~* \"^/\", as is the root location "
+                                                 "the controller makes for every host, which comes first: the "
+                                                 "controller never used this path, and it was left out")
+                continue
+            if how in ("slash", "split"):
+                raw = raw + "/"  # the normalized location ^<p>/
             problem = re2_problem(raw)
-            if problem:
+            if problem is None:
+                order.setdefault((d.gateway, rule.host), []).append((raw, rule))
+            else:
                 d.rules.remove(rule)
                 report.add(Code.PATH_INVALID, location=rule.origin.location, obj=_ref(d), provider=PROVIDER,
                            value=raw, detail=f"path {raw!r} is an NGINX regex on this host (regex mode), and it "
@@ -236,7 +396,17 @@ def _regex_hosts(drafts, triggers, mode, ctx, report) -> None:
                 continue
             value = faithful(raw)
             rule.match = Match(path=PathMatch(type="RegularExpression", value=value), headers=rule.match.headers)
-            notes.setdefault(rule.host, []).append(f"{ptype} {raw} -> {value}")
+            note = f"{ptype} {rule.source_path} -> {value}"
+            if how == "slash" and rule.origin.location in d.provider_state.get(SLASH, {}):
+                note += " (rewritten)"
+            if how == "split":
+                cloned = clone_regex(rule.source_path)
+                clone = _clone(rule, PathMatch(type="RegularExpression", value=cloned))
+                d.rules.insert(d.rules.index(rule) + 1, clone)
+                note += f" (rewritten) and {cloned} (not rewritten)"
+                if cloned == faithful(rule.source_path):
+                    order.setdefault((d.gateway, rule.host), []).append((rule.source_path, clone))
+            notes.setdefault(rule.host, []).append(note)
         for host in sorted(set(notes) | set(kept), key=lambda h: h or ""):
             why = _trigger_text(triggers[(d.gateway, host)])
             if kept.get(host):
@@ -293,7 +463,9 @@ def _overlaps(host, entries: list[tuple[str, RuleDraft]], trigs, report: Report)
 
 
 def _trailing_slash_redirects(drafts, regex_hosts: set, ctx, report) -> None:
-    """nginx's 301 from /foo to /foo/ for prefix locations ending in / (outside regex mode)."""
+    """nginx's 301 from /foo to /foo/ for locations ending in / (outside regex mode): a Prefix ``/foo/`` (the
+    prefix location ``/foo/``) and an Exact ``/foo/`` (``= /foo/``) alike, NGINX's auto_redirect applying to
+    both (ngx_http_core_find_static_location)."""
     exact: dict[tuple, set[str]] = {}
     wanted: list[tuple[IngressDraft, RuleDraft, str]] = []
     for d in drafts:
@@ -306,10 +478,11 @@ def _trailing_slash_redirects(drafts, regex_hosts: set, ctx, report) -> None:
             if rule.source_path is None or rule.origin.annotation or rule.match.headers:
                 continue
             raw, ptype = rule.source_path, rule.source_path_type
-            if ptype == "Prefix" and not raw.endswith("/"):
+            if ptype != "Exact" and not raw.endswith("/"):
                 exact.setdefault(key, set()).add(raw)  # the controller adds "= /foo" next to "/foo/"
-            elif ptype in ("Prefix", "ImplementationSpecific") and raw.endswith("/") and raw != "/" \
-                    and rule.match.path.type == "PathPrefix":
+            elif raw.endswith("/") and raw != "/" and (
+                    ptype != "Exact" and rule.match.path.type == "PathPrefix"
+                    or ptype == "Exact" and rule.match.path == PathMatch(type="Exact", value=raw)):
                 wanted.append((d, rule, raw))
     done: set = set()
     for d, rule, raw in wanted:
@@ -323,19 +496,22 @@ def _trailing_slash_redirects(drafts, regex_hosts: set, ctx, report) -> None:
                              ssl_redirect=rule.ssl_redirect, force_ssl_redirect=rule.force_ssl_redirect)
         redirect.add(RequestRedirect(replace_full_path=raw, status_code=301, origin=rule.origin))
         d.rules.insert(d.rules.index(rule), redirect)
+        kind = "exact location = " if rule.source_path_type == "Exact" else "prefix location "
         report.add(SLASH_INFO, location=rule.origin.location, obj=_ref(d), provider=PROVIDER, value=raw,
-                   detail=f"the controller's prefix location {raw} answered {bare} with a 301 redirect to {raw}; "
+                   detail=f"the controller's {kind}{raw} answered {bare} with a 301 redirect to {raw}; "
                           f"an Exact {bare} redirect rule reproduces it")
 
 
 def settle_paths(drafts: list[IngressDraft], report: Report) -> None:
     """After regex mode: placeholders left are not Gateway API paths (reported, left out), and
-    ImplementationSpecific prefix paths that regex mode did not reproduce are character prefixes.
+    ImplementationSpecific paths that regex mode made character prefixes are reported.
 
-    On a host in regex mode such a path was not a prefix location but the regex location ``~* "^<path>"``
-    (``--regex-mode strict`` kept it as PathPrefix): its finding describes that regex. The rewrite idiom
-    ``<p>(/|$)(.*)`` matched ``<p>`` and ``<p>/...`` only, which PathPrefix ``<p>`` also does: no finding (its
-    letter-case difference is in the rewrite-target finding)."""
+    Outside regex mode the controller reads ImplementationSpecific as Prefix (internal/k8s
+    SetDefaultNGINXPathType: ``/img`` is ``location /img/`` + ``location = /img``), which PathPrefix reproduces:
+    no finding. On a host in regex mode such a path is the regex location ``~* "^<path>"`` (with ``^<path>/``
+    before it), which ``--regex-mode strict`` kept as PathPrefix: its finding describes that regex. The rewrite
+    idiom ``<p>(/|$)(.*)`` matched ``<p>`` and ``<p>/...`` only, which PathPrefix ``<p>`` also does: no finding
+    (its letter-case difference is in the rewrite-target finding)."""
     regex_hosts = {(d.gateway, h) for d in drafts for h in (d.provider_state.get(TRIGGER) or {}).get("hosts", [])}
     for d in drafts:
         for rule in list(d.rules):
@@ -350,21 +526,14 @@ def settle_paths(drafts: list[IngressDraft], report: Report) -> None:
                                   "path, and its host is not in regex mode (use-regex / rewrite-target), where the "
                                   "controller would have read it as a regex; the path was left out")
             elif (rule.source_path_type == "ImplementationSpecific" and p.type == "PathPrefix"
-                    and rule.source_path != "/" and not rule.source_path.endswith("/")):
+                    and rule.source_path != "/" and not rule.source_path.endswith("/")
+                    and (d.gateway, rule.host) in regex_hosts
+                    and rule.origin.location not in d.provider_state.get(PREFIX, {})):
                 raw = rule.source_path
-                if (d.gateway, rule.host) in regex_hosts:
-                    if rule.origin.location in d.provider_state.get(PREFIX, {}):
-                        continue
-                    report.add(Code.PATH_CHARACTER_PREFIX, location=rule.origin.location, obj=_ref(d),
-                               provider=PROVIDER, value=raw,
-                               detail=f"ImplementationSpecific path {raw!r} was the NGINX regex location "
-                                      f"~* \"^{raw}\" (its host is in regex mode), which matched every path starting "
-                                      f"with {raw} in any letter case, such as {raw + 'x'!r}"
-                                      + (f" and {raw.upper()!r}" if raw.upper() != raw else "") + "; "
-                                      f"PathPrefix {p.value!r} matches only whole segments, in this letter case")
-                    continue
                 report.add(Code.PATH_CHARACTER_PREFIX, location=rule.origin.location, obj=_ref(d),
-                           provider=PROVIDER, value=rule.source_path,
-                           detail=f"ImplementationSpecific path {rule.source_path!r} was an NGINX prefix location, "
-                                  f"which also matched {rule.source_path + 'x'!r}; PathPrefix {p.value!r} matches "
-                                  "only whole segments")
+                           provider=PROVIDER, value=raw,
+                           detail=f"ImplementationSpecific path {raw!r} was the NGINX regex location "
+                                  f"~* \"^{raw}\" (its host is in regex mode), which matched every path starting "
+                                  f"with {raw} in any letter case, such as {raw + 'x'!r}"
+                                  + (f" and {raw.upper()!r}" if raw.upper() != raw else "") + "; "
+                                  f"PathPrefix {p.value!r} matches only whole segments, in this letter case")

@@ -355,13 +355,16 @@ def rate_limit(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
 
 
 def regex_rewrite(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
+    # Traefik also tells the backend what it changed; an implementation that only rewrites the path does not.
+    said = dict(traefik_headers=True, caveat_changes=(Dimension.REQUEST_HEADERS,))
     if mw.kind == "replacePathRegex":
         sub = re.sub(r"\$\{?(\d+)\}?", r"\\\1", str(mw.spec.get("replacement", "")))
         _policy(RegexRewritePolicy, mw, rules, report, ref, pattern=mw.spec.get("regex"), substitution=sub,
-                strip=False)
+                strip=False, caveat="the original path is no longer sent in X-Replaced-Path", **said)
     else:
         for rx in _t(mw.spec.get("regex")):
-            _policy(RegexRewritePolicy, mw, rules, report, ref, pattern=rx, substitution="/", strip=True)
+            _policy(RegexRewritePolicy, mw, rules, report, ref, pattern=rx, substitution="/", strip=True,
+                    caveat="the stripped prefix is no longer sent in X-Forwarded-Prefix", **said)
 
 
 HANDLERS = {

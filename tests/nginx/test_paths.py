@@ -162,9 +162,13 @@ def _character_prefix(nginx, text: str, **options) -> list[str]:
     return [f.message for f in report.findings if f.code.value == "path.character-prefix"]
 
 
-def test_character_prefix_outside_regex_mode_describes_the_prefix_location(nginx):
-    (message,) = _character_prefix(nginx, one_path({}, "/baz"))
-    assert "was an NGINX prefix location, which also matched '/bazx'" in message
+def test_no_character_prefix_outside_regex_mode(nginx):
+    # internal/k8s SetDefaultNGINXPathType: ImplementationSpecific is Prefix (location /baz/ + = /baz), which
+    # matched /baz and /baz/... but never /bazx: PathPrefix /baz is exact, no finding.
+    assert _character_prefix(nginx, one_path({}, "/baz")) == []
+    text = "---\n".join([one_path({}, "/baz", name="web"),
+                         one_path({"use-regex": "true"}, "/api/[a-z]+", name="api", host="other.example.com")])
+    assert _character_prefix(nginx, text, regex_mode="strict") == []
 
 
 def test_character_prefix_in_regex_mode_describes_the_regex_location(nginx):

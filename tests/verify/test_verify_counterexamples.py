@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from ingress2gw.pipeline import Options
 from ingress2gw.verify.command import verify
 
@@ -135,8 +133,6 @@ def test_regression_app_root_before_https_redirect(tmp_path):
 # -- regressions (pass) ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="translator: no host.wildcard-depth finding for ingress-nginx wildcard hosts "
-                   "(the controller's server_name regex matches exactly one label)")
 def test_rewrite_target_equal_to_the_path_is_not_regex_mode(tmp_path):
     """Simulator bug fixed: enforceRegexModifier needs a rewrite-target that differs from the location path
     (needsRewrite); Exact / with rewrite-target / keeps the catch-all out of regex mode."""

@@ -18,17 +18,12 @@ from ingress2gw.gwapi import Target
 from ingress2gw.pipeline import Options
 from ingress2gw.verify.command import verify
 
-#: The provider fixtures. ``fixtures/emitter-*`` (implementation-specific output, owned by the emitter work and
-#: changing concurrently) are not verified here: their extension CRDs are outside the Gateway API simulator.
-CASES = sorted(p.parent for d in ("ingress-nginx", "traefik") for p in (FIXTURES / d).glob("*/case.yaml"))
+#: Every golden case: the provider fixtures, and ``fixtures/emitter-*`` with their own ``--emitter`` (the Gateway
+#: simulator applies the implementation objects that change routing: verify/implementations.py).
+CASES = sorted(p.parent for p in FIXTURES.glob("*/*/case.yaml"))
 
 #: case id → reason: cases that fail for a translator bug (none at the moment).
-TRANSLATOR_BUGS: dict[str, str] = {
-    "ingress-nginx/host-names": "hosts of an Ingress whose tls section does not list them get the controller's "
-                                "default certificate and a 308 redirect from plain HTTP; the Gateway serves HTTP",
-    "ingress-nginx/paths-rewrite-literal": "a rewrite-target equal to a Prefix path still rewrites (the location is "
-                                           "/p/ and the host is in regex mode); the translator ignores it",
-}
+TRANSLATOR_BUGS: dict[str, str] = {}
 
 
 def _acme_redirected(d) -> bool:
@@ -76,6 +71,8 @@ def options_for(case: Path) -> Options:
             po["controller_defaults"] = next(it)
         elif a == "--traefik-entrypoint":
             po["traefik_entrypoints"].append(next(it))
+        elif a == "--allow-snippets":
+            po["allow_snippets"] = True
         elif a == "--traefik-strict-prefix-matching":
             po["traefik_strict_prefix_matching"] = True
         elif a == "--traefik-redirect-to-https":
@@ -109,6 +106,33 @@ def test_fixture_has_no_unexplained_difference(case: Path):
     lines = [f"{d.request.label()}: controller {d.source.describe()} | gateway {d.gateway.describe()}"
              for d in unexplained(result)]
     assert not lines, "\n".join(lines[:20])
+    # Each explained aspect names findings about its own dimension.
+    for d in result.differences:
+        for e in d.explanations:
+            assert e.findings and all(f.dimensions & e.aspect.accepts for f in e.findings), (d.request.label(), e)
+
+
+EMITTERS = ("kgateway", "envoy-gateway", "nginx-gateway-fabric", "istio", "traefik")
+PROVIDER_CASES = [c for c in CASES if c.parent.name in ("ingress-nginx", "traefik")]
+
+
+@pytest.mark.parametrize("emitter", EMITTERS)
+def test_every_emitter_s_output_verifies_on_the_provider_fixtures(emitter: str):
+    """The implementation objects each emitter writes (policies, filters, Middlewares) are simulated, and every
+    difference they leave is explained by a finding of its dimension."""
+    bad = []
+    for case in PROVIDER_CASES:
+        if _id(case) in TRANSLATOR_BUGS:
+            continue
+        cwd = os.getcwd()
+        os.chdir(case)
+        try:
+            result = verify(dataclasses.replace(options_for(case), emitter=emitter))
+        finally:
+            os.chdir(cwd)
+        bad += [f"{_id(case)} {d.request.label()}: controller {d.source.describe()} | gateway "
+                f"{d.gateway.describe()}" for d in result.unexplained]
+    assert not bad, "\n".join(bad[:20])
 
 
 def test_acme_challenge_is_exempt_from_the_https_redirect():

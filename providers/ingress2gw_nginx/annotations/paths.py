@@ -7,7 +7,15 @@ What the controller does (https://kubernetes.github.io/ingress-nginx/examples/re
 - ``rewrite-target``: each location whose path differs from the target runs ``rewrite "(?i)<path>" <target>
   break``: the WHOLE URI is replaced by the target, ``$1``..``$9`` taken from the path regex, anything not
   captured dropped, the query string kept. The host goes into regex mode too. A target starting with
-  ``http://``/``https://`` makes nginx answer a 302 redirect instead.
+  ``http://``, ``https://`` or ``$scheme`` makes nginx answer a 302 redirect instead (the query appended).
+  The comparison is with the location's path *as normalized* (template.go ``needsRewrite``): a Prefix (or
+  ImplementationSpecific) ``/p`` whose target is ``/p`` is the location ``/p/`` plus its exact clone ``= /p``
+  (location.go ``updateServerLocations`` compared before normalizing), so ``/p/...`` is rewritten to ``/p``
+  and the host is in regex mode; only the clone is left alone (``regex.SLASH`` records such paths).
+- The root location the controller makes for a host carries the annotations of the oldest Ingress naming it:
+  its rewrite-target (compared with ``/``) rewrites or redirects every request no path matches, and puts the
+  host in regex mode (``regex.ROOT`` records what the root inherits; ``regex.apply_regex_mode`` and the
+  provider's ``place_default_backends`` use it).
 - ``x-forwarded-prefix``: ``proxy_set_header X-Forwarded-Prefix <value>`` — only on locations that rewrite.
 
 Translation of rewrite-target, per path (a ``$n`` beyond the groups of the path regex is first replaced by
@@ -28,17 +36,18 @@ PolicyIntent families defined here:
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from ingress2gw.plugin import (
-    AnnotationValue, Code, Context, Dimension, HeaderModifier, IngressDraft, RegexRewritePolicy, Report, Status,
-    URLRewrite, gateway_path_ok,
+    REPORT_LATER, AnnotationValue, Code, Context, Dimension, HeaderModifier, IngressDraft, Origin, RegexRewritePolicy,
+    Report, RequestRedirect, Status, URLRewrite, gateway_path_ok,
 )
 
 
 from ingress2gw_nginx import regex
 from ingress2gw_nginx.annotations.redirects import redirect_for_url
 from ingress2gw_nginx.registry import REGISTRY
-from ingress2gw_nginx.values import parse_bool
+from ingress2gw_nginx.values import bool_text, parse_bool, sibling
 
 PROVIDER = "ingress-nginx"
 _IDIOM = re.compile(r"^((?:[A-Za-z0-9_~%/-]|\\\.)*[A-Za-z0-9_~%-]|/?)\(/\|\$\)\(\.\*\)$")
@@ -73,6 +82,11 @@ def use_regex(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
         return
     hosts = list(dict.fromkeys(r.host for r in draft.rules if not r.origin.annotation))
     regex.mark_trigger(draft, value.key, hosts)
+    # location.go: the paths of an Ingress with use-regex are not normalized (no /p/ location, no clone), and
+    # the root location of a host the Ingress creates carries use-regex too.
+    draft.provider_state.setdefault(regex.VERBATIM, set()).update(
+        r.origin.location for r in draft.rules if not r.origin.annotation)
+    draft.provider_state.setdefault(regex.ROOT, {}).setdefault("regex", value.key)
     strict = ctx.options.regex_mode == "strict"
     where = ", ".join(h or "*" for h in hosts) or "(none)"
     if strict:
@@ -86,13 +100,41 @@ def use_regex(value: AnnotationValue, draft: IngressDraft, ctx: Context, report:
                           "case-insensitive prefix regex, as in the controller; see the host findings")
 
 
+def is_url_target(target: str) -> bool:
+    """nginx's rewrite answers a redirect (302) when the replacement starts with one of these (ngx_http_rewrite)."""
+    return target.startswith(("http://", "https://", "$scheme"))
+
+
+def url_redirect(target: str, raw: str, origin: Origin) -> tuple[RequestRedirect | None, str]:
+    """``rewrite "(?i)<raw>" <target> break`` with a URL target, for one location path ``raw``: nginx answers 302
+    to the target, ``$n`` expanded from the path regex (a group it lacks expands to nothing), the request's
+    query appended. As a RequestRedirect (which keeps the query), or (None, why not)."""
+    url = _drop_missing_captures(target, regex.capture_count(regex.faithful(raw)))
+    keep_scheme = url.startswith("$scheme")
+    if keep_scheme:
+        if not url.startswith("$scheme://"):
+            return None, f"{target!r} is not $scheme:// followed by a host"
+        url = "http" + url[len("$scheme"):]
+    if _CAPTURE.search(url):
+        return None, (f"{target!r} takes captures of the path regex {raw!r} into the redirect; RequestRedirect "
+                      "cannot fill them in")
+    if "$request_uri" in url:
+        return None, f"{target!r} uses $request_uri, to which nginx's rewrite appends the query again"
+    intent, why = redirect_for_url(url, 302, origin)
+    if intent is None:
+        return None, why.replace(repr(url), repr(target))
+    if keep_scheme:
+        # $scheme: the request's own scheme, which a RequestRedirect without scheme keeps (with the listener's
+        # port, unless the URL names one: that one is kept even where it is the scheme's default).
+        written = urlsplit(url.replace("$http_host", "h.invalid").replace("$host", "h.invalid")).port
+        intent = intent.model_copy(update={"scheme": None, "port": written})
+    return intent, ""
+
+
 def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
     """(intent, prefix literal or None) for one path; the intent is None when the target equals the path."""
     if target == raw:
         return None, None
-    if target.startswith(("http://", "https://")):
-        intent, _ = redirect_for_url(target, 302, value.origin)
-        return intent, None
     written, pattern = target, regex.faithful(raw)
     target = _drop_missing_captures(target, regex.capture_count(pattern))
     if "$" not in target:
@@ -109,6 +151,14 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
                               nginx_target=written), None
 
 
+def normalized_slash(raw: str, path_type: str, target: str, use_regex: bool) -> bool:
+    """Whether the controller normalized this path to the location ``<raw>/`` whose rewrite-target ``target``
+    then differs from it: a Prefix (ImplementationSpecific is Prefix) path without trailing ``/`` equal to the
+    target, on an Ingress without use-regex (location.go leaves paths with use-regex or a differing target as
+    they are)."""
+    return (target == raw and path_type != "Exact" and raw != "/" and not raw.endswith("/") and not use_regex)
+
+
 @REGISTRY.annotation(
     "rewrite-target", produces=('URLRewrite', 'regex-rewrite'), area="paths", status=Status.TRANSLATED,
     maps_to="HTTPRoute rules[].filters[].urlRewrite.path{replaceFullPath | replacePrefixMatch}; regex captures "
@@ -117,46 +167,95 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
     remediation="Regex rewrites need an implementation policy: choose an --emitter that has one, or rewrite in "
                 "the backend.",
 )
-def rewrite_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
+def rewrite_target(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report):
     target = value.text.strip()
     common = dict(obj=value.origin_ref, provider=PROVIDER, annotation=value.key, value=value.text)
     if not target:
         report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
                    detail="empty target: the controller does not rewrite")
-        return
-    problem = None
-    if target.startswith(("http://", "https://")):
-        _, problem = redirect_for_url(target, 302, value.origin)
-    elif not target.startswith("/"):
-        problem = f"target {target!r} is not a path"
-    elif "?" in target or "#" in target:
-        problem = f"target {target!r} adds query arguments, which URLRewrite cannot"
-    elif _NON_CAPTURE_VAR.search(_CAPTURE.sub("", target)):
-        problem = f"target {target!r} uses NGINX variables other than $1..$9"
+        return None
+    use_regex = bool(bool_text(sibling(value, "use-regex")))
+    url = is_url_target(target)
+    problem = None  # a URL target: per path, by the captures its regex has (url_redirect)
+    if not url:
+        if not target.startswith("/"):
+            problem = f"target {target!r} is not a path"
+        elif "?" in target or "#" in target:
+            problem = f"target {target!r} adds query arguments, which URLRewrite cannot"
+        elif _NON_CAPTURE_VAR.search(_CAPTURE.sub("", target)):
+            problem = f"target {target!r} uses NGINX variables other than $1..$9"
     triggered, prefix_idiom = [], draft.provider_state.setdefault(regex.PREFIX, {})
+    verbatim = draft.provider_state.setdefault(regex.VERBATIM, set())
+    url_problems: list[str] = []
     for rule in draft.rules:
         if rule.source_path is None or rule.origin.annotation:
             continue
         raw = rule.source_path
-        if target == raw:
+        slash = normalized_slash(raw, rule.source_path_type, target, use_regex)
+        if target == raw and not slash:
             continue  # the controller's needsRewrite: no rewrite, and no regex mode from this path
+        if not slash:
+            verbatim.add(rule.origin.location)  # location.go: not normalized (no /p/ location, no clone)
         if rule.host not in triggered:
             triggered.append(rule.host)
+        if url:
+            intent, why = url_redirect(target, raw, value.origin)
+            if intent is None:
+                if why not in url_problems:
+                    url_problems.append(why)
+                continue
+            rule.add(intent)
+            continue
         if problem:
+            continue
+        if slash:
+            # The location /p/ rewrites to /p (the whole URI); its exact clone = /p is proxied as is: the
+            # regex pass splits the rule.
+            rule.add(URLRewrite(replace_full_path=target, origin=value.origin))
+            draft.provider_state.setdefault(regex.SLASH, {})[rule.origin.location] = raw
             continue
         intent, literal = _rewrite_for(raw, target, value, ctx)
         rule.add(intent)
         if literal is not None:
             prefix_idiom[rule.origin.location] = literal
     regex.mark_trigger(draft, value.key, triggered)
-    if problem:
+    _root_location(value, target, url, problem, draft)
+    if url_problems:
+        report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), **common,
+                   detail=f"the controller answered the paths of this Ingress with a 302 redirect to {target!r} "
+                          f"(the query appended); {'; '.join(url_problems)}: the paths without a redirect are "
+                          "proxied instead (they are still regexes)",
+                   remedy="Write the redirect by hand (RequestRedirect filter) or answer it in the backend.",
+                   dimensions=frozenset({Dimension.REDIRECT, Dimension.ROUTE}))
+    elif problem:
         report.add(Code.ANNOTATION_UNSUPPORTED, location=value.loc(), **common,
                    detail=f"{problem}; the paths are proxied without the rewrite (they are still regexes)",
                    remedy="Rewrite the path by hand (URLRewrite filter or implementation policy).")
     elif not triggered:
-        report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
-                   detail="every path of this Ingress equals the target, so the controller neither rewrites nor "
-                          "switches to regex mode")
+        # Whether the root location the controller makes for a host of this Ingress carries the target (this
+        # Ingress is the oldest naming the host) is known once every Ingress is read: regex.apply_regex_mode
+        # reports it.
+        draft.provider_state[regex.ROOT_PENDING] = value
+        return REPORT_LATER
+    return None
+
+
+def _root_location(value: AnnotationValue, target: str, url: bool, problem: str | None,
+                   draft: IngressDraft) -> None:
+    """What the root location ``/`` the controller makes for a host this Ingress creates inherits from the
+    rewrite-target: ``rewrite "(?i)/" <target> break`` (the regex ``/`` has no group: every ``$n`` is empty)."""
+    if target == "/":
+        return
+    state = draft.provider_state.setdefault(regex.ROOT, {})
+    state["regex"] = value.key  # needsRewrite("/"): the target differs from the root's path
+    if url:
+        intent, _ = url_redirect(target, "/", value.origin)
+    elif problem:
+        intent = None
+    else:
+        intent = URLRewrite(replace_full_path=_drop_missing_captures(target, 0), origin=value.origin)
+    if intent is not None:
+        state["rewrite"] = intent
 
 
 @REGISTRY.annotation(
@@ -178,7 +277,14 @@ def x_forwarded_prefix(value: AnnotationValue, draft: IngressDraft, ctx: Context
                    detail=f"{text!r} uses NGINX variables, which a header modifier cannot fill in",
                    remedy="Set the header in the backend, or with a fixed value.")
         return
+    root = draft.provider_state.get(regex.ROOT, {})
+    if isinstance(root.get("rewrite"), URLRewrite):
+        # The root location the controller makes for a host of this Ingress rewrites too (and sends the header).
+        root["headers"] = HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", text),),
+                                         origin=value.origin)
     if not rewriting:
+        if "headers" in root:
+            return  # only the root location sends it (with a default backend): the generic finding
         report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
                    detail="the controller only sends X-Forwarded-Prefix on locations that rewrite-target rewrites; "
                           "no path of this Ingress does")

@@ -307,3 +307,21 @@ class IngressDraft:
     source: object | None = None
     #: Provider-private state gathered while annotations are read (finished in ``IngressProvider.finish``).
     provider_state: dict = field(default_factory=dict)
+
+
+def controller_order(d: "IngressDraft") -> tuple:
+    """The controllers' order: oldest creationTimestamp first; equal timestamps by namespace/name *descending*
+    (ingress-nginx's store, store.go ListIngresses: ``return in > jn``). Ingresses without creationTimestamp
+    (GitOps files, which get their timestamps when applied) come after dated ones, by namespace/name."""
+    if not d.created:
+        return (True, "", _ascending(d.origin.namespace, d.origin.name))
+    return (False, d.created, _descending(f"{d.origin.namespace}/{d.origin.name}"))
+
+
+def _ascending(namespace: str, name: str) -> tuple:
+    return tuple(ord(c) for c in f"{namespace}/{name}") + (-1,)
+
+
+def _descending(key: str) -> tuple:
+    """A sort key that orders strings in reverse (a longer string before its own prefix, as ``>`` does)."""
+    return tuple(-ord(c) for c in key) + (1,)

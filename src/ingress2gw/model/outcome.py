@@ -64,7 +64,8 @@ DIMENSIONS: dict[str, frozenset[Dimension]] = {k: frozenset(v) for k, v in {
     "RequestMirror": (_D.TRAFFIC,),
     "Retry": (_D.TRAFFIC,), "SessionPersistence": (_D.TRAFFIC,), "ExternalAuth": (_D.ACCESS,),
     "BackendTLS": (_D.BACKEND_TLS,),
-    "ext-auth": (_D.ACCESS,), "basic-auth": (_D.ACCESS,), "client-cert": (_D.ACCESS, _D.SCHEME),
+    "ext-auth": (_D.ACCESS,),
+    "basic-auth": (_D.ACCESS,), "client-cert": (_D.ACCESS, _D.SCHEME),
     "global-auth-opt-out": (_D.ACCESS,), "ip-allow": (_D.ACCESS,), "ip-deny": (_D.ACCESS,),
     "rate-limit": (_D.ACCESS,), "connection-limit": (_D.ACCESS,), "in-flight": (_D.ACCESS,),
     "body-size": (_D.ACCESS,), "waf": (_D.ACCESS,), "bandwidth-limit": (_D.TRAFFIC,),
@@ -88,6 +89,9 @@ def dimensions_of(intent) -> frozenset[Dimension]:
     name = _name(intent)
     if name == "HeaderModifier":
         return _REQUEST_HEADERS if intent.direction == "request" else _RESPONSE_HEADERS
+    if name == "basic-auth" and (getattr(intent, "remove_header", False) or getattr(intent, "header_field", None)):
+        # Traefik's basicAuth removes Authorization (removeHeader) or forwards the user (headerField).
+        return DIMENSIONS[name] | _REQUEST_HEADERS
     return DIMENSIONS.get(name, _NONE)
 
 

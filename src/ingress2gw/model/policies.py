@@ -372,6 +372,8 @@ class RegexRewritePolicy(PolicyIntent):
                                                        "empty replacement)")
     nginx_target: str = Field("", description="the rewrite-target as written")
     strip: bool = Field(False, description="strip the match (Traefik stripPrefixRegex)")
+    traefik_headers: bool = Field(False, description="the source also sent Traefik's X-Replaced-Path (replace) or "
+                                                     "X-Forwarded-Prefix (strip) header")
 
 
 class ClientCertForwardPolicy(PolicyIntent):

@@ -97,7 +97,12 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], defaults: GatewayDefaul
         report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
                    provider=provider,
                    detail=f"host {rule.host or '*'} {rule.match.path.type} {rule.match.path.value} is also "
-                          f"claimed by the older Ingress {first.origin.key}, which the controller served")
+                          f"claimed by the Ingress {first.origin.key}, which the controller served: "
+                          + ("it is older" if first.created != rule.created else
+                             "the same creationTimestamp, and the controller takes namespace/name in descending "
+                             "order" if first.created else
+                             "neither has a creationTimestamp; the oldest once applied wins, taken here in "
+                             "namespace/name order"))
 
     owners: dict[str | None, IngressDraft] = {}
     certs: dict[str | None, TLSCert] = {}

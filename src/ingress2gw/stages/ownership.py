@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingress2gw.plugin import IngressProvider
+from ingress2gw.provider.base import IngressProvider
 from ingress2gw.report import Code, Report
 from ingress2gw.source.objects import CLASS_ANNOTATION, Ingress, Inventory
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingress2gw.model.ir import IngressDraft, RuleDraft
+from ingress2gw.model.ir import IngressDraft, RuleDraft, controller_order as age
 from ingress2gw.options import OptionValues
 from ingress2gw.provider.base import Context, IngressProvider
 from ingress2gw.report import Code, Report
@@ -34,12 +34,6 @@ class Translation:
     drafts: list[IngressDraft] = field(default_factory=list)
     #: Gateway name -> what its provider decided for it.
     gateways: dict[str, GatewayDefaults] = field(default_factory=dict)
-
-
-def age(d: IngressDraft) -> tuple:
-    """The controllers' order: Ingresses without creationTimestamp (GitOps files) after dated ones, then
-    namespace/name."""
-    return (d.created == "", d.created, d.origin.namespace, d.origin.name)
 
 
 def translate(selected: list[Selected], inventory: Inventory, options: OptionValues, gateway_of,

@@ -11,7 +11,8 @@ JSON output (``--format json``), ``schemaVersion`` 2::
                       "aspects": [{"aspect": "upstream-path", "dimensions": ["upstream-path"],
                                    "explainedBy": [FINDING]}],
                       "editedFrom": DECISION}],          # --gateway-manifests: the tool's own answer
-     "notSimulated": {"findings": [FINDING], "requests": [{"label", "controller", "findings": [index]}]},
+     "notSimulated": {"findings": [FINDING],
+                      "requests": [{"label", "controller", "findings": [index], "objects": ["..."]}]},
      "problems": ["..."]}
 
 FINDING: ``{"code", "object", "annotation", "dimensions", "location", "message"}``.
@@ -59,7 +60,10 @@ class VerifyResult:
                     index[id(f)] = len(findings)
                     findings.append(finding_ref(f))
                 ids.append(index[id(f)])
-            requests.append({"label": u.request.label(), "controller": u.controller, "findings": ids})
+            entry = {"label": u.request.label(), "controller": u.controller, "findings": ids}
+            if u.objects:
+                entry["objects"] = list(u.objects)
+            requests.append(entry)
         return {"findings": findings, "requests": requests}
 
     @property
@@ -138,7 +142,9 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
                      _sources(o) for o in objects if isinstance(o, dict) and o.get("kind") in
                      ("HTTPRoute", "GRPCRoute", "TLSRoute") and isinstance(o.get("metadata"), dict)}
     hosts = {f"{i.namespace}/{i.name}": [r.host or "" for r in i.rules] for i in inventory.ingresses}
-    explainer = Explainer(report.findings, hosts, route_sources)
+    paths = {f"{i.namespace}/{i.name}": sum(len(r.paths) for r in i.rules) + (i.default_backend is not None)
+             for i in inventory.ingresses}
+    explainer = Explainer(report.findings, hosts, route_sources, paths)
 
     for provider, ingresses in sorted(groups.items()):
         names = {f"{i.namespace}/{i.name}" for i in ingresses}
@@ -245,8 +251,13 @@ def _not_simulated_summary(result: VerifyResult) -> list[str]:
         for f in u.findings:
             key = (f"{f.code.value} {f.annotation or ''}".strip(), str(f.obj), tuple(sorted(x.value for x in f.dimensions)))
             counts[key] = counts.get(key, 0) + 1
+    objects: dict[str, int] = {}
+    for u in result.not_simulated:
+        for o in u.objects:
+            objects[o] = objects.get(o, 0) + 1
     return [f"{what} on {obj} ({', '.join(dims)}): not simulated for {n} request(s)"
-            for (what, obj, dims), n in sorted(counts.items())]
+            for (what, obj, dims), n in sorted(counts.items())] + [
+        f"{o}: not simulated for {n} request(s)" for o, n in sorted(objects.items())]
 
 
 def to_markdown(result: VerifyResult) -> str:

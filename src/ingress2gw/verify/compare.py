@@ -20,8 +20,9 @@ reaches the request:
   wildcard deeper than one label matches the host, ``backend`` when a side fails for want of a backend);
   ``backend`` (other Services or ports: ``backend`` or ``route``), ``weight`` (the same Services with other
   shares: ``weight``), ``upstream-path``, ``upstream-host``, ``request-headers``,
-  ``response-headers`` (compared only where both simulators model them), ``redirect-status`` and
-  ``redirect-target`` (``redirect``; ``scheme`` too when the target's scheme differs).
+  ``response-headers`` (compared only where both simulators model them; each also ``route`` when another rule
+  may have answered: the Gateway's route merges rules of another Ingress, or the Ingress has several paths),
+  ``redirect-status`` and ``redirect-target`` (``redirect``; ``scheme`` too when the target's scheme differs).
 - Findings that state a difference can explain (``EXPLAINS``: the annotation verdicts lossy, policy,
   unsupported, needs-version, security, ignored, and the routing codes of ``report.codes.CODE_DIMENSIONS``);
   a translated or policy-emitted finding claims that nothing differs and explains nothing.
@@ -162,7 +163,8 @@ def ingress_names(d: Decision) -> set[str]:
 class Explainer:
     """Maps findings to the aspects of the differences they explain (the rules in the module docstring)."""
 
-    def __init__(self, findings, hosts_by_ingress: dict[str, list[str]], route_sources: dict[str, list[str]]):
+    def __init__(self, findings, hosts_by_ingress: dict[str, list[str]], route_sources: dict[str, list[str]],
+                 paths_by_ingress: dict[str, int] | None = None):
         self.by_ingress: dict[str, list[Finding]] = {}
         self.host_wide: dict[str, list[Finding]] = {}
         self.all_by_ingress: dict[str, list[Finding]] = {}
@@ -179,6 +181,8 @@ class Explainer:
                 self.host_wide.setdefault(name, []).append(f)
         self.hosts = hosts_by_ingress
         self.route_sources = route_sources
+        #: How many paths each Ingress has (more than one: another of its rules may have answered).
+        self.paths = paths_by_ingress or {}
         self.wildcards = sorted({h for hs in hosts_by_ingress.values() for h in hs if h.startswith("*.")})
         self._by_host: dict[str, list] = {}
 
@@ -237,9 +241,10 @@ class Explainer:
             # Other Services or ports: another rule answered (its path, host and headers follow from it), or the
             # rule lost its backend.
             return [Aspect("backend", frozenset(route_like | {D.BACKEND}))]
-        # The route the Gateway used merges rules of an Ingress the controller did not use here: another
-        # Ingress's rule may have answered, and what follows from the choice is a route difference too.
-        other_rule = bool(self.scope(src, gw) - ingress_names(src))
+        # Another rule may have answered (the Gateway's route merges rules of an Ingress the controller did not
+        # use here, or the Ingress has several paths): what follows from the choice is a route difference too.
+        scope = self.scope(src, gw)
+        other_rule = bool(scope - ingress_names(src)) or any(self.paths.get(name, 1) > 1 for name in scope)
         also = route_like if other_rule else set()
         if src.backends != gw.backends:
             out.append(Aspect("weight", frozenset({D.WEIGHT} | also)))
@@ -298,6 +303,8 @@ class Unmodelled:
     request: Request
     controller: str
     findings: list[Finding]
+    #: What the Gateway simulator met and does not model (an unknown ExtensionRef, a policy field...).
+    objects: tuple[str, ...] = ()
 
 
 
@@ -321,8 +328,8 @@ def compare(requests: list[Request], source_sim, gateway_sim, explainer: Explain
         src = source_sim.decide(req)
         gw = gateway_sim.decide(req)
         missing = explainer.not_simulated(req, src, gw)
-        if missing:
-            unmodelled.append(Unmodelled(req, controller, missing))
+        if missing or gw.unsimulated:
+            unmodelled.append(Unmodelled(req, controller, missing, tuple(gw.unsimulated)))
         if same_end(source_sim, gateway_sim, req, src, gw):
             continue
         diff = Difference(req, controller, src, gw, explainer.explain(req, src, gw))

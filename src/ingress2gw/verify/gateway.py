@@ -76,6 +76,7 @@ class GatewaySimulator:
         self._by_host: dict[tuple, tuple[dict[str, list[dict]], list[dict]]] = {}
         self._serving: dict[tuple, list[dict]] = {}
         self._by_parent: dict[str, dict] = {}
+        self._listeners_by_host: tuple | None = None
 
     # -- 1. listener -------------------------------------------------------------------------------------------
     def select_listener(self, req: Request) -> Listener | None:
@@ -88,7 +89,18 @@ class GatewaySimulator:
         protocols = ("HTTP",) if req.scheme == "http" else ("HTTPS", "TLS")
         best: tuple | None = None
         chosen = None
-        for lst in self.listeners:
+        if self._listeners_by_host is None:
+            exact: dict[str, list[tuple[int, Listener]]] = {}
+            other: list[tuple[int, Listener]] = []
+            for i, lst in enumerate(self.listeners):
+                if lst.hostname and not lst.hostname.startswith("*"):
+                    exact.setdefault(lst.hostname.lower(), []).append((i, lst))
+                else:
+                    other.append((i, lst))
+            self._listeners_by_host = (exact, other)
+        exact, other = self._listeners_by_host
+        # Listener order is kept: among equally specific listeners the first one wins.
+        for _, lst in sorted(exact.get(req.host.lower(), []) + other, key=lambda p: p[0]):
             if lst.protocol not in protocols or lst.port != req.effective_port:
                 continue
             if lst.hostname is not None and not host_matches(lst.hostname, req.host):
@@ -229,6 +241,10 @@ class GatewaySimulator:
         ns = win.route["metadata"].get("namespace", "default")
         for b in refs:
             w = int(b.get("weight", 1))
+            service = self.implementations.backend_service(b, ns, st)
+            if service is not None:
+                weighted.append((service, w))
+                continue
             if not self._backend_allowed(win.route, b):
                 if w > 0:
                     weighted.append((f"!invalid {b.get('namespace', ns)}/{b.get('name')}", w))

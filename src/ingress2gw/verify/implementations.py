@@ -141,6 +141,26 @@ class Implementations:
                     self.targets.setdefault((ns, ref.get("kind"), ref.get("name")), []).append((o, ref))
             self.selectors += [(o, s) for s in spec.get("targetSelectors") or [] if isinstance(s, dict)]
 
+    # -- backends -------------------------------------------------------------------------------------------------
+    def backend_service(self, ref: dict, namespace: str, st: Progress) -> str | None:
+        """A kgateway ``Backend`` of type Static whose one host is a Service's cluster DNS name, as the Service
+        port it reaches (``ns/name:port``); None for any other backendRef (a Service, or what is not simulated,
+        which is recorded)."""
+        if (ref.get("group"), ref.get("kind")) != (KGATEWAY, "Backend"):
+            return None
+        ns = ref.get("namespace", namespace)
+        what = f"Backend {ns}/{ref.get('name')}"
+        backend = self.named.get((KGATEWAY, "Backend", ns, ref.get("name")))
+        hosts = (((backend or {}).get("spec") or {}).get("static") or {}).get("hosts") or []
+        if backend is None or len(hosts) != 1:
+            st.note(f"{what}: not among the manifests" if backend is None else f"{what}: not one static host")
+            return None
+        labels = str(hosts[0].get("host", "")).split(".")
+        if len(labels) < 3 or labels[2:] not in (["svc"], ["svc", "cluster", "local"]):
+            st.note(f"{what}: host {hosts[0].get('host')} is not a Service's cluster DNS name")
+            return None
+        return f"{labels[1]}/{labels[0]}:{hosts[0].get('port')}"
+
     # -- ExtensionRef filters ------------------------------------------------------------------------------------
     def extension_ref(self, ref: dict, route: dict, st: Progress) -> Decision | None:
         """Apply one ExtensionRef filter of a rule of ``route``; a Decision when it answers the request."""

@@ -313,10 +313,17 @@ class NginxSimulator:
         prefixes = [loc for loc in server.locations if loc.kind == "prefix" and path.startswith(loc.path)]
         return max(prefixes, key=lambda loc: len(loc.path)) if prefixes else None
 
+    def _passthrough(self, server_name: str) -> list[Ingress]:
+        """The Ingresses with ssl-passthrough that have a rule for the server (computed once per server)."""
+        cache = self.__dict__.setdefault("_passthrough_of", {})
+        if server_name not in cache:
+            cache[server_name] = [i for i in self.main for r in i.rules
+                                  if (r.host or "_").lower() == server_name and self._flag(i, "ssl-passthrough")]
+        return cache[server_name]
+
     def decide(self, req: Request) -> Decision:
         server = self.server_for(req.host)
-        passthrough = [i for i in self.main for r in i.rules
-                       if (r.host or "_").lower() == server.name and self._flag(i, "ssl-passthrough")]
+        passthrough = self._passthrough(server.name)
         if req.scheme == "https" and passthrough and server.name != "_":
             root = self.select_location(server, "/")
             backend = root.backend if isinstance(root, Location) else None

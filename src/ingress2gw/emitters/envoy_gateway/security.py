@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ingress2gw.emitters.envoy_gateway.values import cidr, eg_duration
 from ingress2gw.emitters.naming import section_name
 from ingress2gw.model.ir import CORS, ExternalAuth, RuleDraft
+from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import BasicAuthPolicy, ClientCertPolicy, ExtAuthPolicy, IPListPolicy, RateLimitPolicy
 
 SP = "SecurityPolicy"
@@ -101,14 +102,13 @@ def basic_auth(em, intent: BasicAuthPolicy, rule: RuleDraft):
     if intent.header_field:
         spec["forwardUsernameHeader"] = str(intent.header_field)
     fmt = _SECRET_FORMAT.get(str(intent.secret_type), "its current format")
-    notes = [f"Envoy Gateway reads key '.htpasswd' of Secret {ns}/{name} and accepts only {{SHA}} hashes: "
-             f"rewrite the Secret from {fmt} to '.htpasswd' with passwords hashed by 'htpasswd -s' (apr1, bcrypt "
-             "and crypt hashes never match)"]
+    em.caveat(intent, f"Envoy Gateway reads key '.htpasswd' of Secret {ns}/{name} and accepts only {{SHA}} hashes: "
+                      f"rewrite the Secret from {fmt} to '.htpasswd' with passwords hashed by 'htpasswd -s' (apr1, "
+                      "bcrypt and crypt hashes never match)", Dimension.ACCESS)
     if intent.realm:
-        notes.append(f"realm {intent.realm!r} is not sent (Envoy's challenge has a fixed realm)")
+        em.caveat(intent, f"realm {intent.realm!r} is not sent (Envoy's challenge has a fixed realm)", Dimension.ACCESS)
     if intent.remove_header:
-        notes.append("the Authorization header is still forwarded to the backend")
-    em.caveat(intent, "; ".join(notes))
+        em.caveat(intent, "the Authorization header is still forwarded to the backend", Dimension.REQUEST_HEADERS)
     return [em.piece(SP, "route", {"basicAuth": spec})]
 
 

@@ -346,7 +346,7 @@ def regex_rewrite(em, intent: RegexRewritePolicy, rule: RuleDraft):
     if intent.strip:
         # Traefik stripPrefixRegex removes the match when it starts the path, and keeps a leading slash.
         pattern, sub = f"^(?:{pattern})/?", "/"
-        em.caveat(intent, "the stripped prefix is not sent in X-Forwarded-Prefix")
+        # (the X-Forwarded-Prefix Traefik sent is the provider's caveat: intent.traefik_headers)
     em.caveat(intent, "Envoy replaces every match of the RE2 pattern in the path (the query string is kept); the "
                       "HTTPRouteFilter is referenced from the rule with an ExtensionRef filter")
     return [em.piece(HRF, "rule", {"urlRewrite": {"path": {

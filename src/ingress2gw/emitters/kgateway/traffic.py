@@ -133,7 +133,7 @@ def regex_rewrite(em, intent: RegexRewritePolicy, rule: RuleDraft):
     if intent.strip:
         # Traefik stripPrefixRegex removes the matched prefix and keeps the rest (at least "/").
         pattern, substitution = f"^(?:{pattern.removeprefix('^')})/?", "/"
-        em.caveat(intent, "Traefik's X-Forwarded-Prefix header (the stripped prefix) is not added")
+        # (the X-Forwarded-Prefix Traefik sent is the provider's caveat: intent.traefik_headers)
     if _RE2_UNSUPPORTED.search(pattern):
         return f"the pattern {pattern!r} uses look-around or back-references, which Envoy's RE2 does not have"
     if len(pattern) > 1024 or len(substitution) > 1024 or not substitution:

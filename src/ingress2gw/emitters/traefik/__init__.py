@@ -144,6 +144,8 @@ class TraefikEmitter(ImplementationEmitter):
             spec, intents = slots.setdefault(result.slot, ({}, []))
             _merge(spec, result.spec)
             intents.append((intent, result.caveats))
+            if result.voids:
+                self.ledger.void_caveat(intent)
 
         for slot in tm.SLOTS:
             if slot not in slots:

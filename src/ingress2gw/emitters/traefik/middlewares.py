@@ -40,6 +40,8 @@ class Generated:
     spec: dict  # {traefikKind: settings}
     #: What differs: a text (its intent kind's dimensions), or (text, *dimensions).
     caveats: list = field(default_factory=list)
+    #: The Middleware does what the source did, so the provider's caveat does not hold here.
+    voids: bool = False
 
     @property
     def kind(self) -> str:
@@ -328,14 +330,19 @@ def _go_replacement(sub: str) -> str:
 
 
 def regex_rewrite(p: RegexRewritePolicy, rule: RuleDraft) -> Generated:
+    # A Traefik source's own headers are sent again (voids); another source did not send them.
     if p.strip:
-        return Generated("regex-rewrite", {"stripPrefixRegex": {"regex": [p.pattern]}})
+        return Generated("regex-rewrite", {"stripPrefixRegex": {"regex": [p.pattern]}}, [] if p.traefik_headers
+                         else [("Traefik also sends the stripped prefix in X-Forwarded-Prefix",
+                                Dimension.REQUEST_HEADERS)], voids=p.traefik_headers)
     if p.substitution is None:
         raise KeyError("substitution")
     # The canonical pattern matches the whole path, so Go's ReplaceAllString rewrites it as NGINX did.
     return Generated("regex-rewrite", {"replacePathRegex": {"regex": p.pattern,
                                                             "replacement": _go_replacement(p.substitution)}},
-                     [("Traefik also sends the original path in X-Replaced-Path", Dimension.REQUEST_HEADERS)])
+                     [] if p.traefik_headers else
+                     [("Traefik also sends the original path in X-Replaced-Path", Dimension.REQUEST_HEADERS)],
+                     voids=p.traefik_headers)
 
 
 def circuit_breaker(p: CircuitBreakerPolicy, rule: RuleDraft) -> Generated:
