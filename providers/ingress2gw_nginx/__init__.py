@@ -10,7 +10,7 @@ Core semantics of the controller (https://kubernetes.github.io/ingress-nginx/use
   without rules, the catch-all server.
 """
 
-
+from dataclasses import replace
 from pathlib import Path
 
 from ingress2gw.plugin import (
@@ -142,7 +142,9 @@ class IngressNginx(IngressProvider):
                                detail="another Ingress already provides the catch-all default backend")
                     continue
                 catch_all_taken = True
-                out.append(_catch_all(d, None, (d.gateway, None) in regex_hosts))
+                # controller.go createServers: the catch-all's root, once an Ingress without rules took it, is
+                # not replaced by another Ingress's hostless "/" path (verify/nginx.py; checked against NGINX).
+                out.append(replace(_catch_all(d, None, (d.gateway, None) in regex_hosts), keeps_root=True))
             for host in d.hosts:
                 host_owner.setdefault(host, d)
         for host, d in host_owner.items():

@@ -3,7 +3,9 @@
 Traefik orders overlapping routers by priority, by default the length of the rule string
 (``Host(`a.com`) && PathPrefix(`/a`)``), or ``router.priority``. Gateway API uses fixed precedence
 (Exact, then the longest PathPrefix). Where two rules of a host overlap and the two orders disagree,
-some requests reach another backend: that is reported on the rule that Gateway API would prefer.
+some requests reach another backend: that is reported on the rule that Gateway API would prefer. Where the two
+routers have the same priority, Traefik breaks the tie itself: that is reported on the rule Gateway API
+does not choose.
 """
 
 from ingress2gw.plugin import Code, IngressDraft, ObjectRef, PathMatch, Report, RuleDraft
@@ -58,11 +60,24 @@ def report_priority_differences(drafts: list[IngressDraft], priorities: dict[int
                 pa = priorities.get(id(a), len(rule_string(a.host, a.match.path)))
                 pb = priorities.get(id(b), len(rule_string(b.host, b.match.path)))
                 traefik_a = pa > pb
-                if pa == pb:
-                    continue  # Traefik's own tie-break is by router name: not worth a guess
                 # Gateway API only considers a rule for the sample if its element-wise match accepts it.
                 gw_a = _element_match(a.match.path, sample) and (
                     not _element_match(b.match.path, sample) or _gateway_wins(a.match.path, b.match.path))
+                if pa == pb:
+                    # Traefik breaks the tie itself (by router name), which the conversion does not predict: either
+                    # router may answer, where Gateway API precedence always chooses one.
+                    gw_win, gw_lose = (a, b) if gw_a else (b, a)
+                    if (id(gw_lose), id(gw_win)) not in seen:
+                        seen.add((id(gw_lose), id(gw_win)))
+                        report.add(Code.ROUTE_PRIORITY, location=gw_lose.origin.location,
+                                   obj=ObjectRef("Ingress", gw_lose.origin.namespace, gw_lose.origin.name),
+                                   provider="traefik",
+                                   detail=f"for {a.host or '*'}{sample} the routers for {a.match.path.type} "
+                                          f"{a.match.path.value} and {b.match.path.type} {b.match.path.value} have "
+                                          f"the same priority ({pa}): Traefik breaks the tie itself, so either may "
+                                          f"have answered; Gateway API precedence chooses {gw_win.match.path.type} "
+                                          f"{gw_win.match.path.value}")
+                    continue
                 if gw_a == traefik_a:
                     continue
                 win, lose = (a, b) if traefik_a else (b, a)

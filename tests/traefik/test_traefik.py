@@ -274,3 +274,28 @@ def test_servers_transport_reference_is_resolved_whatever_the_order(tmp_path, tr
     else:
         (policy,) = [o for o in result.objects if o["kind"] == "BackendTLSPolicy"]
         assert policy["spec"]["validation"]["hostname"] == expected
+
+
+def _path_ing(name: str, created: str, path: str, path_type: str, service: str) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": name, "namespace": "shop", "creationTimestamp": created},
+            "spec": {"ingressClassName": "traefik", "rules": [{"host": "a.test", "http": {"paths": [
+                {"path": path, "pathType": path_type,
+                 "backend": {"service": {"name": service, "port": {"number": 80}}}}]}}]}}
+
+
+def test_routers_of_equal_priority_are_reported_and_verify_explains_them(tmp_path):
+    """Host(`a.test`) && PathPrefix(`/`) and Host(`a.test`) && Path(`/api/v1`) are both 33 characters long:
+    Traefik breaks the tie itself, Gateway API always prefers the Exact rule."""
+    from ingress2gw.pipeline import Options, run
+    from ingress2gw.verify.command import verify
+
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+        _path_ing("root", "2024-01-01T00:00:00Z", "/", "Prefix", "s0"),
+        _path_ing("api", "2024-01-02T00:00:00Z", "/api/v1", "Exact", "s1")]}))
+    assert len(rule_string("a.test", PathMatch(type="PathPrefix", value="/"))) == \
+        len(rule_string("a.test", PathMatch(type="Exact", value="/api/v1")))
+    found = [f for f in run(Options(paths=[str(src)])).report.findings if f.code.value == "route.priority"]
+    assert len(found) == 1 and found[0].obj.name == "root" and "same priority (33)" in found[0].message
+    assert not verify(Options(paths=[str(src)])).unexplained

@@ -199,16 +199,12 @@ def test_counterexample_prefix_slash_twins(tmp_path):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ingress_sets())
-@pytest.mark.xfail(strict=False, reason="translator bugs found against real NGINX (wildcard depth, TLS hosts "
-                   "not listed, Exact paths ending in /, rewrite-target URLs, catch-all root): being fixed")
 def test_random_ingresses_verify_clean(tmp_path_factory, objs):
     check(tmp_path_factory.mktemp("in"), objs)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(featured_sets())
-@pytest.mark.xfail(strict=False, reason="translator bugs found against real NGINX (wildcard depth, TLS hosts "
-                   "not listed, Exact paths ending in /, rewrite-target URLs, catch-all root): being fixed")
 def test_random_featured_ingresses_verify_clean(tmp_path_factory, objs):
     """Canaries, rewrite-target (static, captures, the prefix-strip idiom), use-regex, redirects, default
     backends."""

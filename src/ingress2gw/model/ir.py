@@ -227,6 +227,9 @@ class RuleDraft:
     unmapped: list[Unmapped] = field(default_factory=list)
     #: Catch-all from spec.defaultBackend: lowest precedence on its host.
     is_default_backend: bool = False
+    #: A catch-all that keeps its place: an explicit rule for the same path of another Ingress does not replace
+    #: it (ingress-nginx: the catch-all server's root, once an Ingress without rules took it).
+    keeps_root: bool = False
     #: Served on plain HTTP / on HTTPS (decided by the provider from TLS and its defaults).
     serve_http: bool = True
     serve_https: bool = True

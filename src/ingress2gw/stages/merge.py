@@ -75,7 +75,8 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], defaults: GatewayDefaul
             gp.passthrough.setdefault(host, (backend, d.origin))
     # Explicit rules first (oldest Ingress first, in path order), then the default-backend catch-alls.
     reported: set[str] = set()
-    rules = [r for d in drafts for r in d.rules] + defaults.catch_alls
+    rules = [r for r in defaults.catch_alls if r.keeps_root] + [r for d in drafts for r in d.rules] + [
+        r for r in defaults.catch_alls if not r.keeps_root]
     winners: dict[tuple, RuleDraft] = {}
     kept: list[RuleDraft] = []
     for rule in rules:
@@ -94,6 +95,13 @@ def _plan_gateway(name: str, drafts: list[IngressDraft], defaults: GatewayDefaul
                            detail=f"paths {first.source_path!r} and {rule.source_path!r} of this Ingress are the same "
                                   f"location ({rule.match.path.type} {rule.match.path.value}); the first one is kept")
             continue  # the same Ingress repeats a path; the controller keeps the first
+        if first.keeps_root:
+            report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
+                       provider=provider,
+                       detail=f"{rule.match.path.type} {rule.match.path.value} without a host is the catch-all's root, "
+                              f"which the default backend of {first.origin.key} (an Ingress without rules) already "
+                              "took: the controller keeps it, and this path never answers")
+            continue
         report.add(Code.ROUTE_CONFLICT, location=rule.origin.location, obj=_ref(rule.origin),
                    provider=provider,
                    detail=f"host {rule.host or '*'} {rule.match.path.type} {rule.match.path.value} is also "

@@ -227,25 +227,24 @@ class Explainer:
                 accepts.add(D.BACKEND)
             return [Aspect("outcome", frozenset(accepts))]
         out = []
-        if src.kind == REDIRECT:
-            if src.status != gw.status:
-                out.append(Aspect("redirect-status", frozenset({D.REDIRECT})))
-            if _norm_location(src.location) != _norm_location(gw.location):
-                slash = _strip_slash(src.location) == _strip_slash(gw.location)
-                schemes = {(x or "").partition("://")[0] for x in (src.location, gw.location)}
-                out.append(Aspect("redirect-target", frozenset({D.REDIRECT} | ({D.SCHEME} if len(schemes) > 1
-                                                                                else set())),
-                                  "redirect-slash" if slash else ""))
-            return out
-        if {r for r, _ in src.backends} != {r for r, _ in gw.backends}:
-            # Other Services or ports: another rule answered (its path, host and headers follow from it), or the
-            # rule lost its backend.
-            return [Aspect("backend", frozenset(route_like | {D.BACKEND}))]
         # Another rule may have answered (the Gateway's route merges rules of an Ingress the controller did not
         # use here, or the Ingress has several paths): what follows from the choice is a route difference too.
         scope = self.scope(src, gw)
         other_rule = bool(scope - ingress_names(src)) or any(self.paths.get(name, 1) > 1 for name in scope)
         also = route_like if other_rule else set()
+        if src.kind == REDIRECT:
+            if src.status != gw.status:
+                out.append(Aspect("redirect-status", frozenset({D.REDIRECT} | also)))
+            if _norm_location(src.location) != _norm_location(gw.location):
+                slash = _strip_slash(src.location) == _strip_slash(gw.location)
+                schemes = {(x or "").partition("://")[0] for x in (src.location, gw.location)}
+                out.append(Aspect("redirect-target", frozenset({D.REDIRECT} | also | (
+                    {D.SCHEME} if len(schemes) > 1 else set())), "redirect-slash" if slash else ""))
+            return out
+        if {r for r, _ in src.backends} != {r for r, _ in gw.backends}:
+            # Other Services or ports: another rule answered (its path, host and headers follow from it), or the
+            # rule lost its backend.
+            return [Aspect("backend", frozenset(route_like | {D.BACKEND}))]
         if src.backends != gw.backends:
             out.append(Aspect("weight", frozenset({D.WEIGHT} | also)))
         if src.path != gw.path:
