@@ -30,6 +30,10 @@ class IngressNginx(IngressProvider):
     class_names = ("nginx",)
     registry = REGISTRY
     default_redirect_code = 308
+    # buildServerName (template.go): the server name is ~^(?<subdomain>[\w-]+)\.<parent>$, one label.
+    wildcard_one_label = ("the controller's server name for {host} is a regex that matches exactly one label "
+                          "(x.{parent}, not x.y.{parent}, which its catch-all server answered); the Gateway API "
+                          "hostname {host} also matches deeper subdomains, and Gateway API cannot limit it to one")
     simulator = "ingress2gw.verify.nginx:simulate"
     options = (
         OptionSpec("annotations_prefix", "--annotations-prefix", str, None,
@@ -86,16 +90,6 @@ class IngressNginx(IngressProvider):
         # PathPrefix, reported by regex.settle_paths as the character prefix the regex was.
         return self.prefix_match(ing, ip, report)
 
-    def normalize_host(self, ing: Ingress, host, path: tuple, report: Report):
-        h = super().normalize_host(ing, host, path, report)
-        if isinstance(h, str) and h.startswith("*."):
-            # buildServerName (template.go): the server name is ~^(?<subdomain>[\w-]+)\.<parent>$, one label.
-            report.add(Code.HOST_WILDCARD_DEPTH, location=ing.locate(path + ("host",)), obj=ing.ref,
-                       provider=self.name,
-                       detail=f"the controller's server name for {h} is a regex that matches exactly one label "
-                              f"(x.{h[2:]}, not x.y.{h[2:]}, which its catch-all server answered); the Gateway API "
-                              f"hostname {h} also matches deeper subdomains, and Gateway API cannot limit it to one")
-        return h
 
     def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
         draft.ssl_redirect = bool(ctx.settings.get("ssl-redirect", True))

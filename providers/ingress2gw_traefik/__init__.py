@@ -31,6 +31,8 @@ class Traefik(IngressProvider):
     class_names = ("traefik",)
     registry = REGISTRY
     default_redirect_code = 301
+    wildcard_one_label = ("Traefik matched {host} for exactly one label (a.{parent}, not a.b.{parent}); the Gateway "
+                          "API hostname {host} also matches deeper subdomains")
     simulator = "ingress2gw.verify.traefik:simulate"
     options = (
         OptionSpec("traefik_entrypoints", "--traefik-entrypoint", list, [],
@@ -76,14 +78,6 @@ class Traefik(IngressProvider):
             "strictPrefixMatching=" + str(ctx.settings["strict_prefix"]).lower(),
         ])
 
-    def normalize_host(self, ing: Ingress, host, path: tuple, report: Report):
-        h = super().normalize_host(ing, host, path, report)
-        if isinstance(h, str) and h.startswith("*."):
-            report.add(Code.HOST_WILDCARD_DEPTH, location=ing.locate(path + ("host",)), obj=ing.ref,
-                       provider=self.name,
-                       detail=f"Traefik matched {h} for exactly one label (a.{h[2:]}, not a.b.{h[2:]}); the "
-                              f"Gateway API hostname {h} also matches deeper subdomains")
-        return h
 
     def implementation_specific(self, ing: Ingress, ip: IngressPath, ctx: Context,
                                 report: Report) -> PathMatch | None:

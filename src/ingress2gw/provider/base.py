@@ -72,6 +72,9 @@ class IngressProvider:
     registry: AnnotationRegistry
     #: Status code of the controller's default HTTP→HTTPS redirect.
     default_redirect_code: int = 308
+    #: Set when the controller's wildcard host matches exactly one label (Gateway API's matches one or more): the
+    #: finding's text, with ``{host}`` and ``{parent}``; every wildcard host rule is reported ``host.wildcard-depth``.
+    wildcard_one_label: str = ""
     #: The controller simulator ``verify`` replays requests against, as ``"module:function"``: a function
     #: ``(ingresses, inventory, options: OptionValues) -> (simulator, requests)``. Empty: this provider's Ingresses
     #: are not verified.
@@ -157,6 +160,9 @@ class IngressProvider:
             report.add(Code.INPUT_INVALID_OBJECT, location=ing.locate(path + ("host",)), obj=ing.ref,
                        provider=self.name, detail=f"host {host!r} is not a valid DNS name or wildcard")
             return False
+        if h.startswith("*.") and self.wildcard_one_label:
+            report.add(Code.HOST_WILDCARD_DEPTH, location=ing.locate(path + ("host",)), obj=ing.ref,
+                       provider=self.name, detail=self.wildcard_one_label.format(host=h, parent=h[2:]))
         return h
 
     def path_match(self, ing: Ingress, ip: IngressPath, ctx: Context, report: Report) -> PathMatch | None:
