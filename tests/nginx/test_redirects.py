@@ -66,6 +66,23 @@ def test_app_root_redirects_only_slash_and_keeps_flags(nginx):
     assert all(not _redirects(r) for r in rules if r is not root)
 
 
+def test_app_root_is_host_wide_even_without_a_root_path(nginx, tmp_path):
+    """nginx.tmpl renders app-root as a server-level ``if ($uri = /)``: it answers / on the host although no
+    path of the Ingress serves / (checked against real NGINX: the controller answers 302, not 404)."""
+    from ingress2gw.pipeline import Options
+    from ingress2gw.verify.command import verify
+
+    text = ingress({"app-root": "/dashboard"})
+    report, drafts, _ = nginx(text)
+    (root,) = [r for r in drafts[0].rules if r.origin.annotation.endswith("/app-root")]
+    assert (root.host, root.match.path.type, root.match.path.value) == ("web.example.com", "Exact", "/")
+    assert _redirects(root)[0].replace_full_path == "/dashboard"
+    assert not [f for f in report.findings if f.annotation.endswith("/app-root")]  # its verdict is the emitter's
+    (tmp_path / "in.yaml").write_text(text)
+    result = verify(Options(paths=[str(tmp_path / "in.yaml")]))
+    assert not result.differences, [d.to_dict() for d in result.differences]
+
+
 def test_force_ssl_redirect_sets_the_rule_flag(nginx):
     report, drafts, _ = nginx(ingress({"force-ssl-redirect": "true"}))
     assert all(r.force_ssl_redirect for r in drafts[0].rules) and drafts[0].force_ssl_redirect

@@ -10,8 +10,9 @@ What the controller does (https://kubernetes.github.io/ingress-nginx/user-guide/
   set. Codes: permanent 300–308 (else 301), temporal 300–307 (else 302); a code that is not an integer
   makes the controller drop the whole redirect configuration of the Ingress. nginx does not append the
   request's path or query unless the URL contains ``$request_uri``.
-- ``app-root``: a location that serves ``/`` answers ``302 $scheme://$http_host<app-root>`` for the URI
-  ``/`` only.
+- ``app-root``: rendered at server level (``if ($uri = /) { return 302 $scheme://$http_host<app-root>; }``,
+  nginx.tmpl 1000-1003) for every location that carries it, so it answers the URI ``/`` on every host the
+  Ingress has a rule for, whichever path serves ``/`` (checked against real NGINX).
 - ``preserve-trailing-slash``: the HTTPS redirect keeps a trailing ``/`` (by default the controller
   strips it; Gateway API redirects always keep the path).
 - ``from-to-www-redirect``, ``ssl-passthrough``: host-wide (see ``hosts_redirects``).
@@ -275,10 +276,10 @@ def app_root(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
                           "ignores it" if not root.startswith("/") or root.startswith("//") else
                           f"{root!r} carries a query, fragment or NGINX variable that RequestRedirect cannot hold")
         return
-    # Only a location of this Ingress that serves "/" runs the app-root check (inside the location).
+    # Server level: every host of this Ingress answers "/" with the redirect, whichever location serves "/".
     added: set = set()
     for i, rule in enumerate(list(draft.rules)):
-        if rule.host in added or rule.origin.annotation or not _serves_root(rule):
+        if rule.host in added or rule.origin.annotation:
             continue
         added.add(rule.host)
         redirect = RuleDraft(
@@ -289,7 +290,7 @@ def app_root(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
         draft.rules.insert(0, redirect)  # ahead of an Exact / of the same Ingress, which it replaces
     if not added:
         report.add(Code.ANNOTATION_IGNORED, location=value.loc(value=False), **common,
-                   detail="no path of this Ingress serves /, so the controller never ran the app-root redirect")
+                   detail="this Ingress has no rule, so no server of the controller carried the app-root redirect")
 
 
 def _serves_root(rule: RuleDraft) -> bool:
