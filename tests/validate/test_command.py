@@ -150,3 +150,24 @@ def test_manifests_from_stdin(crds_dir):
     code, out, err = _run(["-"], [crds_dir], stdin=io.BytesIO(text))
     assert code == 0, err
     assert out.strip() == "1 objects checked, 0 invalid"
+
+
+def test_a_duplicate_key_makes_the_object_invalid_as_kubectl_apply_does(tmp_path, crds_dir):
+    """kubectl apply (strict field validation, its default) refuses a manifest that repeats a key, built-in
+    kinds included; validate says so at the key's line and exits 1 (the loader keeps the last value)."""
+    p = tmp_path / "dup.yaml"
+    p.write_text("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n"
+                 "spec:\n  hostnames: [a.example.com]\n  hostnames: [b.example.com]\n"
+                 "  rules:\n  - backendRefs: [{name: web, port: 80}]\n---\n"
+                 "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: []\n  ports: []\n---\n"
+                 "apiVersion: v1\nkind: Service\nmetadata: {name: fine}\n")
+    code, out, err = _run([p], [crds_dir])
+    assert code == 1, (out, err)
+    lines = out.splitlines()
+    assert lines[-1] == "2 objects checked, 2 invalid, 1 skipped (built-in kinds)"
+    assert lines[0].startswith(f"{p}:7 HTTPRoute r: ") and "strict field validation" in lines[0]
+    assert lines[1].startswith(f"{p}:16 Service s: duplicate key 'ports'")
+    code, out, _ = _run([p], [crds_dir], fmt="json")
+    doc = json.loads(out)
+    assert [o["status"] for o in doc["objects"]] == ["invalid", "invalid", "skipped"]
+    assert doc["objects"][0]["problems"][0]["kind"] == "duplicate-key"

@@ -190,6 +190,22 @@ def _split_field(obj: Any, field_path: str) -> tuple:
     return tuple(out)
 
 
+def _duplicate_keys_by_document(loaded) -> dict[int, list]:
+    """``input.duplicate-key`` problems by the document they are in (the last document of the same file that
+    starts at or before the key's line)."""
+    by_source: dict[str, list] = {}
+    for doc in loaded.documents:
+        by_source.setdefault(doc.source, []).append(doc)
+    out: dict[int, list] = {}
+    for ip in loaded.problems:
+        if ip.code != "input.duplicate-key":
+            continue
+        docs = [d for d in by_source.get(ip.location.file, []) if d.line <= ip.location.line]
+        if docs:
+            out.setdefault(id(max(docs, key=lambda d: d.line)), []).append(ip)
+    return out
+
+
 def _obj_label(obj: Mapping[str, Any]) -> tuple[str, str]:
     kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "?"
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
@@ -240,6 +256,7 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
         input_problems.append({"code": ip.code, "location": str(ip.location), "message": ip.message,
                                "severity": "error" if fatal else "warning"})
 
+    duplicates = _duplicate_keys_by_document(loaded)
     objects = []
     checked = invalid = skipped = 0
     for doc in loaded.documents:
@@ -251,16 +268,22 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
             "namespace": (obj.get("metadata") or {}).get("namespace") if isinstance(obj.get("metadata"), dict) else None,
             "name": name.rsplit("/", 1)[-1],
         }
-        if is_builtin(obj):
-            skipped += 1
-            entry["status"] = "skipped"
-            entry["problems"] = []
+        # kubectl apply (strict field validation, the default) and the API server refuse a duplicate field,
+        # whatever the kind.
+        entry["problems"] = [
+            {"field": "", "message": f"{ip.message} (kubectl apply with strict field validation rejects it)",
+             "kind": "duplicate-key", "rule": None, "line": ip.location.line}
+            for ip in duplicates.get(id(doc), [])]
+        if is_builtin(obj):  # no schema here: only the duplicate keys are checked
+            checked += bool(entry["problems"])
+            invalid += bool(entry["problems"])
+            skipped += not entry["problems"]
+            entry["status"] = "invalid" if entry["problems"] else "skipped"
             objects.append(entry)
             continue
         checked += 1
         problems = validate_object(crd_set, obj)
-        entry["status"] = "invalid" if problems else "valid"
-        entry["problems"] = []
+        entry["status"] = "invalid" if problems or entry["problems"] else "valid"
         for p in problems:
             try:
                 line = doc.locate(_split_field(obj, p.field)).line if p.field else doc.line
@@ -268,7 +291,7 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
                 line = doc.line
             entry["problems"].append({"field": p.field, "message": p.message, "kind": p.kind,
                                       "rule": p.rule, "line": line or doc.line})
-        invalid += bool(problems)
+        invalid += entry["status"] == "invalid"
         objects.append(entry)
 
     code = 2 if input_error else (1 if invalid else 0)
