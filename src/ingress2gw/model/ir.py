@@ -7,10 +7,12 @@ intent carries an ``Origin`` so that whatever an emitter cannot use is reported 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingress2gw.source.location import Location
 
@@ -95,6 +97,28 @@ class Intent(Node):
     field_origins: tuple[tuple[str, Origin], ...] = ()
 
 
+# What Gateway API accepts in the fields these intents become (HTTPRoute CRD patterns and lengths); a value
+# outside them is refused when the provider builds the intent (the dispatcher reports it as an invalid value at
+# the annotation), so it never reaches the output. Control characters never do.
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,256}")
+_PATH = re.compile(r"/(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*")
+_HOSTNAME = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_path(value: str | None, what: str) -> str | None:
+    if value is not None and (len(value) > 1024 or not _PATH.fullmatch(value)):
+        raise ValueError(f"{what} {value[:80]!r} is not a path Gateway API accepts (it starts with /, uses URL path "
+                         "characters only and is at most 1024 characters long)")
+    return value
+
+
+def _check_hostname(value: str | None) -> str | None:
+    if value is not None and not _HOSTNAME.fullmatch(value):
+        raise ValueError(f"{value[:80]!r} is not a DNS name")
+    return value
+
+
 class RequestRedirect(Intent):
     scheme: Literal["http", "https"] | None = None
     hostname: str | None = None
@@ -103,11 +127,31 @@ class RequestRedirect(Intent):
     replace_prefix_match: str | None = None
     status_code: int = 302
 
+    @field_validator("replace_full_path", "replace_prefix_match")
+    @classmethod
+    def _path(cls, v: str | None, info) -> str | None:
+        return _check_path(v, "redirect path")
+
+    @field_validator("hostname")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        return _check_hostname(v)
+
 
 class URLRewrite(Intent):
     hostname: str | None = None
     replace_full_path: str | None = None
     replace_prefix_match: str | None = None
+
+    @field_validator("replace_full_path", "replace_prefix_match")
+    @classmethod
+    def _path(cls, v: str | None, info) -> str | None:
+        return _check_path(v, "rewrite path")
+
+    @field_validator("hostname")
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        return _check_hostname(v)
 
 
 class HeaderModifier(Intent):
@@ -115,6 +159,29 @@ class HeaderModifier(Intent):
     set: tuple[tuple[str, str], ...] = ()
     add: tuple[tuple[str, str], ...] = ()
     remove: tuple[str, ...] = ()
+
+    @field_validator("set", "add")
+    @classmethod
+    def _pairs(cls, v: tuple) -> tuple:
+        for name, value in v:
+            _check_header_name(name)
+            if len(value) > 4096 or _CONTROL.search(value):
+                raise ValueError(f"the value of header {name} has a control character (a line break, NUL...) or "
+                                 "is longer than 4096 characters: a header value cannot carry it")
+        return v
+
+    @field_validator("remove")
+    @classmethod
+    def _names(cls, v: tuple) -> tuple:
+        for name in v:
+            _check_header_name(name)
+        return v
+
+
+def _check_header_name(name: str) -> None:
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"{name[:80]!r} is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, at most "
+                         "256 characters)")
 
 
 class Timeouts(Intent):

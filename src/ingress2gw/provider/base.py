@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from pydantic import ValidationError
+
 from ingress2gw.options import OptionSpec, OptionValues
 from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, Pending, RuleDraft, ServiceBackend
 from ingress2gw.provider.registry import (
@@ -54,6 +56,11 @@ class Context:
 _PATH_OK = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})+$")
 _PATH_BAD = ("//", "/./", "/../", "%2f", "%2F", "#")
 _HOST_OK = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def refused_value(e: ValidationError) -> str:
+    """The reasons an intent refused a value, without pydantic's decoration."""
+    return "; ".join(str(err.get("msg", "")).removeprefix("Value error, ") for err in e.errors())
 
 
 def gateway_path_ok(value: str) -> bool:
@@ -253,7 +260,13 @@ class IngressProvider:
         before = report.serial
         if value.key not in report.annotation_dimensions:
             report.annotation_dimensions[value.key] = spec.dimensions
-        answer = spec.handler(value, draft, ctx, report) if spec.handler is not None else None
+        try:
+            answer = spec.handler(value, draft, ctx, report) if spec.handler is not None else None
+        except ValidationError as e:
+            # A value the target field does not accept (the IR checks it as Gateway API does): left out, never
+            # copied into the output.
+            value.invalid(report, f"{refused_value(e)}; the setting was left out")
+            return
         if answer is REPORT_LATER:
             return
         if answer is FROM_OUTCOME:

@@ -1,0 +1,105 @@
+"""Hostile values never reach the output: a value the target Gateway API field does not accept (a line break in a
+header value, a space or CR/LF in a path, a bad header name or host name) is refused when the provider builds the
+intent, reported ``annotation.invalid-value`` at the annotation, and the setting is left out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingress2gw.model.ir import HeaderModifier, RequestRedirect, URLRewrite
+from ingress2gw.pipeline import Options, run
+from pydantic import ValidationError
+
+NGINX = "nginx.ingress.kubernetes.io/"
+TRAEFIK = "traefik.ingress.kubernetes.io/"
+
+
+def _ingress(name: str, cls: str, annotations: dict) -> dict:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": name, "namespace": "shop", "annotations": annotations},
+            "spec": {"ingressClassName": cls, "rules": [{"host": f"{name}.example.com", "http": {"paths": [
+                {"path": "/old", "pathType": "Prefix",
+                 "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}
+
+
+def _middleware(name: str, spec: dict) -> dict:
+    return {"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware",
+            "metadata": {"name": name, "namespace": "shop"}, "spec": spec}
+
+
+CASES = {
+    "rewrite-target with CR/LF": ([_ingress("a", "nginx", {NGINX + "rewrite-target": "/a\r\nX-Injected: 1"})],
+                                  NGINX + "rewrite-target"),
+    "permanent-redirect path with a space": (
+        [_ingress("b", "nginx", {NGINX + "permanent-redirect": "https://b.test/x y"})], NGINX + "permanent-redirect"),
+    "x-forwarded-prefix with CR/LF": (
+        [_ingress("c", "nginx", {NGINX + "x-forwarded-prefix": "/a\r\nb", NGINX + "rewrite-target": "/new"})],
+        NGINX + "x-forwarded-prefix"),
+    "upstream-vhost that is not a host name": (
+        [_ingress("d", "nginx", {NGINX + "upstream-vhost": "evil.test\r\nX: 1"})], NGINX + "upstream-vhost"),
+    "app-root with a space": ([_ingress("e", "nginx", {NGINX + "app-root": "/x y"})], NGINX + "app-root"),
+    "Traefik request header with CR/LF": (
+        [_middleware("h", {"headers": {"customRequestHeaders": {"X-T": "v\r\nX-Injected: 1"}}}),
+         _ingress("f", "traefik", {TRAEFIK + "router.middlewares": "shop-h@kubernetescrd"})],
+        "Middleware.spec.headers"),
+    "Traefik header name with a space": (
+        [_middleware("n", {"headers": {"customResponseHeaders": {"Bad Name": "v"}}}),
+         _ingress("g", "traefik", {TRAEFIK + "router.middlewares": "shop-n@kubernetescrd"})],
+        "Middleware.spec.headers"),
+    "Traefik replacePath with CR/LF": (
+        [_middleware("r", {"replacePath": {"path": "/a\r\nb"}}),
+         _ingress("i", "traefik", {TRAEFIK + "router.middlewares": "shop-r@kubernetescrd"})],
+        TRAEFIK + "router.middlewares"),
+}
+
+
+def _strings(obj):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+    elif isinstance(obj, str):
+        yield obj
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_hostile_value_is_refused_and_left_out(tmp_path, name):
+    objects, annotation = CASES[name]
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+    result = run(Options(paths=[str(src)]))
+    refused = [f for f in result.report.findings if f.annotation == annotation]
+    # invalid-value (refused by the intent), or the handler's own refusal of a value it cannot carry.
+    assert any(f.code.value in ("annotation.invalid-value", "annotation.unsupported") for f in refused), [
+        (f.code.value, f.message) for f in result.report.findings]
+    assert all(f.location.line > 0 for f in refused)
+    written = [s for o in result.objects for s in _strings(o)]
+    assert not [s for s in written if any(c in s for c in "\r\n\x00")], "a control character reached the output"
+    assert not [s for s in written if "Injected" in s or " y" in s.split("/")[-1]]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: HeaderModifier(direction="request", set=(("X-A", "a\r\nb"),)),
+    lambda: HeaderModifier(direction="response", add=(("", "v"),)),
+    lambda: HeaderModifier(direction="request", remove=("a b",)),
+    lambda: HeaderModifier(direction="request", set=(("X-A", "v" * 4097),)),
+    lambda: URLRewrite(replace_full_path="relative"),
+    lambda: URLRewrite(replace_prefix_match="/" + "a" * 1024),
+    lambda: URLRewrite(hostname="Bad_Host"),
+    lambda: RequestRedirect(replace_full_path="/a\tb"),
+    lambda: RequestRedirect(hostname="a" * 254),
+])
+def test_intents_refuse_values_gateway_api_does_not_accept(build):
+    with pytest.raises(ValidationError):
+        build()
+
+
+def test_intents_keep_values_gateway_api_accepts():
+    assert HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", "/api"),), remove=("x-debug",)).set
+    assert URLRewrite(replace_full_path="/v2/%7Euser;a=b", hostname="api.example.com").hostname
+    assert RequestRedirect(replace_prefix_match="/", hostname="www.example.com").replace_prefix_match == "/"
