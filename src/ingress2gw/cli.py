@@ -180,19 +180,29 @@ def _run(opts):
         _fail(str(e))
 
 
-def _write_report(report, path: Path, opts, gate=None, baseline_used: bool = False) -> None:
+def _render_report(report, path: Path, opts, gate=None, baseline_used: bool = False) -> str:
     from ingress2gw.report.formats import format_for_path, render
 
     try:
         fmt = format_for_path(path)
     except ValueError as e:
         _fail(str(e))
-    text = render(report, fmt, tool_version=__version__, options=_public_options(opts), gate=gate,
+    return render(report, fmt, tool_version=__version__, options=_public_options(opts), gate=gate,
                   baseline_used=baseline_used)
+
+
+def _write_report(report, path: Path, opts, gate=None, baseline_used: bool = False) -> None:
+    text = _render_report(report, path, opts, gate, baseline_used)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as e:
         _fail(f"cannot write report {path}: {e.strerror}")
+
+
+def _inside(path: Path, directory: Path) -> Optional[Path]:
+    """``path`` relative to ``directory`` when it lies inside it (symlinks resolved), else None."""
+    resolved, root = path.resolve(), directory.resolve()
+    return resolved.relative_to(root) if resolved != root and resolved.is_relative_to(root) else None
 
 
 def _load_config(ctx: typer.Context, paths, config: Optional[Path], command: str):
@@ -298,12 +308,16 @@ def convert(
         invalid = validate_objects(result.objects, crds, opts.target.version, opts.target.channel, sys.stderr)
         if invalid < 0:
             raise typer.Exit(EXIT_USAGE)
+    gate = _gate(result.report, fail_on)
+    # A report inside --output-dir is one more file of the output directory's all-or-nothing write.
+    report_rel = _inside(report_file, output_dir) if report_file is not None and output_dir is not None else None
+    extra = [] if report_rel is None else [(report_rel, _render_report(
+        result.report, report_file, opts, gate if cfg is not None else None, baseline_used))]
     try:
-        write_objects(result.objects, output_dir, sys.stdout)
+        write_objects(result.objects, output_dir, sys.stdout, extra)
     except OSError as e:
         _fail(f"cannot write output: {e}")
-    gate = _gate(result.report, fail_on)
-    if report_file is not None:
+    if report_file is not None and report_rel is None:
         _write_report(result.report, report_file, opts, gate if cfg is not None else None, baseline_used)
     from ingress2gw.report.terminal import print_summary
 
