@@ -103,3 +103,19 @@ def test_intents_keep_values_gateway_api_accepts():
     assert HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", "/api"),), remove=("x-debug",)).set
     assert URLRewrite(replace_full_path="/v2/%7Euser;a=b", hostname="api.example.com").hostname
     assert RequestRedirect(replace_prefix_match="/", hostname="www.example.com").replace_prefix_match == "/"
+
+
+def test_a_path_longer_than_gateway_api_accepts_is_refused_at_its_line(tmp_path):
+    """HTTPRoute path matches are at most 1024 characters (the CRD); a longer Ingress path is path.invalid."""
+    ing = _ingress("long", "nginx", {})
+    ing["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/" + "a" * 10_000
+    ing["spec"]["rules"][0]["http"]["paths"].append(
+        {"path": "/" + "b" * 1023, "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}})
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(ing))
+    result = run(Options(paths=[str(src)]))
+    [bad] = [f for f in result.report.findings if f.code.value == "path.invalid"]
+    assert bad.location.line > 0 and len(bad.message) < 600  # the finding quotes the path, not 10,000 characters
+    values = [m["path"]["value"] for o in result.objects if o["kind"] == "HTTPRoute"
+              for r in o["spec"]["rules"] for m in r.get("matches", [])]
+    assert values == ["/" + "b" * 1023]  # the path of exactly 1024 characters is kept

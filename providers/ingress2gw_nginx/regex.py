@@ -522,9 +522,9 @@ def settle_paths(drafts: list[IngressDraft], report: Report) -> None:
                 d.rules.remove(rule)
                 report.add(Code.PATH_INVALID, location=rule.origin.location, obj=_ref(d), provider=PROVIDER,
                            value=rule.source_path,
-                           detail=f"path {rule.source_path!r} ({rule.source_path_type}) is not a valid Gateway API "
-                                  "path, and its host is not in regex mode (use-regex / rewrite-target), where the "
-                                  "controller would have read it as a regex; the path was left out")
+                           detail=f"path {_short(rule.source_path)} ({rule.source_path_type}) is not a valid Gateway "
+                                  "API path, and its host is not in regex mode (use-regex / rewrite-target), where "
+                                  "the controller would have read it as a regex; the path was left out")
             elif (rule.source_path_type == "ImplementationSpecific" and p.type == "PathPrefix"
                     and rule.source_path != "/" and not rule.source_path.endswith("/")
                     and (d.gateway, rule.host) in regex_hosts
@@ -537,3 +537,8 @@ def settle_paths(drafts: list[IngressDraft], report: Report) -> None:
                                   f"with {raw} in any letter case, such as {raw + 'x'!r}"
                                   + (f" and {raw.upper()!r}" if raw.upper() != raw else "") + "; "
                                   f"PathPrefix {p.value!r} matches only whole segments, in this letter case")
+
+
+def _short(path: str) -> str:
+    """A path quoted for a message: at most 100 characters of it, and its length when it is longer."""
+    return repr(path) if len(path) <= 100 else f"{path[:100]!r}... ({len(path)} characters)"

@@ -64,8 +64,9 @@ def refused_value(e: ValidationError) -> str:
 
 
 def gateway_path_ok(value: str) -> bool:
-    return (value.startswith("/") and bool(_PATH_OK.match(value)) and not any(b in value for b in _PATH_BAD)
-            and not value.endswith(("/..", "/.")))
+    """A path an HTTPRoute path match accepts (its CRD: URL path characters, at most 1024 characters)."""
+    return (len(value) <= 1024 and value.startswith("/") and bool(_PATH_OK.match(value))
+            and not any(b in value for b in _PATH_BAD) and not value.endswith(("/..", "/.")))
 
 
 class IngressProvider:
@@ -190,7 +191,9 @@ class IngressProvider:
             return match
         report.add(Code.PATH_INVALID, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
                    provider=self.name, value=ip.path,
-                   detail=f"path {ip.path!r} ({ip.path_type}) is not a valid Gateway API {match.type} value")
+                   detail=f"path {ip.path[:100]!r}{'...' if len(ip.path) > 100 else ''} ({ip.path_type}) is not a "
+                          f"valid Gateway API {match.type} value" + (
+                              f" (it is {len(ip.path)} characters long; at most 1024)" if len(ip.path) > 1024 else ""))
         return None
 
     def resolve_backend(self, ing: Ingress, b: Backend, ctx: Context, report: Report,
