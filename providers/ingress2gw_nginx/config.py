@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ingress2gw.plugin import Code, Context, KubeObject, ObjectRef, Report
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.values import TRUE
 
@@ -118,7 +119,10 @@ def parse_size(text: str) -> int | None:
     m = _SIZE.match(text or "")
     if not m:
         return None
-    return int(m.group(1)) * {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2).lower()]
+    n = parse_int(m.group(1))  # None: more digits than a number may have
+    if n is None:
+        return None
+    return n * {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}[m.group(2).lower()]
 
 
 def parse_cidrs(text: str) -> tuple[str, ...] | None:
@@ -146,7 +150,7 @@ def _typed(kind: str, text: str):
             return False
         return None
     if kind == "int":
-        return int(text) if re.fullmatch(r"-?\d+", text) else None
+        return parse_int(text) if re.fullmatch(r"-?\d+", text) else None
     if kind == "size":
         return parse_size(text)
     if kind == "cidrs":

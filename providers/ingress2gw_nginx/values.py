@@ -7,6 +7,7 @@ ignored and the default kept. Handlers report such values as ``annotation.invali
 from __future__ import annotations
 
 from ingress2gw.plugin import AnnotationValue, Code, Report
+from ingress2gw.plugin import parse_int
 
 #: Go's strconv.ParseBool spellings, as the controller parses booleans.
 TRUE = ("1", "t", "T", "TRUE", "true", "True")
@@ -40,7 +41,7 @@ def int_text(text: str | None) -> int | None:
         return None
     t = text.strip()
     body = t[1:] if t[:1] in "+-" else t
-    return int(t) if body.isdigit() and body.isascii() else None
+    return parse_int(t) if body.isdigit() and body.isascii() else None  # None too for a huge number
 
 
 def sibling(value: AnnotationValue, *names: str) -> str | None:

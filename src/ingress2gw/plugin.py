@@ -30,6 +30,7 @@ from ingress2gw.provider.base import (
     ENTRY_POINT_GROUP, Context, IngressProvider, gateway_path_ok, load_providers, refused_ingress,
 )
 from ingress2gw.provider.families import load_families
+from ingress2gw.provider.numbers import MAX_INT_DIGITS, parse_int
 from ingress2gw.provider.registry import (
     FROM_OUTCOME, REPORT_LATER, AnnotationRegistry, AnnotationSpec, AnnotationValue, Deferred, Handler,
 )
@@ -44,7 +45,7 @@ __all__ = [
     "Deferred", "Dimension", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
     "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
-    "controller_order", "gateway_path_ok", "load_families", "load_providers",
+    "controller_order", "gateway_path_ok", "load_families", "load_providers", "MAX_INT_DIGITS", "parse_int",
     # Policy families (one typed class each; ``ingress2gw.model.policies``), and what building one may raise.
     "AccessLogPolicy", "BackendTLSOptionsPolicy", "BandwidthLimitPolicy", "BasicAuthPolicy", "BodySizePolicy",
     "CircuitBreakerPolicy", "ClientBodyBufferPolicy", "ClientCertForwardPolicy", "ClientCertPolicy",

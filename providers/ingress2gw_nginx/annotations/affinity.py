@@ -20,6 +20,7 @@ from __future__ import annotations
 from ingress2gw.plugin import (
     FROM_OUTCOME, AnnotationValue, Code, Context, IngressDraft, Report, SessionCookiePolicy, SessionPersistence, Status,
 )
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.annotations.canary import HEADER_NAME
 from ingress2gw_nginx.values import sibling
@@ -33,7 +34,8 @@ CAVEAT = ("the gateway issues its own cookie (existing sessions lose stickiness 
 
 def _seconds(text: str | None) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    n = parse_int(text) if text.isdigit() else None
+    return n if n is not None and n > 0 else None
 
 
 def _enabled(value: AnnotationValue, ctx: Context) -> bool:

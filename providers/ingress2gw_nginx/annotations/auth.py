@@ -53,6 +53,7 @@ from ingress2gw.plugin import (
     FROM_OUTCOME, AnnotationValue, Deferred, Code, Context, ExternalAuth, IngressDraft, Report, ServiceBackend,
     Status,
 )
+from ingress2gw.plugin import parse_int
 from ingress2gw.plugin import BasicAuthPolicy, ClientCertPolicy, ExtAuthPolicy, GlobalAuthOptOutPolicy
 
 from ingress2gw_nginx.annotations._read import annotations_of, parse_bool, sibling
@@ -120,8 +121,9 @@ def auth_url(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
         fields["cache_duration"] = tuple(d.strip() for d in anns["auth-cache-duration"].split(",") if d.strip())
     if anns.get("auth-always-set-cookie", "").strip() in TRUE:
         fields["always_set_cookie"] = True
-    if anns.get("auth-keepalive", "").strip().isdigit() and int(anns["auth-keepalive"]) > 0:
-        fields["keepalive"] = int(anns["auth-keepalive"])
+    keepalive = parse_int(anns["auth-keepalive"]) if anns.get("auth-keepalive", "").strip().isdigit() else None
+    if keepalive is not None and keepalive > 0:
+        fields["keepalive"] = keepalive
     if "auth-snippet" in anns:
         fields["snippet"] = True
     filter_ok = bool(svc) and svc[0] == value.origin.namespace and parts.scheme == "http"
@@ -281,7 +283,8 @@ def auth_tls_secret(value: AnnotationValue, draft: IngressDraft, ctx: Context, r
     hosts = tuple(sorted(h for h in draft.hosts if h))
     fields: dict = {"ca_secret": secret, "hosts": hosts, "verify": verify}
     depth = anns.get("auth-tls-verify-depth", "").strip()
-    fields["depth"] = int(depth) if depth.isdigit() else 1
+    depth_n = parse_int(depth) if depth.isdigit() else None
+    fields["depth"] = 1 if depth_n is None else depth_n
     for key, param in (("auth-tls-error-page", "error_page"), ("auth-tls-match-cn", "match_cn")):
         if anns.get(key, "").strip():
             fields[param] = anns[key].strip()

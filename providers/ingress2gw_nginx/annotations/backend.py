@@ -32,6 +32,7 @@ from ingress2gw.plugin import (
     FROM_OUTCOME, AnnotationValue, BackendTLS, BackendTLSOptionsPolicy, Code, Context, ErrorPagesPolicy,
     IngressDraft, ProxyBufferingPolicy, Report, Status, URLRewrite,
 )
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.registry import REGISTRY, unsupported
@@ -236,10 +237,10 @@ def _buffer(param: str, kind: str):
                 return
             v: object = text.lower() == "on"
         elif kind == "int":
-            if not text.isdigit():
+            v = parse_int(text) if text.isdigit() else None
+            if v is None:
                 value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected a whole number", at_value=True)
                 return
-            v = int(text)
         else:
             if not _SIZE.match(text):
                 value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected an NGINX size such as 8k or 1m",
@@ -270,7 +271,7 @@ for _key, _param, _kind, _why in (
 )
 def custom_http_errors(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     parts = [p.strip() for p in value.text.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() and 100 <= int(p) <= 599 for p in parts):
+    if not parts or not all(p.isdigit() and 100 <= (parse_int(p) or 0) <= 599 for p in parts):
         value.report(report, Code.ANNOTATION_INVALID_VALUE, "expected a comma-separated list of status codes",
                      at_value=True)
         return

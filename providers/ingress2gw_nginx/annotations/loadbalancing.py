@@ -21,6 +21,7 @@ import re
 from ingress2gw.plugin import (
     AnnotationValue, Code, Context, IngressDraft, LoadBalancerPolicy, Report, ServiceUpstreamPolicy, Status,
 )
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.values import TRUE, sibling
 from ingress2gw_nginx.registry import REGISTRY
@@ -75,7 +76,8 @@ def upstream_hash_by(value: AnnotationValue, draft: IngressDraft, ctx: Context, 
         fields["hashName"] = name
     if (sibling(value, "upstream-hash-by-subset") or "").strip() in TRUE:
         size = (sibling(value, "upstream-hash-by-subset-size") or "3").strip()
-        fields |= {"subset": True, "subsetSize": int(size) if size.isdigit() else 3}
+        size_n = parse_int(size) if size.isdigit() else None
+        fields |= {"subset": True, "subsetSize": 3 if size_n is None else size_n}
     value.attach(draft, LoadBalancerPolicy, **fields)
 
 

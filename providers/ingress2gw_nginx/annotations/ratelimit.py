@@ -33,6 +33,7 @@ from ingress2gw.plugin import (
     FROM_OUTCOME, AnnotationValue, BandwidthLimitPolicy, ConnectionLimitPolicy, Context, IngressDraft, RateLimitPolicy, Report,
     Status,
 )
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.annotations._read import (
     CLIENT_IP_TEXT, client_ip_source, shadowed_alias, sibling,
@@ -53,13 +54,14 @@ _REMEDY = ("Attach the implementation's rate-limit policy keyed on the client ad
 def _limit(value: AnnotationValue, report: Report, no_limit: str) -> int | None:
     """The positive whole number a limit key sets; None (reported) when it is not a number or sets no limit
     (``no_limit`` says so for 0 and below)."""
-    if not _INT.match(value.text):
+    n = parse_int(value.text) if _INT.match(value.text) else None
+    if n is None:
         value.invalid(report, f"expected a whole number, got {value.text!r}; the controller ignored it (no limit)")
         return None
-    if int(value.text) <= 0:
+    if n <= 0:
         value.no_effect(report, no_limit)
         return None
-    return int(value.text)
+    return n
 
 
 def _common(value: AnnotationValue, ctx: Context, report: Report, *, burst: bool = True) -> dict:
@@ -80,8 +82,9 @@ def _request_limit(unit: str, value: AnnotationValue, draft: IngressDraft, ctx: 
         return
     multiplier = 5
     text = sibling(value, "limit-burst-multiplier")
-    if text is not None and _INT.match(text) and int(text) > 0:
-        multiplier = int(text)
+    n = parse_int(text) if text is not None and _INT.match(text) else None
+    if n is not None and n > 0:
+        multiplier = n
     status = ctx.settings.get("limit-req-status-code", 503)
     caveat = _SCOPE_CAVEAT.format(how=CLIENT_IP_TEXT[client_ip_source(ctx)], status=status)
     period = {"second": "1s", "minute": "1m"}[unit]
@@ -124,7 +127,7 @@ def limit_connections(value: AnnotationValue, draft: IngressDraft, ctx: Context,
 def _companion(value: AnnotationValue, ctx: Context, report: Report) -> bool:
     """Report a companion set without any limit; True when it takes part in a limit."""
     texts = [sibling(value, k) for k in _LIMITS]
-    if not any(t is not None and _INT.match(t) and int(t) > 0 for t in texts):
+    if not any(t is not None and _INT.match(t) and (parse_int(t) or 0) > 0 for t in texts):
         value.no_effect(report, f"{value.name} has no effect without a positive limit-rps, limit-rpm or "
                                 "limit-connections")
         return False
@@ -139,7 +142,7 @@ def _companion(value: AnnotationValue, ctx: Context, report: Report) -> bool:
 def limit_burst_multiplier(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     if not _companion(value, ctx, report):
         return
-    if not _INT.match(value.text) or int(value.text) <= 0:
+    if not _INT.match(value.text) or (parse_int(value.text) or 0) <= 0:
         value.invalid(report, f"expected a positive whole number, got {value.text!r}; the controller used 5")
         return None
     return FROM_OUTCOME
@@ -173,7 +176,8 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
                                 f"{buffering!r} for this Ingress (the default is off): the controller did not throttle")
         return
     after = sibling(value, "limit-rate-after")
-    after_kb = int(after) if after is not None and _INT.match(after) and int(after) > 0 else 0
+    after_n = parse_int(after) if after is not None and _INT.match(after) else None
+    after_kb = after_n if after_n is not None and after_n > 0 else 0
     value.attach(draft, BandwidthLimitPolicy, kbytes_per_second=rate, after_kbytes=after_kb)
 
 
@@ -183,5 +187,5 @@ def limit_rate(value: AnnotationValue, draft: IngressDraft, ctx: Context, report
                      remediation="Accept that the limit applies from the first byte.")
 def limit_rate_after(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     rate = sibling(value, "limit-rate")
-    if rate is None or not _INT.match(rate) or int(rate) <= 0:
+    if rate is None or not _INT.match(rate) or (parse_int(rate) or 0) <= 0:
         value.no_effect(report, "limit-rate-after has no effect without a positive limit-rate")

@@ -22,6 +22,7 @@ PolicyIntent families defined here:
 from __future__ import annotations
 
 from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, Retry, RetryBudgetPolicy, Status
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.values import sibling
 from ingress2gw_nginx.annotations.timeouts import duration, parse_seconds_or_zero, setting_seconds
@@ -78,7 +79,8 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
         return
     codes, caveats = _conditions(words)
     own = (sibling(value, "proxy-next-upstream-tries") or "").strip()
-    tries = int(own) if own.isdigit() else setting_seconds(ctx, "proxy-next-upstream-tries", DEFAULT_TRIES)
+    own_n = parse_int(own) if own.isdigit() else None
+    tries = own_n if own_n is not None else setting_seconds(ctx, "proxy-next-upstream-tries", DEFAULT_TRIES)
     if tries == 0:
         tries, unlimited = _unlimited(ctx, "proxy-next-upstream-tries 0 in the ConfigMap")
         if not own.isdigit():
@@ -98,10 +100,10 @@ def proxy_next_upstream(value: AnnotationValue, draft: IngressDraft, ctx: Contex
 )
 def proxy_next_upstream_tries(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     text = value.text.strip()
-    if not text.isdigit():
+    tries = parse_int(text) if text.isdigit() else None
+    if tries is None:
         value.invalid(report, f"expected a whole number of tries, got {value.text!r}; the controller kept 3")
         return
-    tries = int(text)
     conditions = sibling(value, "proxy-next-upstream")
     words = (conditions or "").split()
     if not words or any(w not in CODES and w not in OTHER for w in words):

@@ -12,6 +12,8 @@ carry snippets (SnippetsFilter / SnippetsPolicy) only when snippets are enabled 
 
 from __future__ import annotations
 
+import re
+
 from ingress2gw.plugin import AnnotationValue, Code, Context, IngressDraft, Report, SnippetPolicy, Status
 
 from ingress2gw_nginx.annotations._read import sibling
@@ -28,34 +30,50 @@ _WHERE = {
 }
 
 
+#: Runs the scanner consumes at once (each step is linear in what it consumes).
+_WORD_RUN = re.compile(r"[^\s;{}]+")  # inside a word, quotes and '#' are ordinary characters
+_QUOTED_RUN = {'"': re.compile(r'[^"\\]+'), "'": re.compile(r"[^'\\]+")}
+
+
 def _statements(text: str) -> list[list[str]]:
     """NGINX statements as word lists: quotes respected, comments dropped, blocks flattened, Lua block bodies
-    skipped (conservative; the snippet is only read, never executed)."""
+    skipped (conservative; the snippet is only read, never executed).
+
+    Linear in the length of ``text``: a word is collected as a list of pieces joined once, and runs of ordinary
+    characters are taken with one regex match (a multi-megabyte single word must not be rebuilt char by char).
+    """
     out: list[list[str]] = []
-    word, words, quote, i, n = "", [], "", 0, len(text)
+    parts: list[str] = []  # the pieces of the current word
+    words: list[str] = []
+    quote, i, n = "", 0, len(text)
 
     def end_word():
-        nonlocal word
-        if word:
-            words.append(word)
-        word = ""
+        if parts:
+            words.append("".join(parts))
+            parts.clear()
 
     while i < n:
         c = text[i]
         if quote:
             if c == "\\" and i + 1 < n:
-                word += text[i + 1]
+                parts.append(text[i + 1])
                 i += 2
                 continue
             if c == quote:
                 quote = ""
             else:
-                word += c
-        elif c in "\"'" and not word:
+                m = _QUOTED_RUN[quote].match(text, i)
+                if m is None:  # a lone trailing backslash
+                    parts.append(c)
+                else:
+                    parts.append(m.group())
+                    i = m.end()
+                    continue
+        elif c in "\"'" and not parts:
             quote = c
-        elif c == "#" and not word:
-            while i < n and text[i] != "\n":
-                i += 1
+        elif c == "#" and not parts:
+            j = text.find("\n", i)
+            i = n if j < 0 else j
             continue
         elif c.isspace():
             end_word()
@@ -70,7 +88,10 @@ def _statements(text: str) -> list[list[str]]:
                         depth += {"{": 1, "}": -1}.get(text[i], 0)
             words = []
         else:
-            word += c
+            m = _WORD_RUN.match(text, i)
+            parts.append(m.group())
+            i = m.end()
+            continue
         i += 1
     end_word()
     if words:
@@ -100,8 +121,8 @@ _HEADER_DIRECTIVES = {
 
 def describe(text: str) -> list[str]:
     """What a snippet does, one phrase per recognised directive (order kept, duplicates dropped)."""
-    found: list[str] = []
-    other: list[str] = []
+    found: dict[str, None] = {}  # dicts: ordered, and deduplicated in constant time (snippets can be huge)
+    other: dict[str, None] = {}
     for words in _statements(text):
         d = words[0].lower()
         if d in _HEADER_DIRECTIVES:
@@ -131,14 +152,13 @@ def describe(text: str) -> list[str]:
         elif d.startswith("secrule") or d.startswith("modsecurity"):
             what = f"configures ModSecurity ({words[0]})"
         else:
-            if d not in other:
-                other.append(d)
+            other[d] = None
             continue
-        if what not in found:
-            found.append(what)
+        found[what] = None
+    result = list(found)
     if other:
-        found.append("other directives: " + ", ".join(other))
-    return found
+        result.append("other directives: " + ", ".join(other))
+    return result
 
 
 def _snippet(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:

@@ -30,6 +30,7 @@ from ingress2gw.plugin import (
     AnnotationValue, Code, Context, IdleTimeout, IngressDraft, Report, RequestRedirect, Status, Timeouts,
     UpstreamTimeoutsPolicy,
 )
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_nginx.registry import REGISTRY
 
@@ -65,7 +66,8 @@ def parse_seconds_or_zero(value: AnnotationValue, report: Report) -> int | None:
 
 def setting_seconds(ctx: Context, key: str, default: int) -> int:
     raw = str(ctx.settings.get(key, default)).strip()
-    return int(raw) if raw.isdigit() else default
+    n = parse_int(raw) if raw.isdigit() else None
+    return default if n is None else n
 
 
 @REGISTRY.annotation(

@@ -6,6 +6,7 @@ https://doc.traefik.io/traefik/reference/routing-configuration/kubernetes/ingres
 """
 
 from ingress2gw.plugin import REPORT_LATER, AnnotationValue, Code, Context, IngressDraft, Report, Status
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_traefik.registry import REGISTRY
 
@@ -90,10 +91,11 @@ def pathmatcher(value: AnnotationValue, draft: IngressDraft, ctx: Context, repor
 )
 def priority(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: Report) -> None:
     text = value.text.strip()
-    if not text.lstrip("-").isdigit():
+    n = parse_int(text) if text.lstrip("-").isdigit() else None
+    if n is None:
         value.invalid(report, f"expected an integer, got {value.text!r}")
         return
-    draft.provider_state["priority"] = int(text)
+    draft.provider_state["priority"] = n
 REGISTRY.declare(
     "router.rulesyntax", area="routing", status=Status.IGNORED,
     reason="Only changes the rule language of generated routers; v2 placeholders in paths are reported with "

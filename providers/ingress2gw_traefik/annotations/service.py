@@ -13,6 +13,7 @@ from ingress2gw.plugin import (
     AnnotationValue, BackendTLS, Code, Context, IngressDraft, NativeLBPolicy, Report, RuleDraft, ServersTransportPolicy,
     SessionCookiePolicy, SessionPersistence, Status, Timeouts, URLRewrite,
 )
+from ingress2gw.plugin import parse_int
 
 from ingress2gw_traefik.registry import REGISTRY
 
@@ -89,8 +90,9 @@ def sticky_cookie(value: AnnotationValue, rules, ctx, report, svc) -> None:
     name = ann.get(prefix + "name")
     maxage = ann.get(prefix + "maxage")
     timeout, lifetime = None, None
-    if maxage and maxage.strip().lstrip("-").isdigit() and int(maxage) > 0:
-        timeout, lifetime = f"{int(maxage)}s", "Permanent"
+    age = parse_int(maxage) if maxage and maxage.strip().lstrip("-").isdigit() else None
+    if age is not None and age > 0:
+        timeout, lifetime = f"{age}s", "Permanent"
     names = {"secure": "secure", "httponly": "httpOnly", "samesite": "sameSite", "path": "path", "domain": "domain"}
     attrs = {}
     for key, canonical in names.items():

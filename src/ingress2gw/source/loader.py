@@ -3,7 +3,9 @@
 Bad input never raises: every problem becomes an ``InputProblem`` with a code, a location and a message, and the
 rest of the input is still loaded. Codes (severity lives in the diagnostic catalog, not here):
 
-- ``input.unreadable``     a path that does not exist or cannot be read
+- ``input.unreadable``     a path that does not exist or cannot be read, or that is not a regular file (a FIFO
+  found in a directory, a device or a socket is never opened: reading one could block forever; a FIFO named on
+  the command line, such as ``<(kubectl ...)``, is read as a stream)
 - ``input.no-manifests``   a directory without ``*.yaml``/``*.yml``/``*.json`` files (a warning)
 - ``input.too-large``      a file bigger than ``MAX_FILE_BYTES``
 - ``input.binary``         NUL bytes or text that is not UTF-8 (UTF-16 with a BOM is accepted)
@@ -13,7 +15,8 @@ rest of the input is still loaded. Codes (severity lives in the diagnostic catal
 - ``input.alias-bomb``     aliases that expand a document far beyond its size (the document is dropped)
 - ``input.too-deep``       nesting deeper than ``MAX_DEPTH`` (the document is dropped)
 - ``input.not-an-object``  a document (or a ``List`` item) that is not a mapping
-- ``input.invalid-object`` a ``List`` whose ``items`` is not a list (kubectl rejects it; nothing in it is read)
+- ``input.invalid-object`` a ``List`` whose ``items`` is not a list (kubectl rejects it; nothing in it is read);
+  also an integer of more than ``MAX_INT_DIGITS`` digits (kept as its text; the rest of the document is read)
 
 A ``List`` inside a ``List`` is flattened, as kubectl does.
 
@@ -38,7 +41,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ingress2gw.source import yamlfast
 from ingress2gw.source.jsonloc import JsonIndex
 from ingress2gw.source.location import Location
-from ingress2gw.source.yamlfast import MAX_DEPTH, MarkedList, MarkedMap
+from ingress2gw.source.yamlfast import MAX_DEPTH, MAX_INT_DIGITS, MarkedList, MarkedMap
 
 __all__ = [
     "Document", "InputProblem", "LoadResult", "SourceText", "load_paths", "load_bytes", "c_parser_in_use",
@@ -171,7 +174,7 @@ def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None) -> LoadRe
             for f in files:
                 _load_file(f, result)
         else:
-            _load_file(path, result)
+            _load_file(path, result, named=True)
     return result
 
 
@@ -211,13 +214,43 @@ def _walk(top: str, result: LoadResult):
         pending.extend(reversed(subdirs))
 
 
-def _load_file(path: str, result: LoadResult) -> None:
+def _not_regular(path: str, mode: int) -> InputProblem:
+    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return InputProblem("input.unreadable", Location(path),
+                        f"{path} is {what}, not a regular file; it was skipped (name a pipe on the command line, or "
+                        "pipe a stream in with '-')")
+
+
+def _load_file(path: str, result: LoadResult, named: bool = False) -> None:
+    """``named``: the path was given on the command line (not found in a directory)."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            result.problems.append(_too_large(path, size))
+        st = os.stat(path)
+        if named and stat.S_ISFIFO(st.st_mode):
+            # A pipe the user named (``<(kubectl get ingress -A -o yaml)``) is a stream, read like stdin.
+            with open(path, "rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                result.problems.append(_too_large(path, len(data)))
+                return
+            _load_data(data, path, None, result)  # a stream: JSON or YAML by its content
             return
-        with open(path, "rb") as f:
+        # A FIFO, device or socket found in a directory (or a device or socket named) is never read: opening or
+        # reading one can block forever (or have effects).
+        if not stat.S_ISREG(st.st_mode):
+            result.problems.append(_not_regular(path, st.st_mode))
+            return
+        if st.st_size > MAX_FILE_BYTES:
+            result.problems.append(_too_large(path, st.st_size))
+            return
+        # O_NONBLOCK: should the path be swapped for a FIFO after the check, opening it still returns at once,
+        # and the second check below refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                result.problems.append(_not_regular(path, mode))
+                return
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         result.problems.append(InputProblem("input.unreadable", Location(path), f"cannot read {path}: {_why(e)}"))
@@ -343,8 +376,16 @@ def _decode(data: bytes, source: str, result: LoadResult) -> str | None:
 
 def _load_json(text: str, source: str, result: LoadResult, quiet: bool = False) -> bool:
     """Parse a JSON text (positions are computed later, on the first ``locate``). ``quiet``: no problem on failure."""
+    huge: list[str] = []
+
+    def parse_int(literal: str) -> int | str:
+        if len(literal.lstrip("-").lstrip("0")) > MAX_INT_DIGITS:  # int() would raise: keep it as text, report it
+            huge.append(literal)
+            return literal
+        return int(literal)
+
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as e:
         if not quiet:
             result.problems.append(InputProblem(
@@ -356,12 +397,31 @@ def _load_json(text: str, source: str, result: LoadResult, quiet: bool = False) 
             result.problems.append(InputProblem("input.too-deep", Location(source, 1, 1), "JSON nested too deeply"))
         return False
     index = JsonIndex(text)
+    for literal, (line0, col0) in zip(huge, _json_huge_marks(text, len(huge))):
+        result.problems.append(InputProblem(
+            "input.invalid-object", Location.from_mark(source, line0, col0), yamlfast.huge_int_message(literal)))
 
     def make(item: int | None, obj: dict, path: tuple) -> Document:
         return _JsonDocument(source, 0, item, obj, 0, index, path)
 
     _emit(source, 0, value, result, make, lambda path: index.mark(path))
     return True
+
+
+_JSON_HUGE = re.compile(r"(?<=[:\[,\s])-?[0-9]{%d,}(?=[\s,\]}]|$)" % (MAX_INT_DIGITS + 1))
+
+
+def _json_huge_marks(text: str, count: int) -> list[tuple[int, int]]:
+    """The 0-based (line, column) of the first ``count`` huge integer literals of a JSON text, in order (line 1 for
+    any not found, which a digit run inside a string could cause)."""
+    marks = []
+    for m in _JSON_HUGE.finditer(text):
+        if len(marks) == count:
+            break
+        if len(m.group().lstrip("-").lstrip("0")) > MAX_INT_DIGITS:
+            line0 = text.count("\n", 0, m.start())
+            marks.append((line0, m.start() - (text.rfind("\n", 0, m.start()) + 1)))
+    return marks + [(0, 0)] * (count - len(marks))
 
 
 # -- YAML --------------------------------------------------------------------------------------------------------
@@ -373,8 +433,11 @@ def _load_yaml(stream: bytes | str, text: str, source: str, result: LoadResult) 
     problems = result.problems
 
     def on_document(index: int, root: Any, root_mark: tuple[int, int], warnings: list) -> None:
-        for code, l0, c0, key, (fl, fc) in warnings:
-            first = Location.from_mark(source, fl, fc)
+        for code, l0, c0, key, first_mark in warnings:
+            if code != "input.duplicate-key":  # e.g. input.invalid-object for a huge integer: ``key`` is the message
+                problems.append(InputProblem(code, Location.from_mark(source, l0, c0), key))
+                continue
+            first = Location.from_mark(source, *first_mark)
             problems.append(InputProblem(
                 code, Location.from_mark(source, l0, c0),
                 f"duplicate key {key!r} (first at line {first.line}); the last value is used",

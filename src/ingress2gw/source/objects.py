@@ -123,11 +123,11 @@ class _Reader:
     def __init__(self, doc: Document, ref: ObjectRef, report: Report):
         self.doc, self.ref, self.report = doc, ref, report
 
-    def bad(self, path: Path, expected: str, value: Any) -> None:
+    def bad(self, path: Path, expected: str, value: Any, got: str | None = None) -> None:
         dotted = ".".join(str(p) for p in path)
         self.report.add(
             Code.INPUT_INVALID_OBJECT, location=self.doc.locate(path), obj=self.ref,
-            detail=f"{dotted}: expected {expected}, got {_type_name(value)}",
+            detail=f"{dotted}: expected {expected}, got {got or _type_name(value)}",
         )
 
     def get(self, parent: Any, path: Path, key: str, expected: type | tuple, what: str, default=None):
@@ -438,7 +438,13 @@ def _backend(r: _Reader, parent: dict, path: Path, legacy: bool) -> Backend | No
     elif isinstance(port, int):
         number = port
     elif isinstance(port, str) and port.isdigit():
-        number = int(port)
+        # A port has at most 5 digits: anything longer is out of range, whatever its value. That also keeps int()
+        # away from a number of thousands of digits (it would raise) and from non-ASCII digits it cannot read.
+        if len(port.lstrip("0")) > 5 or not port.isascii():
+            r.bad(port_path, "a port between 1 and 65535", port,
+                  got=f"a number of {len(port)} digits" if port.isascii() else f"{port!r}")
+        else:
+            number = int(port)
     elif isinstance(port, str) and port:
         pname = port
     elif port is not None:

@@ -40,7 +40,18 @@ MAX_DEPTH = 512
 ALIAS_MIN_BUDGET = 100_000
 ALIAS_FACTOR = 10
 
-__all__ = ["MarkedMap", "MarkedList", "DocProblem", "parse_stream", "MAX_DEPTH", "CParser"]
+#: The most decimal digits an integer may have (CPython's default ``sys.get_int_max_str_digits()``: ``int()`` and
+#: ``str()`` refuse longer numbers). A longer integer literal is kept as its text and reported (``input.invalid-object``).
+MAX_INT_DIGITS = 4300
+#: The most bits a 0x/0o/0b literal may give: below 2**14284 a number has at most 4300 decimal digits.
+_MAX_INT_BITS = 14284
+_BITS_PER_DIGIT = {"b": 1, "o": 3, "x": 4}
+#: No integer literal shorter than this (a 0x literal of 3571 hex digits) can be too large.
+_HUGE_MIN_CHARS = 3500
+INT_TAG = "tag:yaml.org,2002:int"
+
+__all__ = ["MarkedMap", "MarkedList", "DocProblem", "parse_stream", "MAX_DEPTH", "MAX_INT_DIGITS", "CParser",
+           "huge_int_message"]
 
 
 class MarkedMap(dict):
@@ -89,14 +100,41 @@ _FLOAT = re.compile(
 )
 
 
+class _TooBig(ValueError):
+    """An integer literal with more digits than ``MAX_INT_DIGITS`` (or a 0x/0o/0b one as large)."""
+
+
 def _to_int(text: str) -> int:
     t = text.replace("_", "")
     sign = -1 if t[0] == "-" else 1
     if t[0] in "+-":
         t = t[1:]
     if t[:2] in ("0b", "0o", "0x"):
+        if len(t[2:].lstrip("0")) * _BITS_PER_DIGIT[t[1]] > _MAX_INT_BITS:
+            raise _TooBig(text)
         return sign * int(t[2:], {"b": 2, "o": 8, "x": 16}[t[1]])
-    return sign * int(t, 10)
+    if len(t.lstrip("0")) > MAX_INT_DIGITS:
+        raise _TooBig(text)  # int() would refuse it (or, with a raised limit, str() of it elsewhere)
+    return sign * int(t.lstrip("0") or "0", 10)  # leading zeros count against int()'s limit: drop them
+
+
+def _is_huge_int(text: str) -> bool:
+    """Whether ``text`` is an integer literal too large to read (it is then kept as text)."""
+    if len(text) < _HUGE_MIN_CHARS or not _INT.fullmatch(text):
+        return False
+    try:
+        _to_int(text)
+    except _TooBig:
+        return True
+    except (ValueError, IndexError):
+        return False
+    return False
+
+
+def huge_int_message(text: str) -> str:
+    digits = len(text.lstrip("+-").replace("_", ""))
+    return (f"an integer of {digits} characters: larger than the {MAX_INT_DIGITS} decimal digits a number may "
+            "have; it is read as text (an invalid value)")
 
 
 def resolve_plain(text: str) -> Any:
@@ -232,12 +270,19 @@ def _document(get: Callable[[], Any], lb: int) -> tuple[tuple[Any, tuple[int, in
                         val = special[text]
                     elif text[0] in numstart:
                         val = resolve_plain(text)
+                        if val is text and len(text) >= _HUGE_MIN_CHARS and _is_huge_int(text):
+                            warnings.append(("input.invalid-object", m.line + lb, m.column,
+                                             huge_int_message(text), None))
                     else:
                         val = text
                 else:
                     val = text
             else:
-                val = _tagged_scalar(text, tag, ev.implicit[0] or ev.style == "")
+                plain = ev.implicit[0] or ev.style == ""
+                val = _tagged_scalar(text, tag, plain)
+                if (val is text and len(text) >= _HUGE_MIN_CHARS and (tag == INT_TAG or (plain and tag != "!"
+                        and not tag.startswith("tag:yaml.org,2002:"))) and _is_huge_int(text)):
+                    warnings.append(("input.invalid-object", m.line + lb, m.column, huge_int_message(text), None))
             if ev.anchor is not None:
                 anchors[ev.anchor] = (val, 1)
             if is_map and key is _NOKEY:
