@@ -119,3 +119,30 @@ def test_a_path_longer_than_gateway_api_accepts_is_refused_at_its_line(tmp_path)
     values = [m["path"]["value"] for o in result.objects if o["kind"] == "HTTPRoute"
               for r in o["spec"]["rules"] for m in r.get("matches", [])]
     assert values == ["/" + "b" * 1023]  # the path of exactly 1024 characters is kept
+
+
+def _names(objects) -> list[str]:
+    return [str(o["metadata"].get(k, "")) for o in objects for k in ("name", "namespace")]
+
+
+def test_objects_the_api_server_refuses_are_reported_and_never_reach_the_output(tmp_path):
+    """An invalid namespace, a tls.secretName that is not a Secret name, a host over 253 characters: each is an
+    input.invalid-object at its line, and no emitted object carries the bad value (a ReferenceGrant named after
+    'other/secret' was invalid output)."""
+    bad_ns = _ingress("badns", "nginx", {})
+    bad_ns["metadata"]["namespace"] = "Bad_NS"
+    tls = _ingress("tls", "nginx", {})
+    tls["spec"]["tls"] = [{"hosts": ["tls.example.com"], "secretName": "other/secret"}]
+    long_host = _ingress("long", "nginx", {})
+    long_host["spec"]["rules"][0]["host"] = ".".join(["a" * 63] * 4) + ".test"  # 260 characters
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [bad_ns, tls, long_host]}))
+    result = run(Options(paths=[str(src)]))
+    invalid = [f for f in result.report.findings if f.code.value == "input.invalid-object"]
+    messages = " | ".join(f.message for f in invalid)
+    assert "'Bad_NS' is not a DNS label" in messages and "got 'other/secret'" in messages, messages
+    assert any("not a valid DNS name" in f.message for f in invalid), messages
+    assert all(f.location.line > 0 for f in invalid)
+    assert result.report.ingresses.get(next(f.obj for f in invalid if "Bad_NS" in f.message)) != "converted"
+    names = _names(result.objects)
+    assert not [n for n in names if "/" in n or "Bad_NS" in n or len(n) > 253], names

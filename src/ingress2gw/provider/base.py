@@ -55,7 +55,7 @@ class Context:
 # Characters Gateway API allows in Exact/PathPrefix values, and the sequences its CEL rules reject.
 _PATH_OK = re.compile(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})+$")
 _PATH_BAD = ("//", "/./", "/../", "%2f", "%2F", "#")
-_HOST_OK = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_HOST_OK = re.compile(r"^(?=.{1,253}$)(\*\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$")
 
 
 def refused_value(e: ValidationError) -> str:
@@ -166,7 +166,8 @@ class IngressProvider:
         h = host.strip().lower().rstrip(".")
         if not _HOST_OK.match(h):
             report.add(Code.INPUT_INVALID_OBJECT, location=ing.locate(path + ("host",)), obj=ing.ref,
-                       provider=self.name, detail=f"host {host!r} is not a valid DNS name or wildcard")
+                       provider=self.name, detail=f"host {host[:100]!r} is not a valid DNS name or wildcard (labels of "
+                                                 "at most 63 characters, at most 253 in all)")
             return False
         if h.startswith("*.") and self.wildcard_one_label:
             report.add(Code.HOST_WILDCARD_DEPTH, location=ing.locate(path + ("host",)), obj=ing.ref,

@@ -7,6 +7,8 @@ the object (and every other object) is still used.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,6 +188,15 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
         namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
         if not _kubernetes_object(doc, kind, api_version, meta, namespace, report):
             continue  # reported, or not a Kubernetes object we can use (other documents are ignored quietly)
+        if namespace and kind in READ_KINDS and not _DNS_LABEL.fullmatch(namespace):
+            # The API server refuses it, so no controller ever served it; its name would also be copied into the
+            # output's namespaces.
+            report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("metadata", "namespace")),
+                       obj=ObjectRef(kind, namespace[:63], name or UNNAMED),
+                       detail=f"namespace {namespace[:80]!r} is not a DNS label (lower-case letters, digits and '-', "
+                              f"at most 63 characters); kubectl rejects it, so this {kind} was not "
+                              f"{'converted' if kind == 'Ingress' else 'read'}")
+            continue
         if kind in ("Ingress", "Service", "ConfigMap", "Secret") and not namespace:
             namespace = "default"
         ref = ObjectRef(kind, namespace, name)
@@ -407,8 +418,19 @@ def _ingress(r: _Reader, obj: dict, meta: dict, base: dict) -> Ingress:
             r.bad(tp, "a map", tls)
             continue
         hosts = [h for h in r.get(tls, tp, "hosts", list, "a list", []) if isinstance(h, str)]
-        ing.tls.append(IngressTLS(hosts, r.get(tls, tp, "secretName", str, "a string"), tp))
+        secret = r.get(tls, tp, "secretName", str, "a string")
+        if secret and not _DNS_SUBDOMAIN.fullmatch(secret):
+            # A Secret's name is a DNS subdomain ("ns/name" is not a reference to another namespace): it names no
+            # Secret, so the controller served these hosts with its default certificate.
+            r.bad(tp + ("secretName",), "a Secret name (a DNS subdomain; tls.secretName names a Secret of the "
+                                        "Ingress's own namespace)", secret, got=repr(secret[:80]))
+            secret = None
+        ing.tls.append(IngressTLS(hosts, secret, tp))
     return ing
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def _backend(r: _Reader, parent: dict, path: Path, legacy: bool) -> Backend | None:
