@@ -119,7 +119,25 @@ def _check_hostname(value: str | None) -> str | None:
     return value
 
 
-class RequestRedirect(Intent):
+class _PathsAndHost(Intent):
+    """The checks of ``replace_full_path``/``replace_prefix_match`` and ``hostname`` (the subclasses' fields)."""
+
+    _path_kind: ClassVar[str] = "path"
+
+    @field_validator("replace_full_path", "replace_prefix_match", check_fields=False)
+    @classmethod
+    def _path(cls, v: str | None) -> str | None:
+        return _check_path(v, cls._path_kind)
+
+    @field_validator("hostname", check_fields=False)
+    @classmethod
+    def _host(cls, v: str | None) -> str | None:
+        return _check_hostname(v)
+
+
+class RequestRedirect(_PathsAndHost):
+    _path_kind: ClassVar[str] = "redirect path"
+
     scheme: Literal["http", "https"] | None = None
     hostname: str | None = None
     port: int | None = None
@@ -127,31 +145,13 @@ class RequestRedirect(Intent):
     replace_prefix_match: str | None = None
     status_code: int = 302
 
-    @field_validator("replace_full_path", "replace_prefix_match")
-    @classmethod
-    def _path(cls, v: str | None, info) -> str | None:
-        return _check_path(v, "redirect path")
 
-    @field_validator("hostname")
-    @classmethod
-    def _host(cls, v: str | None) -> str | None:
-        return _check_hostname(v)
+class URLRewrite(_PathsAndHost):
+    _path_kind: ClassVar[str] = "rewrite path"
 
-
-class URLRewrite(Intent):
     hostname: str | None = None
     replace_full_path: str | None = None
     replace_prefix_match: str | None = None
-
-    @field_validator("replace_full_path", "replace_prefix_match")
-    @classmethod
-    def _path(cls, v: str | None, info) -> str | None:
-        return _check_path(v, "rewrite path")
-
-    @field_validator("hostname")
-    @classmethod
-    def _host(cls, v: str | None) -> str | None:
-        return _check_hostname(v)
 
 
 class HeaderModifier(Intent):
