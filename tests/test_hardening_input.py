@@ -245,3 +245,30 @@ def test_many_distinct_directives_are_listed_once_each():
     text = "".join(f"d{i} on;\n" for i in range(50_000)) + "d7 off;\n"
     (other,) = describe(text)
     assert other.count(", ") == 49_999 and other.startswith("other directives: d0, d1, ")
+
+
+# -- a bad byte loses at most its document ------------------------------------------------------------------------
+
+
+def test_a_bad_byte_loses_only_the_document_it_is_in(tmp_path: Path):
+    """A NUL or a byte that is not UTF-8 makes its YAML document input.binary (at the byte's line); the other
+    documents of the file are read, with their own line numbers."""
+    docs = [ingress("first"), ingress("second").replace("nginx", "ng\0inx"), ingress("third"),
+            ingress("fourth").replace("web", "w\xe9b")]
+    raw = b"---\n".join(d.encode() if "\xe9" not in d else d.encode("latin-1") for d in docs)
+    (tmp_path / "in.yaml").write_bytes(raw)
+    result = load_paths([str(tmp_path / "in.yaml")])
+    assert [d.obj["metadata"]["name"] for d in result.documents] == ["first", "third"]
+    problems = [(p.code, p.location.line) for p in result.problems]
+    lines = raw.split(b"\n")
+    nul_line = next(i for i, line in enumerate(lines, 1) if b"\0" in line)
+    latin_line = next(i for i, line in enumerate(lines, 1) if b"\xe9" in line)
+    assert problems == [("input.binary", nul_line), ("input.binary", latin_line)]
+    third = result.documents[1]
+    assert lines[third.line - 1].startswith(b"apiVersion") and b"third" in b"\n".join(lines[third.line:third.line + 3])
+
+
+def test_a_file_that_is_binary_throughout_is_refused_whole(tmp_path: Path):
+    (tmp_path / "blob.yaml").write_bytes(bytes(range(256)) * 4)
+    result = load_paths([str(tmp_path / "blob.yaml")])
+    assert result.documents == [] and [p.code for p in result.problems] == ["input.binary"]

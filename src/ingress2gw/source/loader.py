@@ -8,7 +8,8 @@ rest of the input is still loaded. Codes (severity lives in the diagnostic catal
   the command line, such as ``<(kubectl ...)``, is read as a stream)
 - ``input.no-manifests``   a directory without ``*.yaml``/``*.yml``/``*.json`` files (a warning)
 - ``input.too-large``      a file bigger than ``MAX_FILE_BYTES``
-- ``input.binary``         NUL bytes or text that is not UTF-8 (UTF-16 with a BOM is accepted)
+- ``input.binary``         NUL bytes or text that is not UTF-8 (UTF-16 with a BOM is accepted): only the YAML
+  document with the bad byte is lost, unless no document of the file is text
 - ``input.yaml-syntax``    the parser's message and position; also undefined/recursive aliases and bad ``<<``
 - ``input.json-syntax``    invalid JSON in a ``.json`` file
 - ``input.duplicate-key``  a mapping key given twice (the last value is kept, like kubectl)
@@ -299,6 +300,8 @@ def load_bytes(data: bytes, source: str) -> LoadResult:
 
 def _load_data(data: bytes, source: str, is_json: bool | None, result: LoadResult) -> None:
     first_doc, first_problem = len(result.documents), len(result.problems)
+    if is_json is not True:
+        data = _salvage(data, source, result)
     text = _decode(data, source, result)
     if text is None:
         return  # binary (reported)
@@ -345,6 +348,57 @@ def _secret_spans(text: str, documents: list[Document], problems: list[InputProb
             end = next((s for s, _ in starts[i + 1:] if s > start), total + 1) - 1
             spans.append((start, max(start, end)))
     return tuple(spans)
+
+
+_DOC_SPLIT = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
+
+
+def _salvage(data: bytes, source: str, result: LoadResult) -> bytes:
+    """A bad byte (NUL, or not UTF-8) loses at most the YAML document it is in: such a document is reported
+    ``input.binary`` and blanked (its line breaks kept, so every other document keeps its lines); a file that is
+    binary throughout (no document readable) is left for ``_decode`` to refuse whole."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _is_text(data):
+        return data
+    starts = [0] + [m.start() for m in _DOC_SPLIT.finditer(data) if m.start() > 0]
+    chunks = [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)])]
+    bad = [not _is_text(c) for c in chunks]
+    if all(bad):
+        return data
+    out = []
+    for start, chunk, is_bad in zip(starts, chunks, bad):
+        if is_bad:
+            offset = _bad_offset(chunk)
+            line0 = data.count(b"\n", 0, start + offset)
+            what = ("binary data (NUL bytes)" if chunk[offset:offset + 1] == b"\0"
+                    else f"not UTF-8 text (byte 0x{chunk[offset]:02x})")
+            first_line = data.count(b"\n", 0, start) + 1
+            result.problems.append(InputProblem(
+                "input.binary", Location.from_mark(source, line0, 0),
+                f"{what} in the document starting at line {first_line}; that document was skipped, the others "
+                "were read"))
+            out.append(b"\n" * chunk.count(b"\n"))
+        else:
+            out.append(chunk)
+    return b"".join(out)
+
+
+def _is_text(chunk: bytes) -> bool:
+    if b"\0" in chunk:
+        return False
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bad_offset(chunk: bytes) -> int:
+    nul = chunk.find(b"\0")
+    try:
+        chunk.decode("utf-8")
+        return max(nul, 0)
+    except UnicodeDecodeError as e:
+        return e.start if nul < 0 else min(nul, e.start)
 
 
 def _decode(data: bytes, source: str, result: LoadResult) -> str | None:
