@@ -350,9 +350,6 @@ def _secret_spans(text: str, documents: list[Document], problems: list[InputProb
     return tuple(spans)
 
 
-_DOC_SPLIT = re.compile(rb"^---(?=[ \t\r\n]|$)", re.M)
-
-
 def _salvage(data: bytes, source: str, result: LoadResult) -> bytes:
     """A bad byte (NUL, or not UTF-8) loses at most the YAML document it is in: such a document is reported
     ``input.binary`` and blanked (its line breaks kept, so every other document keeps its lines); a file that is
@@ -481,6 +478,7 @@ def _json_huge_marks(text: str, count: int) -> list[tuple[int, int]]:
 # -- YAML --------------------------------------------------------------------------------------------------------
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_DOC_SPLIT = re.compile(_DOC_START.pattern.encode(), re.M)  # the same, on the raw bytes (``_salvage``)
 
 
 def _load_yaml(stream: bytes | str, text: str, source: str, result: LoadResult) -> None:

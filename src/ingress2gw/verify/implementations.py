@@ -203,22 +203,12 @@ class Implementations:
         rw = spec.get("urlRewrite") or {}
         path = rw.get("path") or {}
         if path.get("type") == "ReplaceRegexMatch":
-            rx = path.get("replaceRegexMatch") or {}
-            new = _substitute(rx.get("pattern"), rx.get("substitution", ""), st.path, _re2_expand)
-            if new is None:
-                st.note(f"{what} urlRewrite.path: pattern or substitution not understood")
-            else:
-                st.path = new
+            st.path = _envoy_regex(path.get("replaceRegexMatch"), st, f"{what} urlRewrite.path") or st.path
         host = rw.get("hostname") or {}
         if host.get("type") == "Header":
             st.host = st.req.header(str(host.get("header", ""))) or st.host  # no header: no rewrite
         elif host.get("type") == "PathRegex":
-            rx = host.get("pathRegex") or {}
-            new = _substitute(rx.get("pattern"), rx.get("substitution", ""), st.path, _re2_expand)
-            if new is None:
-                st.note(f"{what} urlRewrite.hostname: pattern or substitution not understood")
-            else:
-                st.host = new
+            st.host = _envoy_regex(host.get("pathRegex"), st, f"{what} urlRewrite.hostname") or st.host
         elif host.get("type"):
             st.note(f"{what} urlRewrite.hostname type {host['type']}")
         if host.get("type") and rw.get("appendXForwardedHost", True) is not False:
@@ -498,6 +488,16 @@ def _substitute(pattern, substitution, text: str, expand) -> str | None:
         return _replace_all(rx, text, lambda m: expand(m, str(substitution or "")))
     except ValueError:
         return None
+
+
+def _envoy_regex(rx: dict | None, st: Progress, what: str) -> str | None:
+    """Envoy's regex substitution (pattern, substitution) applied to the path so far; None (recorded as not
+    simulated) when the pattern or the substitution is not understood."""
+    rx = rx or {}
+    new = _substitute(rx.get("pattern"), rx.get("substitution", ""), st.path, _re2_expand)
+    if new is None:
+        st.note(f"{what}: pattern or substitution not understood")
+    return new
 
 
 def _re2_expand(m: re.Match, template: str) -> str:

@@ -126,6 +126,7 @@ class NginxSimulator:
         self.servers: dict[str, Server] = {}
         self.certs: dict[str, str] = {}  # host -> "namespace/secret" or DEFAULT_CERT
         self.conflicts: list[tuple[Ingress, str, str]] = []  # (loser, host, path)
+        self._passthrough_of: dict[str, list[Ingress]] = {}  # server name -> its ssl-passthrough Ingresses
         self._build()
 
     # -- annotations -------------------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ class NginxSimulator:
 
     def _passthrough(self, server_name: str) -> list[Ingress]:
         """The Ingresses with ssl-passthrough that have a rule for the server (computed once per server)."""
-        cache = self.__dict__.setdefault("_passthrough_of", {})
+        cache = self._passthrough_of
         if server_name not in cache:
             cache[server_name] = [i for i in self.main for r in i.rules
                                   if (r.host or "_").lower() == server_name and self._flag(i, "ssl-passthrough")]
