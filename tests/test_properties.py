@@ -262,3 +262,27 @@ def test_middleware_in_both_api_groups_the_traefik_io_one_is_used():
     """Traefik v2.10-v2.11 read both API groups and kept the traefik.io object on a clash (v3 reads only it)."""
     out, _ = convert_docs(_PICKS["Middleware in both API groups"])
     assert "value: traefik-io" in out and "containo-us" not in out
+
+
+# -- the report is a function of the inputs, not of the order the files are given (issue: hardening) ---------
+
+def _report_and_output(paths: list[str]) -> tuple[str, str]:
+    from ingress2gw.report.render import to_json
+
+    result = run(Options(paths=paths))
+    return to_json(result.report, tool_version="test"), (dump_documents(result.objects) if result.objects else "")
+
+
+@pytest.mark.parametrize("provider", ["ingress-nginx", "traefik"])
+def test_the_report_does_not_depend_on_the_order_of_the_input_files(provider):
+    # Regressions: three identical copies of one Ingress (which copy is used decided every later finding's
+    # location), the provider.defaults finding placed at the first Ingress given, and a refused Ingress's
+    # annotation.ignored findings without dimensions when it came before any Ingress that applied the key.
+    files = sorted(str(p) for p in (FIXTURES / provider).glob("*/input.yaml") if "bad-input" not in str(p))
+    base = _report_and_output(files)
+    assert base[0] and base[1]
+    for seed in (3, 17):
+        shuffled = list(files)
+        random.Random(seed).shuffle(shuffled)
+        assert _report_and_output(shuffled) == base, f"files shuffled with seed {seed}"
+    assert _report_and_output(list(reversed(files))) == base

@@ -103,7 +103,8 @@ class Traefik(IngressProvider):
         if spec.kind == "service-annotation" and value.origin.kind == "Ingress":
             report.add(Code.ANNOTATION_IGNORED, location=value.origin.location, obj=ref, provider=self.name,
                        annotation=value.key, value=value.text,
-                       detail=f"{value.key} belongs on the Service; Traefik ignores it on an Ingress")
+                       detail=f"{value.key} belongs on the Service; Traefik ignores it on an Ingress",
+                       dimensions=frozenset())  # ignored by Traefik too: no request changes
             return
         super().dispatch(spec, value, draft, ctx, report, ref)
 

@@ -227,7 +227,8 @@ def apply_service_annotations(draft: IngressDraft, ctx: Context, report: Report,
                            location=origin.location, obj=ref, provider="traefik", annotation=key,
                            value=value.text, detail=f"{key} on Service {ns}/{name} is "
                            + ("not an annotation Traefik knows" if spec is None else
-                              "a router annotation; Traefik reads it only on the Ingress"))
+                              "a router annotation; Traefik reads it only on the Ingress"),
+                           dimensions=frozenset())  # Traefik never read it there: no request changes
                 continue
             handler = HANDLERS.get(spec.name)
             bound = None if handler is None else (

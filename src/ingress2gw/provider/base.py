@@ -228,17 +228,9 @@ class IngressProvider:
         prefixes = self.annotation_prefixes(ctx)
         refused = refused_ingress(ing, draft)
         for key in sorted(ing.annotations):
-            name = None
-            for prefix in prefixes:
-                if key.startswith(prefix):
-                    name = key[len(prefix):]
-                    spec = self.registry.lookup(name)
-                    break
-            else:
-                spec = self.registry.lookup(key)
-                if spec is None or spec.prefixed:
-                    continue  # not this provider's: never copied, other providers may know it
-                name = key
+            mine, name, spec = self._claim(key, prefixes)
+            if not mine:
+                continue  # not this provider's: never copied, other providers may know it
             origin = Origin(namespace=ing.namespace, name=ing.name, annotation=key,
                             location=ing.annotation_location(key))
             value = AnnotationValue(key, name, ing.annotations[key], origin,
@@ -255,9 +247,33 @@ class IngressProvider:
                            annotation=key, value=value.text,
                            detail=f"{key} had no effect: no path of this Ingress could be converted (see the other "
                                   "findings of this Ingress), so nothing of it was emitted",
-                           remedy="Fix the problems reported for this Ingress, then convert again.")
+                           remedy="Fix the problems reported for this Ingress, then convert again.",
+                           # the Ingress's own findings say which requests change; this one adds none
+                           dimensions=frozenset())
                 continue
             self.dispatch(spec, value, draft, ctx, report, ing.ref)
+
+    def _claim(self, key: str, prefixes: tuple[str, ...]) -> tuple[bool, str, AnnotationSpec | None]:
+        """Whether ``key`` is this provider's, its name in the registry and its declaration (None: a key
+        under the provider's prefix that it does not know)."""
+        for prefix in prefixes:
+            if key.startswith(prefix):
+                name = key[len(prefix):]
+                return True, name, self.registry.lookup(name)
+        spec = self.registry.lookup(key)
+        if spec is None or spec.prefixed:
+            return False, key, None
+        return True, key, spec
+
+    def register_dimensions(self, keys, ctx: Context, report: Report) -> None:
+        """Record what each of ``keys`` this provider declares touches (``report.annotation_dimensions``)
+        before any annotation is read, so a finding about a key has the same dimensions whichever object
+        the key was met on first."""
+        prefixes = self.annotation_prefixes(ctx)
+        for key in sorted(keys):
+            mine, _name, spec = self._claim(key, prefixes)
+            if mine and spec is not None:
+                report.annotation_dimensions.setdefault(key, spec.dimensions)
 
     def dispatch(self, spec: AnnotationSpec, value: AnnotationValue, draft: IngressDraft, ctx: Context,
                  report: Report, ref: ObjectRef) -> None:

@@ -168,8 +168,11 @@ def _as_tuple(t) -> tuple:
 def _type_name(v: Any) -> str:
     if v is None:
         return "null"
-    return {dict: "a map", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a number"}.get(type(v), type(v).__name__)
+    for t, name in ((bool, "a boolean"), (dict, "a map"), (list, "a list"), (str, "a string"), (int, "an integer"),
+                    (float, "a number")):
+        if isinstance(v, t):  # (the loader's maps and lists are subclasses that carry positions)
+            return "an empty string" if t is str and not v else name
+    return type(v).__name__
 
 
 def build_inventory(documents: list[Document], report: Report) -> Inventory:
@@ -215,6 +218,17 @@ def build_inventory(documents: list[Document], report: Report) -> Inventory:
                            obj=ObjectRef(kind, namespace, UNNAMED),
                            detail=f"{what}; the API server rejects an object without a name, so this {kind} was "
                                   "not read")
+            continue
+        if not (_DNS_1035 if kind == "Service" else _DNS_SUBDOMAIN).fullmatch(name):
+            # The API server refuses the object; its name would also be copied into the output's names.
+            report.add(Code.INPUT_INVALID_OBJECT, location=doc.locate(("metadata", "name")),
+                       obj=ObjectRef(kind, namespace, name[:63]),
+                       detail=f"metadata.name {name[:80]!r} is not a {kind} name ("
+                              + ("a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at "
+                                 "most 63 characters" if kind == "Service" else
+                                 "a DNS subdomain: lower-case letters, digits, '-' and '.', at most 253 characters")
+                              + f"); kubectl rejects it, so this {kind} was not "
+                              f"{'converted' if kind == 'Ingress' else 'read'}")
             continue
         candidates.append((doc, kind, api_version, meta, namespace, name))
     ignored = _same_object(candidates, report)
@@ -266,7 +280,8 @@ def _same_object(candidates: list[tuple], report: Report) -> set[int]:
     the most recent one: the later ``creationTimestamp`` (the object was deleted and created again), a
     manifest without one counting as the most recent (``kubectl apply`` would write it over the live object),
     then the higher ``metadata.generation`` (a later dump of the same object). Definitions that still tie
-    are ordered by their content, so the choice stays the same however the inputs are listed.
+    are ordered by their content, then by file and line, so the choice stays the same however the inputs
+    are listed.
     """
     groups: dict[tuple, list[int]] = {}
     for i, (doc, kind, api_version, meta, namespace, name) in enumerate(candidates):
@@ -276,7 +291,11 @@ def _same_object(candidates: list[tuple], report: Report) -> set[int]:
         if len(indexes) < 2:
             continue
         keys = {i: _recency(candidates[i][3], candidates[i][0].obj) for i in indexes}
-        used = max(indexes, key=lambda i: keys[i])
+        # Identical definitions tie: the first by file and line is used, so its locations (which every later
+        # finding about the object cites) do not depend on the order the inputs were given either.
+        by_place = sorted(indexes, key=lambda i: (candidates[i][0].source, candidates[i][0].line,
+                                                  candidates[i][0].item or 0))
+        used = max(by_place, key=lambda i: keys[i])
         where = candidates[used][0].locate(("metadata", "name"))
         for i in indexes:
             if i == used:
@@ -408,8 +427,8 @@ def _ingress(r: _Reader, obj: dict, meta: dict, base: dict) -> Ingress:
                 r.bad(pp + ("pathType",), "Exact, Prefix or ImplementationSpecific", path_type)
                 continue
             backend = _backend(r, p, pp + ("backend",), legacy) if "backend" in p else None
-            if backend is None:
-                r.bad(pp + ("backend",), "a backend", p.get("backend"))
+            if backend is None and "backend" not in p:  # (a backend that is there reported its own problem)
+                r.bad(pp + ("backend",), "a backend", None)
             paths.append(IngressPath(r.get(p, pp, "path", str, "a string"), path_type, backend, pp))
         ing.rules.append(IngressRule(host, paths, rp))
     for i, tls in enumerate(r.get(spec, ("spec",), "tls", list, "a list", [])):
@@ -430,6 +449,8 @@ def _ingress(r: _Reader, obj: dict, meta: dict, base: dict) -> Ingress:
 
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_1035 = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+_PORT_NAME = re.compile(r"(?=.{1,15}$)[a-z0-9]([a-z0-9]|-(?!-))*(?<!-)")
 _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
@@ -453,6 +474,12 @@ def _backend(r: _Reader, parent: dict, path: Path, legacy: bool) -> Backend | No
     if not name:
         r.bad(path, "a service name", None)
         return None
+    if not _DNS_1035.fullmatch(name):
+        # The API server validates the name as a Service name (a DNS-1035 label) and rejects the Ingress.
+        r.bad(path + (("serviceName",) if legacy else ("service", "name")),
+              "a Service name (a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at "
+              "most 63 characters)", name, got=repr(name[:80]))
+        return None
     number: int | None = None
     pname: str | None = None
     if isinstance(port, bool):
@@ -468,7 +495,11 @@ def _backend(r: _Reader, parent: dict, path: Path, legacy: bool) -> Backend | No
         else:
             number = int(port)
     elif isinstance(port, str) and port:
-        pname = port
+        if _PORT_NAME.fullmatch(port) and not port.isdigit():
+            pname = port
+        else:  # the API server checks a port name as an IANA service name
+            r.bad(port_path, "a port name (an IANA service name: at most 15 lower-case letters, digits and '-')",
+                  port, got=repr(port[:80]))
     elif port is not None:
         r.bad(port_path, "a port number or name", port)
     if number is not None and not 1 <= number <= 65535:
@@ -485,6 +516,9 @@ def _service(r: _Reader, obj: dict, base: dict) -> Service:
             continue
         port = p.get("port")
         if not isinstance(port, int) or isinstance(port, bool):
+            continue
+        if not 1 <= port <= 65535:  # the API server refuses the Service; a backend naming this port finds none
+            r.bad(("spec", "ports", i, "port"), "a port between 1 and 65535", port, got=str(port))
             continue
         name = p.get("name") if isinstance(p.get("name"), str) else None
         ap = p.get("appProtocol") if isinstance(p.get("appProtocol"), str) else None

@@ -32,7 +32,9 @@ def select_owners(inv: Inventory, providers: dict[str, IngressProvider], *, want
     default_class = defaults[0].name if defaults else None
     assumed_reported: set[str] = set()
     out: list[Selected] = []
-    for ing in inv.ingresses:
+    # By file and line, not in the order the files were given: a finding said once (a class assumed) names the
+    # same Ingress however the inputs are listed.
+    for ing in sorted(inv.ingresses, key=lambda i: (i.doc.source, i.doc.line, i.doc.item or 0)):
         if namespaces and ing.namespace not in namespaces:
             report.add(Code.INGRESS_NAMESPACE_FILTERED, location=ing.locate(("metadata", "namespace")),
                        obj=ing.ref, detail=f"namespace {ing.namespace} is not selected")

@@ -43,11 +43,17 @@ def translate(selected: list[Selected], inventory: Inventory, options: OptionVal
     providers: dict[str, IngressProvider] = {}
     drafts = []
     for s in selected:
-        ctx = contexts.get(s.provider.name)
-        if ctx is None:
+        if s.provider.name not in contexts:
             ctx = contexts[s.provider.name] = Context(inventory=inventory, options=options)
             providers[s.provider.name] = s.provider
             s.provider.configure(ctx, report)
+    # Every annotation key's dimensions are known before the first is read (findings do not depend on order).
+    keys = {k for ing in inventory.ingresses for k in ing.annotations}
+    keys |= {k for svc in inventory.services.values() for k in svc.annotations}
+    for name in sorted(providers):
+        providers[name].register_dimensions(keys, contexts[name], report)
+    for s in selected:
+        ctx = contexts[s.provider.name]
         report.ingresses[s.ingress.ref] = "converted"
         drafts.append(s.provider.translate(s.ingress, ctx, report, gateway_of(s.ingress_class, s.ingress.namespace),
                                            s.ingress_class))
@@ -73,7 +79,9 @@ def translate(selected: list[Selected], inventory: Inventory, options: OptionVal
 def _report_assumptions(report: Report, inventory: Inventory) -> None:
     from ingress2gw.source.location import Location
 
-    first = inventory.ingresses[0].locate(()) if inventory.ingresses else Location("-")
+    # The first Ingress by file and line, not by input order: the report is a function of the inputs.
+    places = [ing.locate(()) for ing in inventory.ingresses]
+    first = min(places, key=lambda loc: (loc.file, loc.line, loc.col)) if places else Location("-")
     for provider, items in sorted(report.assumptions.items()):
         report.add(Code.PROVIDER_DEFAULTS, location=first, provider=provider,
                    detail=f"{provider} global configuration assumed: " + "; ".join(items))
