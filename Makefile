@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: example test docs bench clean
+.PHONY: example test fuzz docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	test -x /usr/sbin/nginx || command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq nginx)
 	$(BIN)/python -m pytest
+
+## The long fuzz run: fresh random manifests through every emitter and command (the suite runs a short, fixed one).
+## FUZZ_EXAMPLES sets how many per test.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	INGRESS2GW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) INGRESS2GW_FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider
 
 ## Regenerate the docs tables from the code's registries.
 docs: $(STAMP)

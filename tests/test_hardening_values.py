@@ -146,3 +146,98 @@ def test_objects_the_api_server_refuses_are_reported_and_never_reach_the_output(
     assert result.report.ingresses.get(next(f.obj for f in invalid if "Bad_NS" in f.message)) != "converted"
     names = _names(result.objects)
     assert not [n for n in names if "/" in n or "Bad_NS" in n or len(n) > 253], names
+
+
+def test_object_and_backend_names_the_api_server_refuses_never_reach_the_output(tmp_path):
+    """Found by the fuzz suite: a backend Service name of 300 characters was copied into a backendRef (invalid
+    HTTPRoute); names that are not DNS names (an upper-case Ingress, a Service named '9lives') were read."""
+    long_backend = _ingress("longsvc", "nginx", {})
+    long_backend["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] = "x" * 300
+    bad_port = _ingress("badport", "nginx", {})
+    bad_port["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "HTTP_PORT"}
+    upper = _ingress("upper", "nginx", {})
+    upper["metadata"]["name"] = "Upper"
+    empty = _ingress("empty", "nginx", {})
+    empty["metadata"]["name"] = ""
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "9lives", "namespace": "shop"},
+               "spec": {"ports": [{"name": "http", "port": 80}]}}
+    good = _ingress("good", "nginx", {})
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"apiVersion": "v1", "kind": "List",
+                               "items": [long_backend, bad_port, upper, empty, service, good]}))
+    result = run(Options(paths=[str(src)]))
+    messages = [f.message for f in result.report.findings if f.code.value == "input.invalid-object"]
+    text = " | ".join(messages)
+    assert "backend.service.name: expected a Service name (a DNS-1035 label" in text, text
+    assert "backend.service.port: expected a port name (an IANA service name" in text, text
+    assert "metadata.name 'Upper' is not a Ingress name" in text and "metadata.name '9lives' is not a Service" in text
+    assert "metadata.name: expected a string, got an empty string" in text, text
+    assert not any("MarkedMap" in m or "got a map" in m for m in messages), text  # one finding per problem
+    names = _names(result.objects) + [ref["name"] for o in result.objects for r in o.get("spec", {}).get("rules", [])
+                                      for ref in r.get("backendRefs", [])]
+    assert "web" in names and not [n for n in names if len(n) > 63 or n in ("Upper", "9lives")], names
+
+
+def test_control_characters_never_reach_any_rendering_of_the_report():
+    """Found by the fuzz suite: a DEL in an annotation value and in a ConfigMap value was written raw into the
+    JSON report, and an ESC sequence or a line starting with '::error::' reached the terminal and CI logs."""
+    from ingress2gw.report.formats import render
+    from ingress2gw.report import Report
+
+    hostile = "a\x1b[31mred\x07\r\n::error::injected\x7f\u202e\x9b"
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+                 "data": {"forwarded-for-header": hostile}}
+    ing = _ingress("ctl", "nginx", {NGINX + "configuration-snippet": hostile, NGINX + "rewrite-target": hostile,
+                                    "example.com/unknown\x1b": hostile})
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = f"{tmp}/in.json"
+        with open(src, "w") as fh:
+            json.dump({"apiVersion": "v1", "kind": "List", "items": [configmap, ing]}, fh)
+        result = run(Options(paths=[src]))
+    assert isinstance(result.report, Report)
+    import re
+
+    control = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+    for fmt in ("text", "json", "sarif", "github", "markdown", "html"):
+        out = render(result.report, fmt, tool_version="test")
+        found = control.search(out)
+        assert found is None, (fmt, out[max(0, found.start() - 60):found.end() + 60])
+        if fmt in ("text", "github"):  # the line-oriented ones a CI log shows: no workflow command of the input's own
+            assert not re.search(r"^::error::injected", out, re.M), fmt
+    assert any("\\x1b[31mred" in f.message or "\\x1b[31mred" in (f.value or "") for f in result.report.findings)
+
+
+def test_emitter_value_helpers_refuse_numbers_they_cannot_hold():
+    """Sizes, durations and status codes of thousands of digits (int() refuses them) or hundreds (a float
+    overflows to infinity) are not values: the helpers say None, never raise."""
+    from ingress2gw.emitters.envoy_gateway.values import duration_ms, status_matches
+    from ingress2gw.emitters.kgateway.traffic import nginx_bytes as kgateway_bytes
+    from ingress2gw.emitters.nginx_gateway_fabric.values import duration_ms as ngf_ms, nginx_bytes
+
+    huge = "9" * 5000
+    assert duration_ms(huge) is None and duration_ms("9" * 400 + "s") is None and ngf_ms("9" * 400 + "s") is None
+    assert status_matches([huge]) is None
+    assert nginx_bytes(huge + "k") is None and kgateway_bytes(huge) is None
+    assert (duration_ms("1m30s"), ngf_ms("1.5s"), nginx_bytes("8k"), kgateway_bytes("1m")) == (90000, 1500, 8192,
+                                                                                               1 << 20)
+
+
+def test_a_service_port_out_of_range_is_reported_not_a_traceback(tmp_path):
+    """Found by the fuzz suite: a Service port 0 named like the backend's port gave a backendRef with port 0, a
+    validation error and a traceback."""
+    ing = _ingress("named", "nginx", {})
+    ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "http"}
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+           "spec": {"ports": [{"name": "http", "port": 0}, {"name": "http", "port": 70000}]}}
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [ing, svc]}))
+    result = run(Options(paths=[str(src)]))
+    bad = [f for f in result.report.findings if f.code.value == "input.invalid-object"]
+    assert [f.message for f in bad] == ["spec.ports.0.port: expected a port between 1 and 65535, got 0",
+                                        "spec.ports.1.port: expected a port between 1 and 65535, got 70000"]
+    ports = [ref.get("port") for o in result.objects for r in o.get("spec", {}).get("rules", [])
+             for ref in r.get("backendRefs", [])]
+    assert 0 not in ports and 70000 not in ports

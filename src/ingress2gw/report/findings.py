@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -24,6 +25,23 @@ class ObjectRef:
 
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+#: Characters no report may carry as they are: C0 and C1 controls, DEL and the bidirectional overrides. Input
+#: text quoted in a finding could otherwise move a terminal's cursor, colour it, or start a CI log line with a
+#: workflow command (``::error::``) of its own.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``); ``lines=True`` keeps newlines and
+    tabs (a snippet's text, which every rendering folds or escapes itself)."""
+    return (_CONTROL_BUT_LINES if lines else _CONTROL).sub(_escape, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +81,20 @@ class Finding:
     #: states a difference, what may differ. ``verify`` explains a difference only by a finding of its dimension.
     dimensions: frozenset = frozenset()
 
+    def __post_init__(self) -> None:
+        # Input text is quoted in findings: no control character reaches any rendering of the report.
+        # Messages, remedies and values keep their line breaks (every rendering folds or escapes them; the
+        # one-line form below escapes them itself); annotation keys and names keep nothing.
+        for name in ("message", "remedy", "value"):
+            text = getattr(self, name)
+            if text and _CONTROL_BUT_LINES.search(text):
+                object.__setattr__(self, name, visible(text, lines=True))
+        if self.annotation and _CONTROL.search(self.annotation):
+            object.__setattr__(self, "annotation", visible(self.annotation))
+        if self.obj is not None and _CONTROL.search(f"{self.obj.kind}{self.obj.namespace}{self.obj.name}"):
+            object.__setattr__(self, "obj", ObjectRef(visible(self.obj.kind), visible(self.obj.namespace),
+                                                      visible(self.obj.name)))
+
     @property
     def severity(self) -> Severity:
         return self.code.severity
@@ -86,7 +118,7 @@ class Finding:
         head = f"{self.location}: {self.severity.value}[{self.code.value}]"
         subject = f" {self.annotation}:" if self.annotation else ""
         tail = f" ({self.obj})" if self.obj else ""
-        return f"{head}{subject} {self.message}{tail}"
+        return f"{head}{subject} {visible(self.message)}{tail}"  # one line, whatever the message holds
 
     def to_dict(self) -> dict:
         d = {

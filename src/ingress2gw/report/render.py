@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from ingress2gw.report.findings import Report
+from ingress2gw.report.findings import Report, visible
 from ingress2gw.report.summary import summary
 
 #: Bump when a field changes meaning or disappears (adding an optional field does not bump it).
@@ -23,7 +23,7 @@ def to_json(report: Report, *, tool_version: str, options: dict | None = None, g
     }
     if gate is not None:
         doc["gate"] = gate.to_dict()
-    doc["assumptions"] = {k: v for k, v in sorted(report.assumptions.items())}
+    doc["assumptions"] = {k: [visible(x) for x in v] for k, v in sorted(report.assumptions.items())}
     doc["findings"] = [f.to_dict() for f in report.sorted()]
     return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 

@@ -8,7 +8,10 @@ Envoy Gateway durations match ``^([0-9]{1,5}(h|m|s|ms)){1,4}$``: at most five di
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
+
+from ingress2gw.provider.numbers import parse_int
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
@@ -24,14 +27,15 @@ def duration_ms(text: str | int | None) -> int | None:
         return text * 1000 if text >= 0 else None
     s = str(text).strip()
     if s.isdigit():
-        return int(s) * 1000
+        seconds = parse_int(s)  # (None past 4,300 digits: not a duration any field takes)
+        return None if seconds is None else seconds * 1000
     pos, total = 0, 0.0
     for m in _DURATION.finditer(s):
         if m.start() != pos:
             return None
         total += float(m.group(1)) * _UNIT_MS[m.group(2)]
         pos = m.end()
-    if pos != len(s) or not s:
+    if pos != len(s) or not s or not math.isfinite(total):  # (hundreds of digits overflow a float)
         return None
     return int(round(total))
 
@@ -95,7 +99,7 @@ def status_matches(codes) -> list[dict] | None:
                 out.append({"type": "Range", "range": {"start": lo, "end": hi}})
             else:
                 return None
-        elif text.isdigit() and 100 <= int(text) <= 599:
+        elif text.isdigit() and 100 <= (parse_int(text) or 0) <= 599:
             out.append({"type": "Value", "value": int(text)})
         else:
             return None

@@ -16,6 +16,7 @@ from ingress2gw.model.policies import (
     AccessLogPolicy, BandwidthLimitPolicy, BodySizePolicy, CompressionPolicy, ProxyBufferingPolicy, RateLimitPolicy,
     RegexRewritePolicy, TracingPolicy, UpstreamTimeoutsPolicy,
 )
+from ingress2gw.provider.numbers import parse_int
 
 TP = "TrafficPolicy"
 BCP = "BackendConfigPolicy"
@@ -49,9 +50,10 @@ def quantity(n: int) -> str | int:
 
 def nginx_bytes(text: str) -> int | None:
     m = _SIZE.match(str(text).strip())
-    if not m:
+    n = parse_int(m.group(1)) if m else None  # (None past 4,300 digits)
+    if n is None:
         return None
-    return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
+    return n * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
 
 
 def _family(rule: RuleDraft, family: type[PolicyIntent]) -> list:

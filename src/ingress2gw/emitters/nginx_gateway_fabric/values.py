@@ -8,7 +8,10 @@ keeps the source's behaviour (sizes and timeouts up, rates down), and the emitte
 from __future__ import annotations
 
 import json
+import math
 import re
+
+from ingress2gw.provider.numbers import parse_int
 
 _NGINX_SIZE = re.compile(r"^\s*([0-9]+)\s*([kKmMgG]?)\s*$")
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|h|m|s)")
@@ -19,9 +22,10 @@ _DURATION_UNITS = (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1))
 def nginx_bytes(text) -> int | None:
     """Bytes of an NGINX size (``8m``, ``16K``, ``1024``; 1024-based), or None."""
     m = _NGINX_SIZE.match(str(text))
-    if not m:
+    n = parse_int(m.group(1)) if m else None  # (None past 4,300 digits)
+    if n is None:
         return None
-    return int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
+    return n * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
 
 
 def _four_digits(amount: int, units: tuple[tuple[str, int], ...], zero: str) -> tuple[str, bool] | None:
@@ -55,7 +59,8 @@ def duration_ms(text) -> int | None:
     if not parts or "".join(n + u for n, u in parts) != s:
         return None
     scale = dict(_DURATION_UNITS)
-    return round(sum(float(n) * scale[u] for n, u in parts))
+    total = sum(float(n) * scale[u] for n, u in parts)
+    return round(total) if math.isfinite(total) else None  # (hundreds of digits overflow a float)
 
 
 def ngf_duration(ms: int) -> tuple[str, bool] | None:
