@@ -35,6 +35,17 @@ class OptionSpec:
     check: Callable[[Any], str | None] | None = None
     #: A ``Path`` read together with the inputs (e.g. the controller ConfigMap).
     input: bool = False
+    #: The value's name in ``--help`` (``NAMESPACE``); default: the choices, ``FILE`` or ``TEXT``.
+    metavar: str = ""
+
+    @property
+    def value_name(self) -> str:
+        """What ``--help`` shows after the flag."""
+        if self.metavar:
+            return self.metavar
+        if self.choices:
+            return "[" + "|".join(self.choices) + "]"
+        return "FILE" if self.type is Path else "TEXT"
 
     @property
     def key(self) -> str | None:
@@ -47,9 +58,18 @@ class OptionSpec:
         if self.choices and value not in self.choices:
             one = " or ".join(self.choices) if len(self.choices) == 2 else "one of " + ", ".join(self.choices)
             return f"{self.flag} must be {one}"
-        if self.type is Path and not Path(value).is_file():
+        if self.type is Path and not is_readable_file(str(value)):
             return f"{self.flag}: {value} is not a file"
         return self.check(value) if self.check is not None else None
+
+
+def is_readable_file(value: str) -> bool:
+    """A file an option may name: a regular file, ``-`` (stdin), or a stream such as ``/dev/stdin``, ``/dev/fd/N``
+    (``<(kubectl ...)``) or a named pipe, read once as a stream. A directory is not."""
+    if value == "-":
+        return True
+    p = Path(value)
+    return p.exists() and not p.is_dir()
 
 
 def _namespaced_name(flag: str, what: str) -> Callable[[Any], str | None]:
@@ -62,24 +82,32 @@ def _namespaced_name(flag: str, what: str) -> Callable[[Any], str | None]:
 #: The options every command that converts shares (``convert``, ``check``, ``verify``), in ``--help`` order.
 CORE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("provider", "--provider", list, [], "ingress-nginx or traefik (repeatable; default: detect).",
-               config_key="providers"),
+               config_key="providers", metavar="PROVIDER"),
     OptionSpec("ingress_class", "--ingress-class", list, [], "Only Ingresses of this class (repeatable).",
-               config_key="ingress-classes"),
+               config_key="ingress-classes", metavar="CLASS"),
     OptionSpec("namespace", "--namespace", list, [], "Only Ingresses in this namespace (repeatable).",
-               short=("-n",), config_key="namespaces"),
+               short=("-n",), config_key="namespaces", metavar="NAMESPACE"),
     OptionSpec("all_namespaces", "--all-namespaces", bool, False, "All namespaces (the default).", short=("-A",),
                config_key=None),
-    OptionSpec("emitter", "--emitter", str, "standard", "Target implementation (standard emits Gateway API only)."),
-    OptionSpec("gateway_api_version", "--gateway-api-version", str, "1.6", "Target Gateway API version (1.2 … 1.6)."),
+    OptionSpec("from_cluster", "--from-cluster", bool, False, "Read the cluster instead of files: kubectl get "
+               "Ingresses, IngressClasses, Services, the controller ConfigMaps and Traefik objects (-n/-A scope it; "
+               "default all namespaces).", config_key=None),
+    OptionSpec("context", "--context", str, None, "With --from-cluster: the kubectl context to read.",
+               config_key=None, metavar="CONTEXT"),
+    OptionSpec("emitter", "--emitter", str, "standard", "Target implementation (standard emits Gateway API only).",
+               metavar="NAME"),
+    OptionSpec("gateway_api_version", "--gateway-api-version", str, "1.6", "Target Gateway API version (1.2 … 1.6).",
+               metavar="VERSION"),
     OptionSpec("channel", "--channel", str, "standard", "standard or experimental.",
                choices=("standard", "experimental")),
     OptionSpec("gateway_namespace", "--gateway-namespace", str, "gateway-system",
-               "Namespace of the shared Gateways."),
+               "Namespace of the shared Gateways.", metavar="NAMESPACE"),
     OptionSpec("gateway_mode", "--gateway-mode", str, "shared", "shared (one Gateway per class) or per-namespace.",
                choices=("shared", "per-namespace")),
     OptionSpec("gateway", "--gateway", str, None, "NAMESPACE/NAME of an existing Gateway to attach routes to.",
-               config_key=None, check=_namespaced_name("--gateway", "NAME")),
-    OptionSpec("gateway_class", "--gateway-class", str, None, "gatewayClassName of emitted Gateways."),
+               config_key=None, check=_namespaced_name("--gateway", "NAME"), metavar="NAMESPACE/NAME"),
+    OptionSpec("gateway_class", "--gateway-class", str, None, "gatewayClassName of emitted Gateways.",
+               metavar="NAME"),
 )
 
 #: Options of one command that the config file may set too (``fail-on`` applies to ``check`` only).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Sequence
 
 from ingress2gw.gwapi import Target
 from ingress2gw.options import OptionValues
@@ -49,7 +49,10 @@ class Result:
     report: Report
 
 
-def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Result:
+def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None, progress=None,
+        inputs: Sequence[tuple[str, bytes]] = ()) -> Result:
+    """One run. ``progress(stage, done, total)`` hears of each stage (``ingress2gw.progress``); ``inputs`` are
+    (source name, JSON bytes) pairs read besides the paths (``source/cluster.py``)."""
     from ingress2gw.emitters import create_emitter
     from ingress2gw.emitters.naming import gateway_key
     from ingress2gw.plugin import load_providers
@@ -59,6 +62,7 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
     from ingress2gw.stages.translate import translate
     from ingress2gw.source.loader import load_paths
     from ingress2gw.source.objects import build_inventory
+    from ingress2gw.progress import no_progress
 
     report = Report()
     # The object graph of a large kind: List is long-lived and acyclic: the cyclic collector would
@@ -68,11 +72,14 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
     try:
         providers = providers if providers is not None else load_providers()
         values = opts.plugin_values(providers)
-        loaded = load_paths(list(opts.paths) + values.inputs(), stdin=stdin)
+        progress = progress or no_progress
+        progress("reading the manifests")
+        loaded = load_paths(list(opts.paths) + values.inputs(), stdin=stdin, inputs=inputs)
         for p in loaded.problems:
             code = Code(p.code) if p.code in Code._value2member_map_ else Code.INPUT_YAML_SYNTAX
             report.add(code, location=p.location, detail=p.message)
         report.sources = loaded.sources  # the report quotes input lines from here, never from the files
+        progress("reading the objects", 0, len(loaded.documents))
         inventory = build_inventory(loaded.documents, report)
         del loaded
         unknown = [p for p in opts.providers if p not in providers]
@@ -81,11 +88,13 @@ def run(opts: Options, *, stdin: BinaryIO | None = None, providers=None) -> Resu
         selected = select_owners(inventory, providers, wanted_providers=opts.providers,
                                  classes=opts.ingress_classes, namespaces=opts.namespaces, report=report)
         translation = translate(selected, inventory, values,
-                                lambda cls, ns: gateway_key(cls, ns, opts.gateway_mode), report)
+                                lambda cls, ns: gateway_key(cls, ns, opts.gateway_mode), report, progress=progress)
+        progress("merging hosts", len(selected), len(selected))
         plans = merge_hosts(translation, opts.target, report)
         emitter = create_emitter(opts.emitter, opts.provider_options, report, target=opts.target,
                                  gateway_namespace=opts.gateway_namespace, gateway_mode=opts.gateway_mode,
                                  existing_gateway=opts.gateway, gateway_class=opts.gateway_class)
+        progress(f"writing {emitter.name} objects", len(selected), len(selected))
         objects = emitter.emit(plans)
         # After emission the only findings are those derived from the emitter's outcomes.
         report.extend(derive_findings(translation.drafts, emitter.ledger, emitter.name))

@@ -66,3 +66,25 @@ def in_report_dir():
         yield HERE
     finally:
         os.chdir(old)
+
+
+#: The codes a synthetic report cycles through: errors, warnings and info, in an order unlike the severity order.
+BIG_CODES = (Code.ANNOTATION_TRANSLATED, Code.ANNOTATION_LOSSY, Code.ANNOTATION_UNSUPPORTED, Code.ANNOTATION_POLICY,
+             Code.ANNOTATION_TRANSLATED, Code.ANNOTATION_UNKNOWN, Code.ANNOTATION_SECURITY)
+
+
+def build_big_report(n: int, *, distinct: bool = True) -> Report:
+    """``n`` synthetic findings over ``n // 5`` Ingresses in 50 namespaces, with long messages full of the
+    characters every format has to escape: what a real cluster of thousands of Ingresses produces, in bulk.
+    ``distinct=False``: the same few messages and values again and again, as real findings mostly are."""
+    r = Report()
+    long = "x" * 400 + " | <b>" + "y" * 200
+    for i in range(n):
+        ref = ObjectRef("Ingress", f"ns-{i % 50:02d}", f"app-{i // 5:05d}")
+        r.ingresses[ref] = "converted"
+        code = BIG_CODES[i % len(BIG_CODES)]
+        r.add(code, location=Location(f"cluster/{ref.namespace}.yaml", i + 1, 5), obj=ref,
+              provider="ingress-nginx", annotation=f"{NGINX}setting-{i % 13}",
+              value=f"value {i if distinct else i % 13} " + "v" * 300,
+              detail=f"finding {i if distinct else code.value}: {long}\nsecond line")
+    return r

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from conftest import require_shared
-from report_fixture import PAY, build_report, in_report_dir  # noqa: F401 - fixture
+from report_fixture import PAY, build_big_report, build_report, in_report_dir  # noqa: F401 - fixture
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -20,13 +20,15 @@ VERSION = "0.0.0-test"  # pinned: goldens do not change with the tool version
 OPTIONS = {"providers": [], "ingressClasses": [], "namespaces": [], "emitter": "standard",
            "gatewayAPIVersion": "1.6", "channel": "standard", "gatewayMode": "shared"}
 GOLDENS = {"text": "report.txt", "json": "report.json", "sarif": "report.sarif", "github": "report.github",
-           "markdown": "report.md", "html": "report.html"}
+           "markdown": "report.md", "markdown-full": "report-full.md", "html": "report.html"}
 
 
 def _render(fmt: str, **kw) -> str:
     from ingress2gw.report.formats import render
     from ingress2gw.report.gate import evaluate
 
+    if fmt == "markdown-full":
+        fmt, kw = "markdown", {**kw, "full": True}
     report = build_report()
     return render(report, fmt, tool_version=VERSION, options=OPTIONS, gate=evaluate(report, "unsupported"), **kw)
 
@@ -142,6 +144,76 @@ def test_markdown_tables_survive_pipes_and_newlines(in_report_dir):
     assert len(rows) == 1 and "raw NGINX configuration:<br>review what it did." in rows[0]
     assert "on the gateway, by hand" in md and "limit \\| on" in md
     assert "<b>not</b>" not in md and "&lt;b&gt;not&lt;/b&gt;" in md
+
+
+def _big_markdown(n: int, **kw) -> tuple[str, list]:
+    from ingress2gw.report.formats import render
+    from ingress2gw.report.gate import evaluate
+
+    report = build_big_report(n)
+    return render(report, "markdown", tool_version=VERSION, gate=evaluate(report, "unsupported"), **kw), report
+
+
+def test_markdown_fits_a_pull_request_comment():
+    """20,000 findings with long, escape-heavy texts: the default form stays under GitHub's 65,536 characters,
+    shows errors before warnings (each by location), and counts exactly what it leaves out."""
+    import re
+
+    from ingress2gw.report.markdown import COMMENT_LIMIT
+
+    md, report = _big_markdown(20_000)
+    assert len(md) < COMMENT_LIMIT and len(md.encode()) < COMMENT_LIMIT
+    assert md == _big_markdown(20_000)[0]
+    rows = [line for line in md.splitlines() if line.startswith(("| error |", "| warning |"))]
+    assert rows, "the worst findings are shown"
+    severities = [row.split(" | ")[0][2:] for row in rows]
+    assert severities == sorted(severities, key=["error", "warning"].index)
+    where = [re.search(r"`(cluster/ns-\d+\.yaml):(\d+):5`", row).groups() for row in rows]
+    errors = sorted((f for f in report.findings if f.severity.value == "error"),
+                    key=lambda f: (f.location.file, f.location.line))
+    assert [(file, int(line)) for file, line in where] == [(f.location.file, f.location.line)
+                                                           for f in errors[:len(rows)]]
+    assert "| info |" not in md  # info findings are counts per code
+    translated = sum(f.code.value == "annotation.translated" for f in report.findings)
+    assert f"| `annotation.translated` | translated | {translated} |" in md
+    hidden = len(report.findings) - len(rows)
+    counts = {s: sum(f.severity.value == s for f in report.findings) for s in ("error", "warning", "info")}
+    shown_errors = severities.count("error")
+    footer = md.rstrip().splitlines()[-1]
+    assert footer == (f"{hidden} more findings ({counts['error'] - shown_errors} errors, {counts['warning']} warnings, "
+                      f"{counts['info']} info) are not shown: see the full report (`--report report.json`, "
+                      "or `check --format markdown --full`).")
+    assert "<b>" not in md  # cut cells are still escaped
+
+
+def test_markdown_small_report_shows_every_warning_and_counts_info(in_report_dir):
+    md = _render("markdown")
+    rows = [line for line in md.splitlines() if line.startswith(("| error |", "| warning |"))]
+    assert [r.split(" | ")[0][2:] for r in rows] == ["error"] * 3 + ["warning"] * 4
+    assert md.rstrip().endswith("3 more findings (3 info) are not shown: see the full report "
+                                "(`--report report.json`, or `check --format markdown --full`).")
+    assert "- `annotation.lossy`: Review the difference described in the finding." in md  # once per code
+
+
+def test_markdown_full_has_every_finding():
+    md, report = _big_markdown(2_000, full=True)
+    assert sum(line.startswith(("| error |", "| warning |", "| info |")) for line in md.splitlines()) == 2_000
+    assert "are not shown" not in md
+
+
+def test_html_size_is_bounded_for_10k_findings():
+    """Texts repeated across findings (messages, remedies, names) are stored once; rows are built by the page."""
+    from ingress2gw.report.html import to_html
+
+    html = to_html(build_big_report(10_000, distinct=False), tool_version=VERSION)
+    assert len(html.encode()) < 2_000_000  # about 100 bytes per finding
+    html = to_html(build_big_report(10_000), tool_version=VERSION)
+    report = build_big_report(10_000)
+    distinct = sum(len(f.message) + min(len(f.value), 200) for f in report.findings)  # texts said only once
+    assert len(html.encode()) < distinct + 150 * 10_000 and len(html.encode()) < 10_000_000
+    assert html.count("Follow the manual step in the finding.") <= 1  # the remedy per code, once
+    assert "<b>" not in html and "<tr" not in html  # the data is inert JSON; rows are built by the script
+    assert html == to_html(build_big_report(10_000), tool_version=VERSION)
 
 
 def test_html_escapes_and_never_shows_secret_data(in_report_dir):

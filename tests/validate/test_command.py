@@ -60,7 +60,7 @@ def test_json_output(tmp_path, crds_dir, broken_route):
     assert code == 1
     data = json.loads(out)
     assert data["version"] == 1 and data["exitCode"] == 1
-    assert data["summary"] == {"checked": 2, "invalid": 1, "valid": 1, "skipped": 0}
+    assert data["summary"] == {"checked": 2, "invalid": 1, "valid": 1, "skipped": 0, "notObjects": 0}
     assert data["crds"]["gatewayApiBundle"].endswith("gateway-api/v1.6.1/standard")
     route = data["objects"][1]
     assert (route["kind"], route["namespace"], route["name"], route["status"], route["document"]) == \

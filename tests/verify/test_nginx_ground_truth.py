@@ -53,7 +53,7 @@ def ground(tmp_path_factory):
     binary = nginx_binary()
     if binary is None:
         pytest.skip("NGINX is not installed (no /usr/sbin/nginx, no nginx on PATH): `apt-get install nginx` "
-                    "(make test does it) to compare the ingress-nginx simulator with real NGINX")
+                    "(.ci/run does it) to compare the ingress-nginx simulator with real NGINX")
     truth = GroundTruth(binary, tmp_path_factory.mktemp("nginx"))
     yield truth
     truth.close()

@@ -24,8 +24,11 @@ def format_for_path(path: Path) -> str:
 
 
 def render(report: Report, fmt: str, *, tool_version: str, options: dict | None = None, gate=None,
-           baseline_used: bool = False) -> str:
-    """The report as text in ``fmt``. ``text`` here is the colourless terminal rendering (``.txt`` files)."""
+           baseline_used: bool = False, full: bool = False) -> str:
+    """The report as text in ``fmt``. ``text`` here is the colourless terminal rendering (``.txt`` files).
+
+    ``markdown`` is sized for a pull request comment (under GitHub's 65,536 characters: the worst findings, then
+    counts) unless ``full`` is true; the other formats always hold every finding and ignore ``full``."""
     if fmt == "json":
         from ingress2gw.report.render import to_json
 
@@ -41,7 +44,7 @@ def render(report: Report, fmt: str, *, tool_version: str, options: dict | None 
     if fmt == "markdown":
         from ingress2gw.report.markdown import to_markdown
 
-        return to_markdown(report, tool_version=tool_version, gate=gate)
+        return to_markdown(report, tool_version=tool_version, gate=gate, full=full)
     if fmt == "html":
         from ingress2gw.report.html import to_html
 

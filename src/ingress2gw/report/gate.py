@@ -63,6 +63,26 @@ class GateResult:
         extra = f"; {self.suppressed} suppressed" if self.suppressed else ""
         return f"gate --fail-on {self.fail_on}: {verdict}{extra}"
 
+    def worst(self, limit: int | None = None) -> list[Finding]:
+        """The findings that fail the gate, the worst first (by gate rank, then in report order)."""
+        ranked = sorted(self.failing, key=lambda f: -gate_rank(f))  # stable: report order within a rank
+        return ranked if limit is None else ranked[:limit]
+
+    def explain(self, limit: int = 10, *, sentence: bool = True) -> list[str]:
+        """Lines saying which findings failed the gate: the worst ``limit``, one line each, and a count of the rest
+        (empty when the gate passed)."""
+        if not self.failing:
+            return []
+        shown = self.worst(limit)
+        lines = [self.sentence()] if sentence else []
+        lines.append(f"failing the gate ({len(self.failing)}, the worst first):")
+        lines += [f"  {f.parsable()}" for f in shown]
+        rest = len(self.failing) - len(shown)
+        if rest > 0:
+            lines.append(f"  … and {rest} more at or above '{self.fail_on}' (the full list: check --format json "
+                         "or --report)")
+        return lines
+
 
 def evaluate(report: Report, fail_on: str) -> GateResult:
     if fail_on not in FAIL_ON_LEVELS:

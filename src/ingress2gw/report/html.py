@@ -1,8 +1,14 @@
-"""A self-contained HTML page: summary, a chart per namespace (inline SVG), a filterable findings table, and
-each finding with the source lines around it and its remedy. No network: CSS and script are inline.
+"""A self-contained HTML page: summary, a chart per namespace (inline SVG), the findings (filterable, 200 per
+page, or grouped by object or code in collapsed ``<details>``), each with the source lines around it and its
+remedy. No network: CSS and script are inline.
 
-Filters can be preset from the URL fragment (``report.html#status=unsupported&q=cors``), so a filtered view
-can be shared; the headless-browser test uses the same path.
+The findings are embedded once as compact JSON (every distinct text once, rows referring to texts by index; a
+code's remedy once per code) and the page's script builds only the rows on screen, so a report of 10,000
+Ingresses stays a few MB per 10,000 findings and opens in seconds. The script builds rows with ``textContent``
+only (never markup from data); the JSON has no ``<``, ``>`` or ``&``, so it cannot end its ``<script>``.
+
+Filters, grouping and page can be preset from the URL fragment (``report.html#status=unsupported&q=cors&
+group=code&page=2``), so a view can be shared; the headless-browser test uses the same path.
 """
 
 from __future__ import annotations
@@ -42,18 +48,83 @@ def _charts(report: Report) -> list[dict]:
     return charts
 
 
-def _rows(report: Report, sources: SourceCache) -> list[dict]:
+class _Strings:
+    """Each distinct text once: rows refer to texts by index (messages, annotations, names and source lines
+    repeat across thousands of Ingresses)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def __call__(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        i = self.index.get(text)
+        if i is None:
+            i = self.index[text] = len(self.index)
+        return i
+
+
+def _suppression(f) -> str | None:
+    s = f.suppression
+    if s is None:
+        return None
+    return f"suppressed ({s.kind}): {s.justification}" + (f" — until {s.expires}" if s.expires else "")
+
+
+def _value(v: str | None, limit: int = 200) -> str | None:
+    return v if v is None or len(v) <= limit else v[:limit - 3] + "..."
+
+
+def _data(report: Report, sources: SourceCache) -> dict:
+    """The findings as compact rows for the page's script, every text stated once.
+
+    ``codes``: [code, severity, remedy text] per code; ``rows``: [code, status, object, namespace, file, line,
+    column, annotation, value, message, own remedy, suppression, needs attention, first and last source line]
+    (texts as indexes into ``t``, -1 for none); ``src``: per file, line number -> text, and the masked lines.
+    """
+    t = _Strings()
+    codes: dict = {}
+    statuses = [s.value for s in Status]
+    src: dict[int, dict] = {}
     rows = []
-    for i, f in enumerate(report.sorted()):
-        ns = f.obj.namespace if f.obj else ""
-        search = " ".join(x for x in (f.code.value, f.annotation, f.value or "", f.message, str(f.obj or ""),
-                                      str(f.location)) if x).lower()
-        rows.append({
-            "id": f"f{i + 1}", "f": f, "namespace": ns, "search": search,
-            "attention": needs_attention(f), "snippet": sources.snippet(f.location.file, f.location.line),
-            "color": STATUS_COLOR[f.status.value],
-        })
-    return rows
+    for f in report.sorted():
+        if f.code not in codes:
+            codes[f.code] = len(codes)
+        snippet = sources.snippet(f.location.file, f.location.line)
+        file = t(f.location.file)
+        if snippet:
+            lines = src.setdefault(file, {"lines": {}, "masked": set()})
+            for line in snippet:
+                lines["lines"].setdefault(line.number, t(line.text))
+                if line.redacted:
+                    lines["masked"].add(line.number)
+        own = f.remedy if f.remedy and f.remedy != f.code.info.remedy else None
+        rows.append([
+            codes[f.code], statuses.index(f.status.value), t(str(f.obj)) if f.obj else -1,
+            t(f.obj.namespace if f.obj else ""), file, f.location.line, f.location.col,
+            t(f.annotation) if f.annotation else -1, t(_value(f.value)), t(f.message), t(own), t(_suppression(f)),
+            1 if needs_attention(f) else 0,
+            snippet[0].number if snippet else 0, snippet[-1].number if snippet else 0,
+        ])
+    return {
+        "t": list(t.index),
+        "statuses": statuses,
+        "colors": [STATUS_COLOR[s] for s in statuses],
+        "codes": [[c.value, c.severity.value, t(c.info.remedy)] for c in codes],
+        "src": {str(k): {"lines": {str(n): i for n, i in sorted(v["lines"].items())}, "masked": sorted(v["masked"])}
+                for k, v in src.items()},
+        "rows": rows,
+    }
+
+
+def _embed(data: dict):
+    """JSON that is inert inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` at all."""
+    import json
+
+    from markupsafe import Markup
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
 
 
 def to_html(report: Report, *, tool_version: str, gate=None, sources: SourceCache | None = None) -> str:
@@ -63,12 +134,13 @@ def to_html(report: Report, *, tool_version: str, gate=None, sources: SourceCach
                       autoescape=select_autoescape(["html", "j2"], default=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     template = env.get_template("report.html.j2")
-    rows = _rows(report, sources or SourceCache(report.sources))
+    findings = report.findings
     return template.render(
-        tool_version=tool_version, summary=summary(report), status_counts=status_counts(report.findings),
-        offenders=worst_offenders(report), charts=_charts(report), rows=rows, gate=gate,
-        namespaces=sorted({r["namespace"] for r in rows}),
-        statuses=[s.value for s in Status if any(r["f"].status is s for r in rows)],
-        severities=[s for s in ("error", "warning", "info") if any(r["f"].severity.value == s for r in rows)],
+        tool_version=tool_version, summary=summary(report), status_counts=status_counts(findings),
+        offenders=worst_offenders(report), charts=_charts(report), gate=gate, total=len(findings),
+        data=_embed(_data(report, sources or SourceCache(report.sources))),
+        namespaces=sorted({f.obj.namespace if f.obj else "" for f in findings}),
+        statuses=[s.value for s in Status if any(f.status is s for f in findings)],
+        severities=[s for s in ("error", "warning", "info") if any(f.severity.value == s for f in findings)],
         status_color=STATUS_COLOR, bar_width=BAR_WIDTH,
     )

@@ -1,16 +1,29 @@
-"""Markdown for a migration pull request description: the summary, then what needs a reviewer, grouped by
-namespace and object; the rest folds away in ``<details>``.
+"""Markdown for a migration pull request: by default a comment-sized form (GitHub takes at most 65,536
+characters), with ``full=True`` everything.
+
+The pull-request form: the summary, then the worst findings (errors, then warnings; by severity, then location)
+until the character budget is spent, what to do for each code shown (stated once per code), informational
+findings as counts per code, accepted (suppressed) findings while the budget lasts, and a last line counting what
+is not shown. The full form groups every finding by namespace and object; informational ones fold away in
+``<details>``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
+from ingress2gw.report.codes import Severity
 from ingress2gw.report.findings import Finding, Report
 from ingress2gw.report.summary import grouped, needs_attention, status_counts, summary, worst_offenders
 
 
-def _cell(text: str | None) -> str:
-    """Table-cell safe: pipes escaped, newlines folded, HTML-ish characters neutralised."""
-    text = (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+def _cell(text: str | None, limit: int | None = None) -> str:
+    """Table-cell safe: pipes escaped, newlines folded, HTML-ish characters neutralised; cut at ``limit``
+    characters of the text (before escaping, so no escape is ever cut in two)."""
+    text = text or ""
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "…"
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
     return text.replace("<br>", "\x00").replace("<", "&lt;").replace(">", "&gt;").replace("\x00", "<br>")
 
 
@@ -50,7 +63,20 @@ def _section(report: Report, pick) -> list[str]:
     return out
 
 
-def to_markdown(report: Report, *, tool_version: str, gate=None) -> str:
+#: GitHub's limit for a pull request description or comment, in characters.
+COMMENT_LIMIT = 65_536
+#: What the pull-request form spends at most, leaving room for text a workflow adds around it.
+BUDGET = 60_000
+CELL_LIMIT = 300  # characters of a message (or a name) in the pull-request form's cells
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_PLURAL = {"error": "errors", "warning": "warnings", "info": "info"}
+
+
+def _worst_first(f: Finding) -> tuple:
+    return (_RANK[f.severity], *f.sort_key())
+
+
+def _head(report: Report, tool_version: str, gate, limit: int | None) -> list[str]:
     s = summary(report)
     ing = s["ingresses"]
     lines = [
@@ -72,19 +98,141 @@ def to_markdown(report: Report, *, tool_version: str, gate=None) -> str:
     offenders = worst_offenders(report)
     if offenders:
         lines += ["**Needs the most work:** " + "; ".join(
-            f"{_cell(str(ref))} ({', '.join(f'{n} {k}' for k, n in sorted(c.items()))})"
+            f"{_cell(str(ref), limit)} ({', '.join(f'{n} {k}' for k, n in sorted(c.items()))})"
             for ref, c in offenders), ""]
+    return lines
+
+
+def _full(report: Report) -> list[str]:
+    lines: list[str] = []
     active = _section(report, lambda f: needs_attention(f) and f.suppression is None)
     lines += ["### Needs review", ""] + (active or ["Nothing: every setting was translated.", ""])
     suppressed = [f for f in report.sorted() if f.suppression is not None]
     if suppressed:
-        lines += ["### Accepted (suppressed)", "", "| code | annotation | object | justification | expires |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {_code(f.code.value)} | {_code(f.annotation) if f.annotation else ''} | "
-                  f"{_cell(str(f.obj) if f.obj else '')} | {_cell(f.suppression.justification)} | "
-                  f"{f.suppression.expires or ''} |" for f in suppressed]
+        lines += ["### Accepted (suppressed)", "", *_SUPPRESSED_HEADER]
+        lines += [_suppressed_row(f) for f in suppressed]
         lines.append("")
     rest = _section(report, lambda f: not needs_attention(f) and f.suppression is None)
     if rest:
         lines += ["<details><summary>Translated and informational findings</summary>", "", *rest, "</details>", ""]
+    return lines
+
+
+_SUPPRESSED_HEADER = ["| code | annotation | object | justification | expires |", "|---|---|---|---|---|"]
+
+
+def _suppressed_row(f: Finding, limit: int | None = None) -> str:
+    return (f"| {_code(f.code.value)} | {_code(f.annotation) if f.annotation else ''} | "
+            f"{_cell(str(f.obj) if f.obj else '', limit)} | {_cell(f.suppression.justification, limit)} | "
+            f"{f.suppression.expires or ''} |")
+
+
+_PR_HEADER = ["| severity | status | code | object | annotation | finding | location |",
+              "|---|---|---|---|---|---|---|"]
+
+
+def _pr_row(f: Finding) -> str:
+    subject = _code(f.annotation) if f.annotation else ""
+    if f.annotation and f.value is not None:
+        subject += f" = {_code(f.value)}"
+    message = _cell(f.message, CELL_LIMIT)
+    if f.remedy and f.remedy != f.code.info.remedy:  # a remedy of its own; the code's remedy is listed once
+        message += "<br>Remedy: " + _cell(f.remedy, CELL_LIMIT)
+    return (f"| {f.severity.value} | {f.status.value} | {_code(f.code.value)} | "
+            f"{_cell(str(f.obj) if f.obj else '', CELL_LIMIT)} | {subject} | {message} | "
+            f"{_code(str(f.location))} |")
+
+
+def _remedy_line(code) -> str:
+    return f"- {_code(code.value)}: {_cell(code.info.remedy, CELL_LIMIT)}"
+
+
+def _info_counts(findings: list[Finding]) -> list[str]:
+    """Informational findings as one row per code and status, most frequent first."""
+    counts = Counter((f.code, f.status) for f in findings)
+    if not counts:
+        return []
+    lines = ["### Informational findings", "", "| code | status | findings | what it is |", "|---|---|---:|---|"]
+    for (code, status), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0].value, kv[0][1].value)):
+        lines.append(f"| {_code(code.value)} | {status.value} | {n} | {_cell(code.info.title, CELL_LIMIT)} |")
+    return [*lines, ""]
+
+
+def _footer(hidden: list[Finding]) -> list[str]:
+    if not hidden:
+        return []
+    counts = Counter(f.severity.value for f in hidden)
+    parts = ", ".join(f"{counts[s]} {_PLURAL[s] if counts[s] != 1 else s}"
+                      for s in ("error", "warning", "info") if counts[s])
+    n = len(hidden)
+    verb = "is" if n == 1 else "are"
+    return [f"{n} more finding{'s' if n != 1 else ''} ({parts}) {verb} not shown: see the full report "
+            "(`--report report.json`, or `check --format markdown --full`).", ""]
+
+
+_FOOTER_RESERVE = 200  # the longest footer line: counts of up to 10 digits each
+
+
+def _pr(report: Report, head: list[str]) -> list[str]:
+    findings = list(report.findings)
+    active = sorted((f for f in findings if f.suppression is None and f.severity is not Severity.INFO),
+                    key=_worst_first)
+    info = [f for f in findings if f.suppression is None and f.severity is Severity.INFO]
+    suppressed = sorted((f for f in findings if f.suppression is not None), key=_worst_first)
+    info_lines = _info_counts(info)
+    intro = ["### Needs review", "", "Errors, then warnings; by severity, then location.", "", *_PR_HEADER]
+    # Characters left for rows: each line costs its length plus a newline.
+    left = BUDGET - sum(len(x) + 1 for x in (*head, *intro, *info_lines)) - _FOOTER_RESERVE
+
+    rows: list[str] = []
+    remedies: dict = {}
+    shown = 0
+    remedies_head = 3  # "", "**What to do:**", "" around the list
+    for f in active:
+        cost = len(row := _pr_row(f)) + 1
+        new_code = f.code not in remedies
+        if new_code:
+            remedy = _remedy_line(f.code)
+            cost += len(remedy) + 1 + (len("**What to do:**") + remedies_head if not remedies else 0)
+        if cost > left:
+            break
+        left -= cost
+        rows.append(row)
+        if new_code:
+            remedies[f.code] = remedy
+        shown += 1
+    hidden = active[shown:]
+    if rows:
+        body = [*intro, *rows, "", "**What to do:**", "", *remedies.values(), ""]
+    else:
+        body = ["### Needs review", "",
+                "Nothing: no errors or warnings." if not active else "No finding fits this comment.", ""]
+
+    accepted: list[str] = []
+    taken = 0
+    if suppressed:
+        section = ["### Accepted (suppressed)", "", *_SUPPRESSED_HEADER]
+        left -= sum(len(x) + 1 for x in section) + 1
+        for f in suppressed:
+            cost = len(row := _suppressed_row(f, CELL_LIMIT)) + 1
+            if cost > left:
+                break
+            left -= cost
+            accepted.append(row)
+            taken += 1
+        if accepted:
+            accepted = [*section, *accepted, ""]
+    hidden += suppressed[taken:]
+    hidden += info
+    hidden.sort(key=_worst_first)
+    return [*body, *info_lines, *accepted, *_footer(hidden)]
+
+
+def to_markdown(report: Report, *, tool_version: str, gate=None, full: bool = False) -> str:
+    """The report as Markdown: sized for a pull request comment unless ``full``."""
+    if full:
+        lines = [*_head(report, tool_version, gate, None), *_full(report)]
+    else:
+        head = _head(report, tool_version, gate, CELL_LIMIT)
+        lines = [*head, *_pr(report, head)]
     return "\n".join(lines).rstrip("\n") + "\n"

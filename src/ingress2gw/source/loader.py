@@ -154,9 +154,13 @@ def c_parser_in_use() -> bool:
 # -- paths -------------------------------------------------------------------------------------------------------
 
 
-def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None) -> LoadResult:
-    """Load files, directories (recursively) and ``-`` (stdin, bytes) in the order given."""
+def load_paths(paths: Sequence[str], *, stdin: BinaryIO | None = None,
+               inputs: Sequence[tuple[str, bytes]] = ()) -> LoadResult:
+    """Load files, directories (recursively) and ``-`` (stdin, bytes) in the order given, then ``inputs``:
+    (source name, JSON bytes) read elsewhere (a cluster read through kubectl)."""
     result = LoadResult([], [])
+    for source, data in inputs:
+        _load_data(data, source, True, result)
     for path in paths:
         if path == "-":
             _load_stdin(stdin, result)

@@ -37,8 +37,9 @@ class Translation:
 
 
 def translate(selected: list[Selected], inventory: Inventory, options: OptionValues, gateway_of,
-              report: Report) -> Translation:
-    """``gateway_of(ingress_class, namespace)`` names the Gateway an Ingress goes to."""
+              report: Report, progress=None) -> Translation:
+    """``gateway_of(ingress_class, namespace)`` names the Gateway an Ingress goes to; ``progress(stage, done,
+    total)`` hears of every hundredth Ingress."""
     contexts: dict[str, Context] = {}
     providers: dict[str, IngressProvider] = {}
     drafts = []
@@ -52,7 +53,9 @@ def translate(selected: list[Selected], inventory: Inventory, options: OptionVal
     keys |= {k for svc in inventory.services.values() for k in svc.annotations}
     for name in sorted(providers):
         providers[name].register_dimensions(keys, contexts[name], report)
-    for s in selected:
+    for n, s in enumerate(selected):
+        if progress is not None and n % 100 == 0:
+            progress("translating Ingresses", n, len(selected))
         ctx = contexts[s.provider.name]
         report.ingresses[s.ingress.ref] = "converted"
         drafts.append(s.provider.translate(s.ingress, ctx, report, gateway_of(s.ingress_class, s.ingress.namespace),

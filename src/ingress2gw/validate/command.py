@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
-from .crds import CRDLoadError, CRDSet, is_builtin, load_documents, validate_object
+from .crds import CRDLoadError, CRDSet, is_builtin, is_stream, load_documents, validate_object
 
 __all__ = [
     "run_validate", "run_crds_import", "resolve_crd_sources", "cache_dir", "CRDResolution",
@@ -250,7 +250,14 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
     loaded = load_paths(paths, stdin=bin_stdin)
     input_error = False
     input_problems = []
+    not_objects = 0
     for ip in loaded.problems:
+        if ip.code == "input.not-an-object" and ip.message.startswith("document "):
+            # A document that is no object at all (a list, a string: plain YAML data): not Kubernetes, skipped.
+            not_objects += 1
+            input_problems.append({"code": ip.code, "location": str(ip.location), "severity": "note",
+                                   "message": f"{ip.message}; skipped"})
+            continue
         fatal = ip.code not in ("input.no-manifests", "input.duplicate-key")
         input_error |= fatal
         input_problems.append({"code": ip.code, "location": str(ip.location), "message": ip.message,
@@ -261,6 +268,14 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
     checked = invalid = skipped = 0
     for doc in loaded.documents:
         obj = doc.obj
+        if "apiVersion" not in obj and "kind" not in obj:
+            # A map without apiVersion and kind (a JSON report, a values file): not a Kubernetes object, skipped.
+            not_objects += 1
+            input_problems.append({
+                "code": "input.not-an-object", "location": f"{doc.source}:{doc.line}" if doc.line else doc.source,
+                "severity": "note",
+                "message": f"document {doc.index + 1} has no apiVersion and no kind: not a Kubernetes object; skipped"})
+            continue
         kind, name = _obj_label(obj)
         entry: dict[str, Any] = {
             "file": doc.source, "document": doc.index + 1, "item": doc.item, "line": doc.line,
@@ -298,7 +313,8 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
     if fmt == "json":
         out = {
             "version": JSON_FORMAT_VERSION,
-            "summary": {"checked": checked, "invalid": invalid, "valid": checked - invalid, "skipped": skipped},
+            "summary": {"checked": checked, "invalid": invalid, "valid": checked - invalid, "skipped": skipped,
+                        "notObjects": not_objects},
             "crds": {"gatewayApiBundle": resolution.gateway_api_bundle, "channel": channel,
                      "sources": resolution.sources},
             "objects": objects,
@@ -317,6 +333,7 @@ def run_validate(paths: Sequence[str], crds: list[str], gateway_api_version: str
                 fieldpart = f"{p['field']}: " if p["field"] else ""
                 print(f"{loc} {e['kind']} {label}: {fieldpart}{p['message']}", file=stdout)
         tail = f", {skipped} skipped (built-in kinds)" if skipped else ""
+        tail += f", {not_objects} document(s) skipped (not Kubernetes objects)" if not_objects else ""
         print(f"{checked} objects checked, {invalid} invalid{tail}", file=stdout)
     return code
 
@@ -391,6 +408,9 @@ def run_crds_import(sources: Sequence[str], *, project_version: str | None = Non
         for src in sources:
             if src == "-":
                 texts = [("-", _text_stream(stdin).read())]
+            elif is_stream(src):  # /dev/stdin, /dev/fd/N (<(kubectl get crd -o yaml)), a named pipe
+                with open(src, "rb") as fh:
+                    texts = [(src, fh.read().decode("utf-8"))]
             else:
                 p = Path(src)
                 if p.is_dir():
@@ -436,7 +456,7 @@ def validate_objects(objects: Sequence[Mapping[str, Any]], crds: list[str], gate
     try:
         resolution = resolve_crd_sources(crds, gateway_api_version, channel)
         crdset = CRDSet.load(resolution.sources)
-    except (NoCRDsError, ValueError, OSError) as e:
+    except (NoCRDsError, ValueError, OSError, CRDLoadError) as e:
         print(f"ingress2gw: error: --validate: {e}", file=stderr)
         return -1
     invalid = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -126,7 +128,7 @@ class CRDSet:
         """Load CRDs from directories (recursive ``*.yaml``/``*.yml``/``*.json``), files and ``-`` (stdin)."""
         s = cls()
         for src in sources:
-            if str(src) == "-":
+            if str(src) == "-" or is_stream(src):
                 for name, text in _read_source(src, stdin):
                     s.add_objects(load_documents(text, name), name)
                 continue
@@ -189,10 +191,30 @@ class CRDSet:
         return iter(self._versions.values())
 
 
+def is_stream(src: str | Path) -> bool:
+    """A path that is read once, as a stream: ``/dev/stdin``, ``/dev/fd/N`` (``<(kubectl get crd -o yaml)``), a
+    named pipe or a device. It cannot be stat'ed for the cache, nor read twice."""
+    try:
+        mode = os.stat(src).st_mode
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISDIR(mode) and not stat.S_ISREG(mode)
+
+
+def _read_stream(src: str | Path) -> str:
+    try:
+        with open(src, "rb") as f:
+            return f.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as ex:
+        raise CRDLoadError(f"{src}: cannot read: {ex}") from None
+
+
 def _read_source(src: str | Path, stdin: io.TextIOBase | None) -> list[tuple[str, str]]:
     if str(src) == "-":
         stream = stdin if stdin is not None else sys.stdin
         return [("-", stream.read())]
+    if is_stream(src):
+        return [(str(src), _read_stream(src))]
     p = Path(src)
     if p.is_dir():
         files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in (".yaml", ".yml", ".json"))
