@@ -44,6 +44,7 @@ FIXTURE_SETS = [
     "paths-rewrite-prefix-idiom", "paths-trailing-slash", "paths-x-forwarded-prefix-alone", "redirect-app-root",
     "redirect-permanent", "redirect-temporal", "redirect-force-ssl", "redirect-acme-solver",
     "redirect-trailing-slash-log", "tls-redirect", "11-force-ssl-redirect-without-tls", "11-rewrite-missing-capture",
+    "13-rewrite-capture-prefix",
     "default-backend", "host-names", "shared-host-conflict", "many-paths", "legacy-api-versions",
 ]
 

@@ -24,6 +24,9 @@ nothing, as nginx expands it; ``$0`` is no capture in nginx, so a target using i
 - literal target → ``URLRewrite{ReplaceFullPath: target}`` (not ReplacePrefixMatch: nginx drops the tail);
 - the prefix-strip idiom ``<literal>(/|$)(.*)`` + ``<P>/$2`` → ``PathPrefix <literal>`` +
   ``URLRewrite{ReplacePrefixMatch: <P>/}`` (case-sensitive now: reported as a caveat);
+- a capture of the rest after a literal directory, ``<literal>/(.*)`` or ``<literal>/(.+)`` + ``<P>/$1``, the same
+  way; the caveat also says which requests now match that did not (``<literal>`` without its slash, and
+  ``<literal>/`` for ``(.+)``);
 - any other use of captures → ``RegexRewritePolicy`` (family ``regex-rewrite``) for implementation emitters.
 
 PolicyIntent families defined here:
@@ -51,6 +54,8 @@ from ingress2gw_nginx.values import bool_text, parse_bool, sibling
 
 PROVIDER = "ingress-nginx"
 _IDIOM = re.compile(r"^((?:[A-Za-z0-9_~%/-]|\\\.)*[A-Za-z0-9_~%-]|/?)\(/\|\$\)\(\.\*\)$")
+#: A capture of the rest after a literal directory: ``<literal>/(.*)`` or ``<literal>/(.+)`` (with ``<P>/$1``).
+_REST = re.compile(r"^((?:[A-Za-z0-9_~%/-]|\\\.)*[A-Za-z0-9_~%-])/\((\.\*|\.\+)\)$")
 #: nginx's captures are ``$1``..``$9``, one digit each (``$10`` is ``$1`` then ``0``). ``$0`` is not one:
 #: ngx_http_script_compile reads it as a variable named ``0``, which fails nginx's configuration test.
 _CAPTURE = re.compile(r"\$([1-9])")
@@ -147,6 +152,21 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
                           caveat=f"the path now matches {literal} case-sensitively; the controller's "
                                  f"regex also rewrote other letter cases (e.g. {literal.upper()})",
                           caveat_changes=(Dimension.CASE,)), literal
+    rest = _REST.match(raw)
+    if rest and target.endswith("/$1") and "$" not in target[:-3] and gateway_path_ok(
+            rest.group(1).replace("\\.", ".")):
+        # rewrite "(?i)<literal>/(.*)" <P>/$1 on the location ~* "^<literal>/(.*)": the rest after the literal's
+        # directory goes after <P>/, which is what ReplacePrefixMatch does on PathPrefix <literal>.
+        literal = rest.group(1).replace("\\.", ".")
+        also = (f"{literal} (without the trailing slash)" + (f" and {literal}/ (nothing after it)"
+                                                             if rest.group(2) == ".+" else ""))
+        return URLRewrite(replace_prefix_match=target[:-2], origin=value.origin,
+                          caveat=f"PathPrefix {literal} now also matches {also}, rewritten to {target[:-2]} for "
+                                 f"this backend, where the controller's location ~* \"^{raw}\" did not match "
+                                 f"(another path or the default backend answered); and it matches "
+                                 f"case-sensitively, where the controller also rewrote other letter cases (e.g. "
+                                 f"{literal.upper()}/x)",
+                          caveat_changes=(Dimension.ROUTE, Dimension.CASE)), literal
     return RegexRewritePolicy(origin=value.origin, pattern=pattern, substitution=_CAPTURE.sub(r"\\\1", target),
                               nginx_target=written), None
 
