@@ -66,9 +66,10 @@ def test_all_namespaces_runs_one_scope_call(kube):
     assert calls[0] == ["api-resources", "-o", "name", "--verbs=list"]
     assert calls[1] == ["get", SCOPE, "-o", "json", "-A"]
     assert calls[2] == ["get", "ingressclasses.networking.k8s.io", "-o", "json"]
-    assert calls[3:7] == [["get", "configmaps", "-o", "json", "-A", "--field-selector", f"metadata.name={n}"]
-                          for n in cluster.CONFIGMAP_NAMES]
-    assert calls[7:] == [["get", "configmaps", "custom-hdrs", "-o", "json", "-n", "shop", "--ignore-not-found"]]
+    names = cluster.CONFIGMAP_NAMES + cluster.STREAM_CONFIGMAP_NAMES
+    assert calls[3:3 + len(names)] == [["get", "configmaps", "-o", "json", "-A", "--field-selector",
+                                        f"metadata.name={n}"] for n in names]
+    assert calls[3 + len(names):] == [["get", "configmaps", "custom-hdrs", "-o", "json", "-n", "shop", "--ignore-not-found"]]
     assert not any("secret" in " ".join(c).lower() for c in calls)
 
 
@@ -99,6 +100,9 @@ def test_configmap_names_follow_the_nginx_provider():
     from ingress2gw_nginx.config import CONFIGMAP_NAMES
 
     assert cluster.CONFIGMAP_NAMES == CONFIGMAP_NAMES
+    from ingress2gw_nginx.streams import NAMES
+
+    assert cluster.STREAM_CONFIGMAP_NAMES == NAMES["TCP"] + NAMES["UDP"]
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -110,6 +114,7 @@ def test_output_is_one_sorted_stripped_list_without_secrets(kube):
     assert doc["apiVersion"] == "v1" and doc["kind"] == "List"
     assert items_of(data) == [
         ("ConfigMap", "ingress-nginx", "ingress-nginx-controller"),
+        ("ConfigMap", "ingress-nginx", "tcp-services"),
         ("ConfigMap", "shop", "custom-hdrs"),
         ("Ingress", "blog", "api"),
         ("Ingress", "shop", "web"),
@@ -226,7 +231,7 @@ def test_bytes_load_build_an_inventory_and_convert(kube):
     assert loaded.problems == []
     report = Report()
     inv = build_inventory(loaded.documents, report)
-    assert len(inv.ingresses) == 2 and len(inv.services) == 2 and len(inv.others.get("ConfigMap", [])) == 2
+    assert len(inv.ingresses) == 2 and len(inv.services) == 2 and len(inv.others.get("ConfigMap", [])) == 3
     assert "Secret" not in inv.others and len(inv.others.get("Middleware", [])) == 1
 
     with mock.patch("ingress2gw.source.loader.load_paths", return_value=load_bytes(data, source)):
@@ -285,3 +290,11 @@ def test_from_cluster_conflicts_and_kubectl_failures_are_usage_errors(kube, monk
     failed = _cli("check", "--from-cluster")
     assert failed.returncode == 2 and "current-context is not set" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_from_cluster_brings_the_tcp_services_configmap(kube):
+    """The controller's tcp-services ConfigMap is read by name like the controller ConfigMap: its port becomes a
+    TCP listener and a TCPRoute (Gateway API 1.6 standard)."""
+    r = _cli("convert", "--from-cluster", "-q")
+    assert r.returncode == 0, r.stderr
+    assert "kind: TCPRoute" in r.stdout and "port: 8080" in r.stdout

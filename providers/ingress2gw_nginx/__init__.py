@@ -20,6 +20,7 @@ from ingress2gw.plugin import (
 
 from ingress2gw_nginx import annotations as _annotations  # noqa: F401  (declares the registry)
 from ingress2gw_nginx import canary, config, hsts, regex, tls
+from ingress2gw_nginx import streams as tcp_udp
 from ingress2gw_nginx.annotations import hosts, redirects, timeouts
 from ingress2gw_nginx.registry import PREFIX, REGISTRY
 
@@ -48,7 +49,11 @@ class IngressNginx(IngressProvider):
         OptionSpec("controller_config", "--controller-config", Path, None,
                    "The ingress-nginx controller ConfigMap (YAML/JSON file), if it is not among the inputs.",
                    config_key=None, input=True),
-    )
+    ) + tcp_udp.OPTIONS
+
+    def streams(self, ctx: Context, report: Report):
+        """The tcp-services / udp-services ConfigMaps (streams.py): a listener and TCPRoute/UDPRoute per port."""
+        return tcp_udp.read(ctx, report)
 
     def annotation_prefixes(self, ctx: Context) -> tuple[str, ...]:
         custom = ctx.options.annotations_prefix

@@ -51,6 +51,14 @@ class Target:
         return "v1alpha2" if self.channel == "experimental" else None
 
     @property
+    def stream_route_version(self) -> str | None:
+        """TCPRoute/UDPRoute: v1 in both channels from v1.6 (v1alpha2 no longer served in standard), v1alpha2 in
+        the experimental channel before; absent from the standard channel before v1.6."""
+        if self.at_least("1.6"):
+            return "v1"
+        return "v1alpha2" if self.channel == "experimental" else None
+
+    @property
     def matches_per_rule(self) -> int:
         return 64
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from ingress2gw.model.ir import (
     CORS, BackendTLS, ExternalAuth, HeaderMatch, HeaderModifier, IdleTimeout, IngressDraft, Intent, Match, Origin,
     PathMatch, PolicyIntent, RequestMirror, RequestRedirect, Retry, RuleDraft, ServiceBackend, SessionPersistence,
-    Timeouts, TLSCert, Unmapped, URLRewrite, controller_order,
+    StreamRoute, Timeouts, TLSCert, Unmapped, URLRewrite, controller_order,
 )
 from ingress2gw.model.outcome import Dimension
 from ingress2gw.model.policies import (
@@ -44,7 +44,7 @@ __all__ = [
     "IngressProvider", "OptionSpec", "OptionValues", "namespaced_name",
     "Deferred", "Dimension", "FROM_OUTCOME", "Intent", "Inventory", "KubeObject", "Location", "REPORT_LATER", "Match", "ObjectRef", "Origin", "PathMatch", "PolicyIntent",
     "Report", "RequestMirror", "RequestRedirect", "Retry", "RuleDraft", "Service", "ServiceBackend",
-    "ServicePort", "SessionPersistence", "Status", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
+    "ServicePort", "SessionPersistence", "Status", "StreamRoute", "TLSCert", "Timeouts", "URLRewrite", "Unmapped",
     "controller_order", "gateway_path_ok", "load_families", "load_providers", "MAX_INT_DIGITS", "parse_int",
     # Policy families (one typed class each; ``ingress2gw.model.policies``), and what building one may raise.
     "AccessLogPolicy", "BackendTLSOptionsPolicy", "BandwidthLimitPolicy", "BasicAuthPolicy", "BodySizePolicy",

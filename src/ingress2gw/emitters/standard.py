@@ -25,7 +25,7 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "ingress2gw"}
 MAX_LISTED_SOURCES = 20
 
 KIND_RANK = {k: i for i, k in enumerate((
-    "Namespace", "GatewayClass", "Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
+    "Namespace", "GatewayClass", "Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute",
     "ReferenceGrant", "BackendTLSPolicy",
 ))}
 
@@ -68,6 +68,8 @@ class StandardEmitter:
     name = "standard"
     #: How a user gets an unverified backend back where this target always verifies (BackendTLSPolicy).
     skip_verify_advice = ", or choose an --emitter that can skip verification (kgateway, istio)"
+    #: The L4 route kinds the implementation serves (TCP/UDP ports of the controller); the others are reported.
+    stream_kinds: tuple[str, ...] = ("TCPRoute", "UDPRoute")
 
     def __init__(self, opts: EmitOptions, report: Report):
         self.opts, self.report, self.t = opts, report, opts.target
@@ -234,6 +236,7 @@ class StandardEmitter:
                                        [http_sec], h_rules))
 
         tls_routes = self.passthrough(gp, gw_ns, listeners, listener_ns, listener_sources)
+        stream_routes = self.stream_listeners(gp, listeners, listener_ns, listener_sources)
 
         # Listener limits: spread over several Gateways of 64 listeners, a host's listeners together.
         gateway_of: dict[str, str] = {}
@@ -259,6 +262,9 @@ class StandardEmitter:
                     "hostnames": [host], **body["spec"]}
             out.append({**body["head"], "metadata": _meta(fit(name), ns, body["sources"]), "spec": spec})
 
+        for ns, name, sec, kind, version, s in stream_routes:
+            out.append(self.stream_route(ns, name, sec, kind, version, s, gateway_of, gw_ns, gw_name))
+
         for ns, base, host, sections, all_drafts in routes:
             drafts, grpc = self.split_grpc(all_drafts)
             if grpc:
@@ -283,6 +289,8 @@ class StandardEmitter:
 
         for lst in listeners:
             lst["allowedRoutes"] = _allowed(listener_ns.get(lst["name"], set()), gw_ns)
+            if lst["protocol"] in ("TCP", "UDP"):
+                lst["allowedRoutes"]["kinds"] = [{"group": GROUP, "kind": f"{lst['protocol']}Route"}]
         for i, chunk in enumerate(chunks):
             if not chunk:
                 continue
@@ -404,6 +412,59 @@ class StandardEmitter:
             }
             routes.append((backend.namespace, f"{host_slug(host)}--tls", host, sec, body))
         return routes
+
+    def stream_listeners(self, gp: GatewayPlan, listeners: list[dict], listener_ns: dict,
+                         listener_sources: dict) -> list[tuple]:
+        """A TCP/UDP listener per port of the controller (``tcp-<port>``, ``udp-<port>``) and its route, in the
+        Service's namespace: (namespace, name, listener, kind, apiVersion, StreamRoute). Left out, with a finding:
+        a target without the route kind, an implementation without it, a port another listener has."""
+        out = []
+        version = self.t.stream_route_version
+        taken = {(lst["port"], lst["protocol"] in ("UDP",)) for lst in listeners}
+        for s in gp.streams:
+            kind = f"{s.protocol}Route"
+            ref = ObjectRef("ConfigMap", s.origin.namespace, s.origin.name)
+            where = f"{s.protocol} port {s.port} ({s.backend.namespace}/{s.backend.name}:{s.backend.port})"
+            if version is None:
+                self.report.add(Code.GATEWAY_API_VERSION, location=s.origin.location, obj=ref,
+                                detail=f"{where} needs {kind}, which needs the experimental channel before Gateway "
+                                       f"API 1.6 (target: {self.t.version} {self.t.channel}); no listener or route "
+                                       "was emitted for it")
+                continue
+            if kind not in self.stream_kinds:
+                self.report.add(Code.STREAM_UNSUPPORTED, location=s.origin.location, obj=ref,
+                                detail=f"{where}: {self.name} does not support {kind}; no listener or route was "
+                                       "emitted for it")
+                continue
+            key = (s.port, s.protocol == "UDP")
+            if key in taken:
+                self.report.add(Code.STREAM_PORT_CLASH, location=s.origin.location, obj=ref,
+                                detail=f"{where}: Gateway {gp.name} already has a listener on port {s.port}; no "
+                                       "listener or route was emitted for it")
+                continue
+            taken.add(key)
+            sec = f"{s.protocol.lower()}-{s.port}"
+            listeners.append({"name": sec, "port": s.port, "protocol": s.protocol})
+            listener_ns.setdefault(sec, set()).add(s.backend.namespace)
+            listener_sources.setdefault(sec, []).append(s.origin.key)
+            name = fit(dns_subdomain(f"{s.backend.name}-{s.protocol.lower()}-{s.port}"))
+            out.append((s.backend.namespace, name, sec, kind, version, s))
+        return out
+
+    def stream_route(self, ns: str, name: str, sec: str, kind: str, version: str, s, gateway_of: dict[str, str],
+                     gw_ns: str, gw_name: str) -> dict:
+        """The TCPRoute/UDPRoute of one port: the listener of the port, the Service port as the only backend."""
+        if self.opts.existing_gateway:
+            parent = {"group": GROUP, "kind": "Gateway", "name": gw_name}
+            if gw_ns != ns:
+                parent["namespace"] = gw_ns
+            parent["port"] = s.port
+        else:
+            parent = self.parent_refs([sec], gateway_of, gw_ns, gw_name, ns)[0]
+        return {"apiVersion": f"{GROUP}/{version}", "kind": kind,
+                "metadata": _meta(name, ns, [s.origin.key]),
+                "spec": {"parentRefs": [parent],
+                         "rules": [{"backendRefs": [{"name": s.backend.name, "port": s.backend.port}]}]}}
 
     def default_gateway_class(self, gp: GatewayPlan) -> str:
         """gatewayClassName when --gateway-class is not given: the ingress class name for Gateway API only."""

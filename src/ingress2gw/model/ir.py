@@ -20,7 +20,7 @@ __all__ = [
     "Node", "Origin", "ServiceBackend", "PathMatch", "HeaderMatch", "Match",
     "RequestRedirect", "URLRewrite", "HeaderModifier", "Unmapped", "Intent", "Timeouts", "IdleTimeout", "CORS",
     "RequestMirror", "Retry", "SessionPersistence", "ExternalAuth", "BackendTLS", "PolicyIntent",
-    "RuleDraft", "TLSCert", "Pending", "IngressDraft",
+    "RuleDraft", "TLSCert", "Pending", "IngressDraft", "StreamRoute",
 ]
 
 
@@ -326,6 +326,25 @@ class TLSCert:
     secret: str
 
 
+
+class StreamRoute(Node):
+    """A TCP or UDP port of the controller forwarded to a Service port, whatever the host (ingress-nginx's
+    ``tcp-services``/``udp-services`` ConfigMap entries): a Gateway listener on ``port`` and a TCPRoute/UDPRoute.
+    The provider resolves the Service port (a named port becomes its number) and reports entries it cannot."""
+
+    protocol: Literal["TCP", "UDP"]
+    #: The port clients connect to (the listener's port).
+    port: int = Field(ge=1, le=65535)
+    backend: ServiceBackend
+    #: PROXY protocol the source handled, which Gateway API cannot express: ``decode`` (accepted from clients),
+    #: ``encode`` (sent to the backend). The provider reports them; emitters carry the route without them.
+    proxy_protocol: tuple[Literal["decode", "encode"], ...] = ()
+    #: The ConfigMap entry (kind ``ConfigMap``, location of the key).
+    origin: Origin
+    #: The Gateway key and ingress class the listener goes to (set by the translate stage).
+    gateway: str = ""
+    ingress_class: str = ""
+    provider: str = ""
 
 
 class Pending(NamedTuple):

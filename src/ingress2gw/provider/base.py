@@ -14,7 +14,9 @@ from typing import Mapping
 from pydantic import ValidationError
 
 from ingress2gw.options import OptionSpec, OptionValues
-from ingress2gw.model.ir import IngressDraft, Match, Origin, PathMatch, Pending, RuleDraft, ServiceBackend
+from ingress2gw.model.ir import (
+    IngressDraft, Match, Origin, PathMatch, Pending, RuleDraft, ServiceBackend, StreamRoute,
+)
 from ingress2gw.provider.registry import (
     FROM_OUTCOME, REPORT_LATER, AnnotationRegistry, AnnotationSpec, AnnotationValue, Deferred,
 )
@@ -115,6 +117,11 @@ class IngressProvider:
 
     def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
         """Turn spec.defaultBackend of the drafts into catch-all rules, as the controller does."""
+        return []
+
+    def streams(self, ctx: Context, report: Report) -> list[StreamRoute]:
+        """The controller's plain TCP/UDP ports (not Ingress rules: e.g. ingress-nginx's tcp-services ConfigMap),
+        read once after ``post_process``; the translate stage puts them on the Gateway of the provider's class."""
         return []
 
     def source_simulator(self, ingresses: list[Ingress], inventory: Inventory, options: OptionValues):

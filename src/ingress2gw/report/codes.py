@@ -326,6 +326,38 @@ class Code(Enum):
         "Check the requests the finding names; set the value on your gateway if they matter, or convert with "
         "--controller-defaults render.",
     )
+    # --- TCP/UDP ports of the controller --------------------------------------------------------
+    STREAM_INVALID_ENTRY = (
+        "stream.invalid-entry", Severity.WARNING, Status.INVALID,
+        "An entry of a TCP/UDP services ConfigMap is not a port number mapped to "
+        "<namespace>/<service>:<port>[:PROXY][:PROXY]; the controller skipped it, and so did the conversion.",
+        "Fix or remove the entry.",
+    )
+    STREAM_PORT_CLASH = (
+        "stream.port-clash", Severity.ERROR, Status.UNSUPPORTED,
+        "A TCP/UDP services entry uses a port of the HTTP/HTTPS listeners or of the controller itself (the "
+        "controller reserves them and skipped the entry); no listener was emitted for it.",
+        "Move the service to a free port, or give it a Gateway of its own.",
+    )
+    STREAM_PROXY_PROTOCOL = (
+        "stream.proxy-protocol", Severity.WARNING, Status.LOSSY,
+        "A TCP services entry had the controller accept or send the PROXY protocol; Gateway API has no field for "
+        "it, so the TCPRoute forwards plain connections.",
+        "Configure the PROXY protocol on the gateway implementation (its own policy or listener settings), or "
+        "stop sending/expecting it on that port.",
+    )
+    STREAM_BACKEND_MISSING = (
+        "stream.backend-missing", Severity.WARNING, Status.INVALID,
+        "The Service (or the Service port) a TCP/UDP services entry names is not in the input; no route was "
+        "emitted for the entry.",
+        "Include the Service in the input (kubectl get service -A), or fix the entry's namespace, name or port.",
+    )
+    STREAM_UNSUPPORTED = (
+        "stream.unsupported", Severity.WARNING, Status.UNSUPPORTED,
+        "The chosen implementation does not support the route kind a TCP/UDP port needs (e.g. UDPRoute); the "
+        "listener and route were left out.",
+        "Serve the port with another Gateway implementation, or expose the Service directly (type LoadBalancer).",
+    )
     # --- output ---------------------------------------------------------------------------------
     GATEWAY_API_VERSION = (
         "gateway-api.version", Severity.WARNING, Status.LOSSY,

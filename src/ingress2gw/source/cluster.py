@@ -49,12 +49,15 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ClusterError", "ClusterRead", "kubectl_command", "read_cluster", "fetch_cluster", "source_name",
-    "CONFIGMAP_NAMES", "TRAEFIK_RESOURCES", "TRAEFIK_GROUPS", "KEPT_KINDS", "LAST_APPLIED",
+    "CONFIGMAP_NAMES", "STREAM_CONFIGMAP_NAMES", "TRAEFIK_RESOURCES", "TRAEFIK_GROUPS", "KEPT_KINDS", "LAST_APPLIED",
 ]
 
 #: Names of the ingress-nginx controller ConfigMap, as the provider looks for them
 #: (``ingress2gw_nginx.config.CONFIGMAP_NAMES``; a test keeps the two equal).
 CONFIGMAP_NAMES = ("ingress-nginx-controller", "nginx-configuration", "nginx-ingress-controller", "ingress-nginx")
+#: The names of the controller's TCP and UDP services ConfigMaps (``ingress2gw_nginx.streams.NAMES``; a test keeps
+#: them equal): read the same way, so ``--from-cluster`` brings the cluster's plain TCP/UDP ports too.
+STREAM_CONFIGMAP_NAMES = ("tcp-services", "ingress-nginx-tcp", "udp-services", "ingress-nginx-udp")
 
 #: Traefik resources read (plural names), each asked in both API groups when its CRD is installed.
 TRAEFIK_RESOURCES = ("middlewares", "middlewaretcps", "traefikservices", "tlsoptions", "tlsstores",
@@ -184,7 +187,7 @@ def fetch_cluster(*, context: str | None, namespaces: Sequence[str] = (), all_na
             return None
 
     maps: list[dict] = []
-    for name in CONFIGMAP_NAMES:
+    for name in CONFIGMAP_NAMES + STREAM_CONFIGMAP_NAMES:
         got = allowed(kubectl_command(CONFIGMAPS, context=context, all_namespaces=True,
                                       field_selector=f"metadata.name={name}", kubectl=kubectl),
                       "the ingress-nginx controller ConfigMaps were not read; the controller defaults are assumed "
@@ -192,7 +195,7 @@ def fetch_cluster(*, context: str | None, namespaces: Sequence[str] = (), all_na
         if got is None:
             break
         maps += got
-    wanted_maps = {("*", n) for n in CONFIGMAP_NAMES}
+    wanted_maps = {("*", n) for n in CONFIGMAP_NAMES + STREAM_CONFIGMAP_NAMES}
     refs = _custom_header_refs(items)
     for ns in sorted(refs):
         maps += allowed(kubectl_command(CONFIGMAPS, context=context, namespace=ns, names=sorted(refs[ns]),

@@ -45,6 +45,8 @@ class GatewayPlan:
     annotations: dict[str, str] = field(default_factory=dict)
     #: Hosts whose TLS is passed through to a backend (TLSRoute): host → (backend, origin).
     passthrough: dict[str, tuple] = field(default_factory=dict)
+    #: Plain TCP/UDP listeners and their routes (``StreamRoute``), sorted by protocol and port.
+    streams: list = field(default_factory=list)
 
 
 def _ref(o: Origin) -> ObjectRef:
@@ -60,6 +62,14 @@ def merge_hosts(translation: Translation, target: Target, report: Report) -> lis
         group = sorted(by_gateway[name], key=age)
         defaults = translation.gateways.get(name) or GatewayDefaults()
         plans.append(_plan_gateway(name, group, defaults, target, report))
+        plans[-1].streams = list(defaults.streams)
+    for name in sorted(set(translation.gateways) - set(by_gateway)):
+        # A Gateway that only has the controller's TCP/UDP ports (per-namespace mode: the controller's namespace).
+        streams = translation.gateways[name].streams
+        if streams:
+            plans.append(GatewayPlan(name=name, ingress_class=streams[0].ingress_class, provider=streams[0].provider,
+                                     sources=[s.origin for s in streams], streams=list(streams)))
+    plans.sort(key=lambda p: p.name)
     return plans
 
 

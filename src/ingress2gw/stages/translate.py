@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingress2gw.model.ir import IngressDraft, RuleDraft, controller_order as age
+from ingress2gw.model.ir import IngressDraft, RuleDraft, StreamRoute, controller_order as age
 from ingress2gw.options import OptionValues
 from ingress2gw.provider.base import Context, IngressProvider
 from ingress2gw.report import Code, Report
@@ -27,6 +27,8 @@ class GatewayDefaults:
     catch_alls: list[RuleDraft] = field(default_factory=list)
     #: The HTTPS redirect status of hosts whose certificate owner sets none.
     redirect_code: int = 308
+    #: Plain TCP/UDP ports of the controller (listeners and TCPRoutes/UDPRoutes), by protocol and port.
+    streams: list[StreamRoute] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +67,7 @@ def translate(selected: list[Selected], inventory: Inventory, options: OptionVal
     drafts.sort(key=age)
     for name, ctx in sorted(contexts.items()):
         providers[name].post_process([d for d in drafts if d.provider == name], ctx, report)
+    streams = _streams(providers, contexts, drafts, gateway_of, report)
     if contexts:
         _report_assumptions(report, inventory)
     out = Translation(drafts=drafts)
@@ -76,6 +79,27 @@ def translate(selected: list[Selected], inventory: Inventory, options: OptionVal
         provider = providers[group[0].provider]
         out.gateways[name] = GatewayDefaults(catch_alls=provider.place_default_backends(group, report),
                                              redirect_code=provider.default_redirect_code)
+    for s in streams:
+        out.gateways.setdefault(s.gateway, GatewayDefaults()).streams.append(s)
+    return out
+
+
+def _streams(providers: dict[str, IngressProvider], contexts: dict[str, Context], drafts: list[IngressDraft],
+             gateway_of, report: Report) -> list[StreamRoute]:
+    """Each provider's TCP/UDP ports, on the Gateway of its own ingress class (the first of its conventional
+    class names among its Ingresses, else the first class by name) in the namespace of the object that declared
+    them; sorted by Gateway, protocol and port."""
+    out = []
+    for name, ctx in sorted(contexts.items()):
+        found = providers[name].streams(ctx, report)
+        classes = sorted({d.ingress_class for d in drafts if d.provider == name})
+        if not found or not classes:
+            continue
+        cls = next((c for c in providers[name].class_names if c in classes), classes[0])
+        for s in found:
+            out.append(s.model_copy(update={"gateway": gateway_of(cls, s.origin.namespace), "ingress_class": cls,
+                                            "provider": name}))
+    out.sort(key=lambda s: (s.gateway, s.protocol, s.port))
     return out
 
 

@@ -95,6 +95,8 @@ def _digest(obj) -> str:
 
 class IstioEmitter(AuthorizationScoping, DestinationRules, ImplementationEmitter):
     name = "istio"
+    #: Istio serves TCPRoute (experimental channel CRDs); it has no UDP listeners (docs/streams.md).
+    stream_kinds = ("TCPRoute",)
     gateway_class_name = "istio"
     implementation_version = "1.30.3"
     crd_bundle = "istio/1.30.3"

@@ -59,6 +59,8 @@ REFUSED = {
 
 class KgatewayEmitter(ImplementationEmitter):
     name = "kgateway"
+    #: kgateway documents TCPRoute (and TLSRoute) among its L4 routes, not UDPRoute (docs/streams.md).
+    stream_kinds = ("TCPRoute",)
     gateway_class_name = "kgateway"
     implementation_version = "v2.4.3"
     crd_bundle = "kgateway/v2.4.3"

@@ -61,6 +61,8 @@ class RulePlan(RulePolicies):
 
 class TraefikEmitter(ImplementationEmitter):
     name = "traefik"
+    #: Traefik's Gateway provider serves TCPRoute (with its experimentalChannel option), not UDPRoute (docs/streams.md).
+    stream_kinds = ("TCPRoute",)
     gateway_class_name = "traefik"
     implementation_version = "v3.7.9"
     crd_bundle = "traefik/v3.7.9"
