@@ -72,6 +72,8 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "global-auth-response-headers": ("", "str"),
     "limit-req-status-code": ("503", "int"),
     "limit-conn-status-code": ("503", "int"),
+    # response headers the custom-headers annotation may set (none by default)
+    "global-allowed-response-headers": ("", "str"),
     # annotation policy of the controller
     "allow-snippet-annotations": ("false", "bool"),
     "annotations-risk-level": ("High", "str"),

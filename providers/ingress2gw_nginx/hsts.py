@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from ingress2gw.plugin import (
     AnnotationSpec, AnnotationValue, Code, Context, HeaderModifier, IngressDraft, IngressProvider, ObjectRef, Origin,
-    Report, RuleDraft, Status,
+    Report, RequestRedirect, RuleDraft, Status,
 )
 
-from ingress2gw_nginx import config
+from ingress2gw_nginx import config, regex
 
 PROVIDER = "ingress-nginx"
 HEADER = "Strict-Transport-Security"
@@ -137,11 +137,28 @@ def _https_hosts(group: list[IngressDraft]):
 
 
 def _every_path_routed(group: list[IngressDraft]) -> set[str | None]:
-    """The hosts some HTTPS rule of which matches every path (a Prefix ``/`` path, or the catch-all a default
-    backend becomes): one pass over the rules."""
+    """The hosts some HTTPS rule of which matches every path: a Prefix ``/`` path (``(?i)^/.*`` in regex mode),
+    or the catch-all the provider places for the host's root location (``place_default_backends``): the default
+    backend of the Ingress that created the host, or that Ingress's redirect (permanent-/temporal-redirect, a
+    URL rewrite-target), which answers every path no rule matches."""
     hosts = {r.host for d in group for r in d.rules
-             if r.serve_https and r.match.path.type == "PathPrefix" and r.match.path.value == "/"}
-    return hosts | {h for d in group if d.default_backend is not None for h in d.hosts}
+             if r.serve_https and ((r.match.path.type == "PathPrefix" and r.match.path.value == "/")
+                                   or (r.match.path.type == "RegularExpression"
+                                       and r.match.path.value == "(?i)^/.*"))}
+    owner: dict[str | None, IngressDraft] = {}
+    for d in group:
+        for h in d.hosts:
+            owner.setdefault(h, d)
+    return hosts | {h for h, d in owner.items() if d.default_backend is not None or _root_redirects(d)}
+
+
+def _root_redirects(d: IngressDraft) -> bool:
+    """Whether the root location of the hosts ``d`` created redirects (the provider's ``_root_intents``)."""
+    if any(isinstance(i, RequestRedirect) and i.origin is not None
+           and i.origin.annotation.endswith(("permanent-redirect", "temporal-redirect"))
+           for r in d.rules for i in r.intents):
+        return True
+    return isinstance(d.provider_state.get(regex.ROOT, {}).get("rewrite"), RequestRedirect)
 
 
 def _tls_entry(d: IngressDraft, host: str | None):

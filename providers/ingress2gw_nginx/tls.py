@@ -81,10 +81,14 @@ def apply(ing: Ingress, draft: IngressDraft, ctx: Context, report: Report, prefi
     if not ing.tls:
         return
     hosts = [h for h in draft.hosts if h is not None]  # rules without a host are the catch-all server's
+    # A name listed for a server-alias of this Ingress is what makes the Secret valid for the alias
+    # (annotations/hosts.py), not a host without a rule.
+    aliases = {n.strip().lower().rstrip(".") for p in prefixes
+               for n in str(ing.annotations.get(p + "server-alias", "")).split(",")}
     for t in ing.tls:
         for name in t.hosts:
             h = name.strip().lower()
-            if h and h not in hosts:
+            if h and h not in hosts and h not in aliases:
                 report.add(Code.TLS_HOST_WITHOUT_RULE, location=ing.locate(t.doc_path), obj=ing.ref,
                            provider=PROVIDER,
                            detail=f"TLS host {h} has no rule in this Ingress: the controller takes a host's "

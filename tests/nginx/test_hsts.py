@@ -199,3 +199,19 @@ def test_paths_no_rule_matches_make_it_lossy(tmp_path, paths, code):
     (f,) = [f for f in result.report.findings if f.annotation == "hsts"]
     assert f.code.value == code, f.message
     assert ("own 404" in f.message) == (code == "annotation.lossy")
+
+
+def test_a_root_that_redirects_is_no_404(tmp_path):
+    """The oldest Ingress of the host has permanent-redirect and no default backend: the host's root location
+    redirects every path no rule matches (a catch-all RequestRedirect rule, with the header over HTTPS), so no
+    finding may say those paths get the Gateway's own 404; a host whose root is the controller's 404 keeps it."""
+    text = (_ingress("moved", "moved.example.com", paths=("/a",),
+                     annotations={"permanent-redirect": "https://new.example.com/"})
+            + _ingress("plain", "plain.example.com", paths=("/a",)))
+    result, routes = _run(tmp_path, text)
+    texts = [f.message for f in result.report.findings if "Gateway's own 404" in f.message]
+    assert texts and all("plain.example.com" in t and "moved.example.com" not in t for t in texts)
+    https = routes[("shop", "moved-example-com")]
+    catch_all = [r for r in https["spec"]["rules"] if any(m["path"]["value"] == "/" for m in r["matches"])]
+    assert catch_all and all(STS in [h["name"] for f in r["filters"] if f["type"] == "ResponseHeaderModifier"
+                                     for h in f["responseHeaderModifier"]["set"]] for r in catch_all)

@@ -44,7 +44,7 @@ FIXTURE_SETS = [
     "paths-rewrite-prefix-idiom", "paths-trailing-slash", "paths-x-forwarded-prefix-alone", "redirect-app-root",
     "redirect-permanent", "redirect-temporal", "redirect-force-ssl", "redirect-acme-solver",
     "redirect-trailing-slash-log", "tls-redirect", "11-force-ssl-redirect-without-tls", "11-rewrite-missing-capture",
-    "13-rewrite-capture-prefix",
+    "13-rewrite-capture-prefix", "13-tls-partial-hosts", "13-regex-rewrite-shared-host",
     "default-backend", "host-names", "shared-host-conflict", "many-paths", "legacy-api-versions",
 ]
 
@@ -285,6 +285,13 @@ REGRESSIONS = {
               tls=["a.test"])],
         {"http://a.test/old/x?q=1": (REDIRECT, 302, "https://r.test/new?q=1"),
          "https://a.test/old": (REDIRECT, 302, "https://r.test/new")}),
+    # nginx's rewrite expands variables in the replacement: a URL target with $host (or $scheme) redirects to the
+    # request's own host (the validator allows "$" in rewrite-target).
+    "rewrite-target-url-with-host-variable": (
+        [_ing("old", [("a.test", [("/old", "Prefix", "s1")])], {"rewrite-target": "https://$host/new"}),
+         _ing("back", [("b.test", [("/back", "Prefix", "s1")])], {"rewrite-target": "$scheme://$host/v2"})],
+        {"http://a.test/old/x?q=1": (REDIRECT, 302, "https://a.test/new?q=1"),
+         "http://b.test/back": (REDIRECT, 302, "http://b.test/v2")}),
     # createServers keeps the annotations of the Ingress taking the catch-all except redirect and rewrite.
     "catch-all-upstream-vhost": (
         [_ing("catch-all", [], {"upstream-vhost": "internal.test"}, default="s1")],

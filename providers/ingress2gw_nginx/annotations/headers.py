@@ -47,12 +47,17 @@ def custom_headers(value: AnnotationValue, draft: IngressDraft, ctx: Context, re
         data = {}
     headers = sorted((str(k), str(v)) for k, v in data.items())
     bad = [k for k, _ in headers if not HEADER_NAME.match(k)]
-    allowed_raw = ctx.settings.get("global-allowed-response-headers")
+    # The allow-list is a key of the controller ConfigMap (default empty: no header allowed). Without that
+    # ConfigMap in the input it is unknown, so the headers are translated with a caveat.
+    controller_cm = ctx.settings.get("configmap")
+    allowed_raw = ctx.settings.get("global-allowed-response-headers", "") if controller_cm else None
     allowed = {h.strip().lower() for h in str(allowed_raw or "").split(",") if h.strip()}
     refused = [k for k, _ in headers if allowed_raw is not None and k.lower() not in allowed]
     if bad or refused:
+        listed = (f"global-allowed-response-headers of the controller ConfigMap {controller_cm} ("
+                  + (f"{allowed_raw.strip()!r})" if allowed else "not set: no header is allowed by default)"))
         why = (f"header names {', '.join(bad)} are invalid" if bad else
-               f"headers {', '.join(refused)} are not in global-allowed-response-headers")
+               f"headers {', '.join(refused)} are not in {listed}")
         value.report(report, Code.ANNOTATION_IGNORED, f"{why}: the controller rejected the annotation")
         return
     if not headers:

@@ -28,6 +28,7 @@ from ingress2gw.plugin import (
 
 from ingress2gw_nginx.annotations.canary import STATE as CANARY
 from ingress2gw_nginx.registry import REGISTRY, unsupported
+from ingress2gw_nginx.tls import _secret_names, wildcard_covers
 from ingress2gw_nginx.values import parse_bool
 
 PROVIDER = "ingress-nginx"
@@ -35,6 +36,13 @@ WWW = "nginx.www"
 ALIAS = "nginx.alias"
 PASS = "nginx.passthrough"
 _HOST_OK = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _covers(ctx: Context, cert: TLSCert, alias: str, prefix: str) -> bool:
+    """Whether the Secret of ``cert`` is taken to hold a certificate valid for ``alias``: a tls entry naming the
+    Secret lists it, or a ``*.`` name one label above it (Go's VerifyHostname)."""
+    names = _secret_names(ctx, cert.namespace, cert.secret, (prefix,))
+    return alias in names or any(wildcard_covers(n, alias) for n in names)
 
 
 def _ref(d: IngressDraft) -> ObjectRef:
@@ -225,15 +233,36 @@ def apply_host_wide(drafts: list[IngressDraft], ctx: Context, report: Report) ->
                                                "ignored the alias")
                 continue
             for host in hosts[:1]:  # one server_name list per Ingress: the aliases join its first host
-                for owner in [o for o in drafts if o.gateway == d.gateway]:
+                group = [o for o in drafts if o.gateway == d.gateway]
+                certs = [c for o in group for c in o.tls if c.host == host]
+                # nginx.go (configureCertificates): an alias gets the server's certificate only if that
+                # certificate is valid for it; otherwise no certificate is registered for the alias (default
+                # certificate on HTTPS, and ssl-redirect, which needs a registered one, does not redirect it).
+                prefix = value.key[:-len("server-alias")]
+                covering = [c for c in certs if _covers(ctx, c, alias, prefix)]
+                for owner in group:
                     for r in [r for r in owner.rules if r.host == host]:
                         clone = RuleDraft(host=alias, match=r.match, backends=list(r.backends), origin=r.origin,
                                           created=r.created, intents=list(r.intents), serve_http=r.serve_http,
-                                          serve_https=r.serve_https, ssl_redirect=r.ssl_redirect,
+                                          serve_https=r.serve_https and bool(covering),
+                                          ssl_redirect=r.ssl_redirect and bool(covering),
                                           force_ssl_redirect=r.force_ssl_redirect, protocol=r.protocol)
                         owner.rules.append(clone)
-                    for c in [c for c in owner.tls if c.host == host]:
+                    for c in [c for c in owner.tls if c in covering]:
                         owner.tls.append(TLSCert(host=alias, namespace=c.namespace, secret=c.secret))
+                if certs and not covering:
+                    c = certs[0]
+                    report.add(Code.TLS_DEFAULT_CERTIFICATE, location=value.loc(), obj=_ref(d), provider=PROVIDER,
+                               annotation=value.key, value=alias,
+                               detail=f"server-alias {alias}: the certificate of {host} (Secret {c.namespace}/"
+                                      f"{c.secret}) is not known to cover {alias} (no tls entry naming that Secret "
+                                      f"lists it), and the controller gives an alias the server's certificate only "
+                                      f"if it is valid for it: HTTPS to {alias} got its default certificate and "
+                                      f"plain HTTP to {alias} was not redirected (ssl-redirect needs a certificate "
+                                      f"registered for the host); the Gateway serves {alias} on plain HTTP only, "
+                                      "without the redirect, and has no HTTPS listener for it",
+                               remedy=f"If the Secret's certificate does cover {alias}, list {alias} in the tls "
+                                      "entry of that Secret and convert again.")
 
 
 unsupported("http2-push-preload", "ssl-prefer-server-ciphers", area="tls")

@@ -136,6 +136,26 @@ def url_redirect(target: str, raw: str, origin: Origin) -> tuple[RequestRedirect
     return intent, ""
 
 
+def _other_case(literal: str) -> str:
+    """The literal in another letter case (lower case when it has capitals), for the example of what the
+    controller's case-insensitive location also matched."""
+    return literal.lower() if literal != literal.lower() else literal.upper()
+
+
+def _upper_literal(literal: str) -> str:
+    """What changes for the requests clients usually send when the literal has capitals: the lower-case path no
+    longer matches this rule at all."""
+    if literal == literal.lower():
+        return ""
+    return (f"; in particular {literal.lower()} (and everything below it) no longer reaches this backend: another "
+            "rule of the host, or the default backend, answers it, where the controller's case-insensitive location "
+            "matched it")
+
+
+def _case_changes(literal: str) -> tuple[Dimension, ...]:
+    return (Dimension.CASE,) if literal == literal.lower() else (Dimension.ROUTE, Dimension.CASE)
+
+
 def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
     """(intent, prefix literal or None) for one path; the intent is None when the target equals the path."""
     if target == raw:
@@ -150,8 +170,9 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
         literal = idiom.group(1).replace("\\.", ".") or "/"
         return URLRewrite(replace_prefix_match=target[:-2], origin=value.origin,
                           caveat=f"the path now matches {literal} case-sensitively; the controller's "
-                                 f"regex also rewrote other letter cases (e.g. {literal.upper()})",
-                          caveat_changes=(Dimension.CASE,)), literal
+                                 f"regex also rewrote other letter cases (e.g. {_other_case(literal)})"
+                                 + _upper_literal(literal),
+                          caveat_changes=_case_changes(literal)), literal
     rest = _REST.match(raw)
     if rest and target.endswith("/$1") and "$" not in target[:-3] and gateway_path_ok(
             rest.group(1).replace("\\.", ".")):
@@ -165,7 +186,7 @@ def _rewrite_for(raw: str, target: str, value: AnnotationValue, ctx: Context):
                                  f"this backend, where the controller's location ~* \"^{raw}\" did not match "
                                  f"(another path or the default backend answered); and it matches "
                                  f"case-sensitively, where the controller also rewrote other letter cases (e.g. "
-                                 f"{literal.upper()}/x)",
+                                 f"{_other_case(literal)}/x)" + _upper_literal(literal),
                           caveat_changes=(Dimension.ROUTE, Dimension.CASE)), literal
     return RegexRewritePolicy(origin=value.origin, pattern=pattern, substitution=_CAPTURE.sub(r"\\\1", target),
                               nginx_target=written), None

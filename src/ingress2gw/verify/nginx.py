@@ -392,8 +392,18 @@ class NginxSimulator:
             return None
         if m is None:
             return None
-        return re.sub(r"\$(\d)", lambda g: (m.group(int(g.group(1))) or "")
-                      if int(g.group(1)) <= (m.re.groups or 0) else "", target)
+        # One pass, as nginx's script does: $n is the path regex's group n (empty when missing), a variable its
+        # value (the same for a URL target: "https://$host/x" redirects to the request's host).
+        variables = {"scheme": req.scheme, "host": req.host.lower(), "http_host": req.host,
+                     "request_uri": req.uri, "uri": req.path}
+
+        def value(g: re.Match) -> str:
+            name = g.group(1)
+            if name.isdigit():
+                return (m.group(int(name)) or "") if int(name) <= (m.re.groups or 0) else ""
+            return variables.get(name, g.group(0))
+
+        return re.sub(r"\$(\d|[A-Za-z_][A-Za-z0-9_]*)", value, target)
 
     def _app_root(self, server: Server, req: Request) -> Decision | None:
         """nginx.tmpl writes ``if ($uri = /) { return 302 $scheme://$http_host<app-root>; }`` in the *server*
