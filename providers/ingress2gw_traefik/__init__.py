@@ -10,6 +10,8 @@ Core semantics of Traefik's Kubernetes Ingress provider
 """
 
 
+from dataclasses import replace
+
 from ingress2gw.plugin import (
     Code, Context, Ingress, IngressDraft, IngressPath, IngressProvider, Match, ObjectRef, OptionSpec, PathMatch, Report,
     RuleDraft, TLSCert, namespaced_name,
@@ -121,6 +123,15 @@ class Traefik(IngressProvider):
                        provider=self.name, value=value,
                        detail=f"Traefik PathPrefix({value!r}) is a character prefix that also matched "
                               f"{value + 'x'!r}; Gateway API PathPrefix {match.value!r} matches whole segments")
+        elif match is not None and not ctx.settings.get("strict_prefix") and value.rstrip("/"):
+            # The character prefix /v1/ never matched /v1; Gateway API ignores the trailing slash
+            # (traefik-routing-rules.md §6: "/foo/ gains /foo").
+            base = value.rstrip("/")
+            report.add(Code.PATH_CHARACTER_PREFIX, location=ing.locate(ip.doc_path + ("path",)), obj=ing.ref,
+                       provider=self.name, value=value,
+                       detail=f"Traefik PathPrefix({value!r}) is a character prefix that did not match {base!r}; "
+                              f"Gateway API PathPrefix {match.value!r} matches whole segments and also matches "
+                              f"{base!r}")
         return match
 
     def apply_tls(self, ing: Ingress, draft: IngressDraft, ctx: Context, report: Report) -> None:
@@ -169,7 +180,11 @@ class Traefik(IngressProvider):
             report_priority_differences(group, priorities, report)
 
     def place_default_backends(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
-        """One ``default-router`` (lowest priority, every host): the first Ingress's default backend wins."""
+        """The rules without host on every host, then one ``default-router`` (lowest priority, every host): the
+        first Ingress's default backend wins."""
+        return hostless_on_every_host(drafts) + self._default_router(drafts, report)
+
+    def _default_router(self, drafts: list[IngressDraft], report: Report) -> list[RuleDraft]:
         owner = None
         for d in drafts:
             if d.default_backend is None:
@@ -192,6 +207,28 @@ class Traefik(IngressProvider):
                           backends=[owner.default_backend], origin=owner.default_backend_origin,
                           created=owner.created, is_default_backend=True, serve_http=serve_http,
                           serve_https=serve_https) for h in hosts]
+
+
+def hostless_on_every_host(drafts: list[IngressDraft]) -> list[RuleDraft]:
+    """A rule without host is a router without ``Host()`` in the same muxer as the routers of every host
+    (traefik-routing-rules.md §2: one muxer per entry point, routers sorted by priority, the first match serves).
+    A request for a host that none of that host's routers matches falls through to it, and a hostless router of
+    higher priority takes a host's requests. On the Gateway, listener isolation sends a host's requests only to the
+    routes of that host's listener, so the rules without host are repeated on every host of the Gateway. They are
+    placed after the explicit rules (a copy whose path the host already has is dropped: the host's router, with its
+    longer rule string, won in Traefik); the orders that still differ are route.priority findings."""
+    hosts: list[str] = []
+    for d in drafts:
+        for h in d.hosts:
+            if h is not None and h not in hosts:
+                hosts.append(h)
+    out: list[RuleDraft] = []
+    for d in drafts:
+        for r in d.rules:
+            if r.host is None and not r.is_default_backend:
+                out += [replace(r, host=h, is_default_backend=True, intents=list(r.intents),
+                                https_intents=list(r.https_intents)) for h in hosts]
+    return out
 
 
 def report_certificates(drafts: list[IngressDraft], report: Report, provider: str) -> None:

@@ -260,6 +260,11 @@ def cluster_service(url: str, namespace: str, ctx: Context) -> tuple[ServiceBack
     return ServiceBackend(namespace=ns, name=name, port=port), parts.path
 
 
+def _permanent(value) -> bool:
+    """``permanent`` of a redirect Middleware (YAML true, or the string "true")."""
+    return value is True or str(value).strip().lower() == "true"
+
+
 def redirect_scheme(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     scheme = str(mw.spec.get("scheme", "")).lower()
     port = str(mw.spec.get("port", "") or "")
@@ -274,8 +279,11 @@ def redirect_scheme(mw: MiddlewareRef, rules, ctx, report, ref) -> None:
     report.add(Code.ANNOTATION_LOSSY, location=mw.origin.location, obj=ref, provider="traefik",
                annotation=MW + "redirectScheme", dimensions=frozenset({Dimension.REDIRECT}),
                detail="HTTP requests are redirected to HTTPS on the HTTP listener with one status code; Traefik "
-                      "answers " + ("301/308" if mw.spec.get("permanent") else "302/307")
-                      + " depending on the method")
+                      "answers " + ("301 to GET and 308 to other methods (HEAD included)"
+                                    if _permanent(mw.spec.get("permanent")) else
+                                    "302 to GET and 307 to other methods (HEAD included)")
+                      + f"; the Gateway answers {301 if _permanent(mw.spec.get('permanent')) else 302} to every "
+                        "method")
 
 
 # ``^https?://<host or [^/]+>/(.*)`` → ``http(s)://<host>/${1}``: a scheme/host change that keeps the path
@@ -475,11 +483,13 @@ def compose_paths(mws: list[MiddlewareRef], rules: list[RuleDraft], report: Repo
                 caveats.append("the original path is not kept in X-Replaced-Path")
                 changes.add(Dimension.REQUEST_HEADERS)
             elif m.kind == "stripPrefix":
-                for p in _t(m.spec.get("prefixes")):
-                    p = str(p).rstrip("/")
+                for raw in _t(m.spec.get("prefixes")):
+                    p = str(raw).rstrip("/")
                     if p and (current == p or current.startswith(p + "/")):
                         current = current[len(p):] or "/"
-                        r.add(HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", p),),
+                        # Traefik sends the prefix as configured, only trimmed of spaces (a trailing / kept):
+                        # pkg/middlewares/stripprefix serveRequest(strings.TrimSpace(prefix)).
+                        r.add(HeaderModifier(direction="request", set=(("X-Forwarded-Prefix", str(raw).strip()),),
                                              origin=m.origin))
                         break
                 else:
@@ -519,6 +529,11 @@ def apply(refs: list[str], value: AnnotationValue, draft: IngressDraft, rules: l
         for r in rules:
             r.unmapped.append(use)
     last_path = compose_paths(mws, rules, report, ref)
+    for mw in mws:
+        if mw.kind == "redirectScheme" and not _permanent(mw.spec.get("permanent")):
+            # Temporary: Traefik answers GET with 302 (other methods 307), so the HTTP listener's redirect uses
+            # 302, not the permanent 301 of the entry-point redirection.
+            draft.redirect_code = 302
     for mw in mws:
         spec = REGISTRY.lookup(MW + mw.kind)
         mv = AnnotationValue(MW + mw.kind, mw.kind, f"{mw.obj.namespace}/{mw.obj.name}", mw.origin,

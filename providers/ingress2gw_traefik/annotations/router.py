@@ -95,6 +95,8 @@ def priority(value: AnnotationValue, draft: IngressDraft, ctx: Context, report: 
     if n is None:
         value.invalid(report, f"expected an integer, got {value.text!r}")
         return
+    if n == 0:
+        return  # Traefik: priority 0 is unset, the length of the rule string (pkg/muxer/http/mux.go)
     draft.provider_state["priority"] = n
 REGISTRY.declare(
     "router.rulesyntax", area="routing", status=Status.IGNORED,

@@ -352,17 +352,17 @@ def _add_prefix(body: dict, st: Progress, what: str) -> None:
 
 
 def _replace_path(body: dict, st: Progress, what: str) -> None:
-    st.headers[("set", "x-replaced-path")] = st.path or "/"
+    st.headers[("set", "x-replaced-path")] = st.path  # as it is: empty after a stripPrefix that cut it all
     st.path = str(body.get("path") or "")
 
 
 def _replace_path_regex(body: dict, st: Progress, what: str) -> None:
-    replacement = str(body.get("replacement") or "")
-    rx = _compile(str(body.get("regex") or ""))
+    replacement = str(body.get("replacement") or "").strip()
+    rx = _compile(str(body.get("regex") or "").strip())
     if rx is None:
         st.note(f"{what}: pattern not understood")
-    elif replacement and rx.search(st.path):  # Traefik leaves the path alone without a match or a replacement
-        st.headers[("set", "x-replaced-path")] = st.path or "/"
+    elif rx.search(st.path):  # no match: the path is left alone; v3 applies an empty replacement too
+        st.headers[("set", "x-replaced-path")] = st.path
         st.path = _replace_all(rx, st.path, lambda m: _go_expand(m, replacement))
 
 

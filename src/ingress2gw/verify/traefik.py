@@ -8,8 +8,9 @@ https://doc.traefik.io/traefik/routing/providers/kubernetes-ingress/ and /routin
   unless the provider option ``strictPrefixMatching`` is on.
 - Priority: ``router.priority`` or the length of the rule string; the highest priority that matches wins (ties:
   the longer rule, then creation order / namespace/name).
-- Entry points: ``web`` (HTTP) and ``websecure`` (HTTPS) unless ``--traefik-entrypoint`` says otherwise; a router
-  listens on ``router.entrypoints`` (default: all); ``router.tls: "true"`` makes it TLS-only. ``spec.tls`` alone
+- Entry points: ``web`` (HTTP) and ``websecure`` (HTTPS) unless ``--traefik-entrypoint`` says otherwise, reached on
+  ports 80 and 443 of Traefik's Service (a request to another port, e.g. ``:8080``, finds nothing listening); a
+  router listens on ``router.entrypoints`` (default: all); ``router.tls: "true"`` makes it TLS-only. ``spec.tls`` alone
   only loads certificates. HTTPS to a host without a certificate is served with Traefik's self-signed default
   certificate: not served for us.
 - The default backend (``spec.defaultBackend``) is a ``PathPrefix(`/`)`` router of the lowest priority for every
@@ -29,8 +30,10 @@ https://doc.traefik.io/traefik/routing/providers/kubernetes-ingress/ and /routin
     non-empty and a prefix of the path is cut (``ensureLeadingSlash``) and goes into ``X-Forwarded-Prefix``; no
     such match: the path is left alone.
   - ``addPrefix``: ``ensureLeadingSlash(prefix + path)``.
-  - ``replacePath``: the path becomes ``path``; the old path goes into ``X-Replaced-Path``.
-  - ``replacePathRegex``: when ``regex`` matches the path and ``replacement`` is not empty, the path becomes Go's
+  - ``replacePath``: the path becomes ``path``; the old path goes into ``X-Replaced-Path`` (as it is: empty after a
+    ``stripPrefix`` that cut the whole path).
+  - ``replacePathRegex``: when ``regex`` matches the path (an empty ``replacement`` too: Traefik v3 dropped v2's
+    length check), the path becomes Go's
     ``ReplaceAllString(path, replacement)`` (``$1``, ``${1}``, ``${name}``; ``$1x`` is the group named ``1x``)
     and the old path goes into ``X-Replaced-Path``; a result with an invalid ``%`` escape is a 500.
   - ``redirectScheme``: ``scheme://host[:port]`` + the URI, only when it differs from the request's URL (same
@@ -43,8 +46,8 @@ https://doc.traefik.io/traefik/routing/providers/kubernetes-ingress/ and /routin
     security headers ``frameDeny``/``customFrameOptionsValue``, ``contentTypeNosniff``, ``browserXssFilter``,
     ``referrerPolicy``, ``contentSecurityPolicy``, ``permissionsPolicy`` (response headers of the backend
     answer). CORS and HSTS are not simulated.
-  - ``basicAuth``: authentication is not simulated (every request is taken as authenticated); ``removeHeader:
-    true`` removes ``Authorization`` from the forwarded request (a request header change).
+  - ``basicAuth`` and ``digestAuth``: authentication is not simulated (every request is taken as authenticated);
+    ``removeHeader: true`` removes ``Authorization`` from the forwarded request (a request header change).
   - Every other middleware (auth, rate limits, retry, buffering, errors, plugins...) passes the request through
     unchanged: their findings explain the differences they cause.
 
@@ -150,7 +153,8 @@ class TraefikSimulator:
                 if p.path:
                     parts.append(f"{matcher}(`{p.path}`)")
                 text = " && ".join(parts)
-                priority = int(prio) if prio and prio.lstrip("-").isdigit() else len(text)
+                # 0 (or unset) is the length of the rule string (pkg/muxer/http/mux.go: priority == 0 → len(rule)).
+                priority = (int(prio) if prio and prio.lstrip("-").isdigit() else 0) or len(text)
                 self.routers.append(Router(ing, rule.host, matcher, p.path, text, priority, entrypoints, tls,
                                            self.backend_ref(ing, p.backend), len(self.routers), chain))
 
@@ -223,17 +227,19 @@ class TraefikSimulator:
                 new = str(spec["addPrefix"].get("prefix") or "") + path
                 path = new if new == "" or new.startswith("/") else "/" + new
             elif isinstance(spec.get("replacePath"), dict):
-                headers[("set", "x-replaced-path")] = path or "/"
+                # The path as it is now (after a stripPrefix that cut it all: empty), as replacePathRegex does.
+                headers[("set", "x-replaced-path")] = path
                 path = str(spec["replacePath"].get("path") or "")
             elif isinstance(spec.get("replacePathRegex"), dict):
                 # https://doc.traefik.io/traefik/middlewares/http/replacepathregex/ (regex and replacement trimmed;
-                # nothing happens without a replacement or a match).
+                # nothing happens without a match; v3 dropped v2's "no replacement: no change", so an empty
+                # replacement deletes the matched text).
                 rp = spec["replacePathRegex"]
                 replacement = str(rp.get("replacement") or "").strip()
                 rx = _go_regexp(str(rp.get("regex") or "").strip())
                 if not isinstance(rx, re.Pattern):
                     unsimulated.append(f"{what} replacePathRegex: {rx}")
-                elif replacement and rx.search(path):
+                elif rx.search(path):
                     headers[("set", "x-replaced-path")] = path
                     path = _go_replace_all(rx, path, replacement)
                     if _BAD_ESCAPE.search(path):  # url.PathUnescape fails: http.Error 500
@@ -253,7 +259,7 @@ class TraefikSimulator:
                 new_url = f"{scheme}://{netloc}{uri}"
                 old_url = f"{req.scheme}://{req.host}{uri}"
                 if new_url != old_url:
-                    permanent = bool(rs.get("permanent"))
+                    permanent = _flag(rs.get("permanent"))
                     get = req.method == "GET"
                     status = (301 if get else 308) if permanent else (302 if get else 307)
                     return Decision(REDIRECT, status=status, location=new_url, via=via,
@@ -280,10 +286,12 @@ class TraefikSimulator:
                     status = (301 if get else 308) if _flag(rr.get("permanent")) else (302 if get else 307)
                     return Decision(REDIRECT, status=status, location=new_url, via=via,
                                     unsimulated=tuple(unsimulated), detail="redirectRegex middleware")
-            elif isinstance(spec.get("basicAuth"), dict):
-                # https://doc.traefik.io/traefik/middlewares/http/basicauth/#removeheader: after a successful
-                # authentication (not simulated: taken as given) the Authorization header is deleted.
-                if _flag(spec["basicAuth"].get("removeHeader")):
+            elif isinstance(spec.get("basicAuth"), dict) or isinstance(spec.get("digestAuth"), dict):
+                # https://doc.traefik.io/traefik/middlewares/http/basicauth/#removeheader (digestauth/#removeheader
+                # the same): after a successful authentication (not simulated: taken as given) the Authorization
+                # header is deleted.
+                auth = spec.get("basicAuth") if isinstance(spec.get("basicAuth"), dict) else spec["digestAuth"]
+                if _flag(auth.get("removeHeader")):
                     headers.pop(("set", "authorization"), None)
                     headers[("remove", "authorization")] = ""
             elif isinstance(spec.get("headers"), dict):
@@ -342,6 +350,11 @@ class TraefikSimulator:
         eps = [name for name, p in sorted(self.entrypoints.items()) if p == proto]
         if not eps:
             return Decision(UNSERVED, detail=f"no {proto} entry point")
+        port = req.port or (443 if req.scheme == "https" else 80)
+        if port != (443 if req.scheme == "https" else 80):
+            # Entry points are reached on the ports of Traefik's Service (Helm chart: web 80 → 8000, websecure
+            # 443 → 8443; the traefik entry point 8080 and metrics 9100 are not exposed): nothing listens on others.
+            return Decision(UNSERVED, detail=f"no entry point on port {port}")
         if req.scheme == "http" and self.redirect_to_https:
             # The entry point redirects before any router is consulted (permanent: 301 for GET).
             return Decision(REDIRECT, status=301, location=f"https://{req.host}{req.uri}",
