@@ -87,3 +87,22 @@ def test_target_gate(tmp_path):
     assert {o["apiVersion"] for o in objects if o["kind"] == "TCPRoute"} == {"gateway.networking.k8s.io/v1alpha2"}
     assert Target("1.6", "standard").stream_route_version == "v1"
     assert Target("1.5", "standard").stream_route_version is None
+
+
+def test_verify_lists_the_stream_routes_as_not_simulated(tmp_path):
+    """verify replays HTTP requests: the TCP/UDP routes are named, with their ports, as not simulated (never a
+    silent pass, never a crash)."""
+    import json
+    import subprocess
+    import sys
+
+    case = Path(__file__).resolve().parents[2] / "fixtures" / "ingress-nginx" / "13-tcp-udp-services" / "input.yaml"
+    r = subprocess.run([sys.executable, "-m", "ingress2gw", "verify", str(case), "--format", "json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    streams = json.loads(r.stdout)["notSimulated"]["streams"]
+    assert streams == ["TCPRoute data/postgres-tcp-5432 (port 5432)", "TCPRoute mail/mail-tcp-2525 (port 2525)",
+                       "UDPRoute kube-dns/dns-udp-53 (port 53)"]
+    text = subprocess.run([sys.executable, "-m", "ingress2gw", "verify", str(case)], capture_output=True, text=True,
+                          timeout=120).stdout
+    assert "UDPRoute kube-dns/dns-udp-53 (port 53): connections are not replayed" in text

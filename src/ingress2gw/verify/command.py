@@ -47,6 +47,8 @@ class VerifyResult:
     not_simulated: list[Unmodelled] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     input_errors: bool = False
+    #: TCPRoute / UDPRoute objects (``Kind ns/name port N``): verify replays HTTP requests, not connections.
+    streams: list[str] = field(default_factory=list)
 
     def _not_simulated(self) -> dict:
         """Each finding once, and per request the indexes of the findings that concern it."""
@@ -64,7 +66,10 @@ class VerifyResult:
             if u.objects:
                 entry["objects"] = list(u.objects)
             requests.append(entry)
-        return {"findings": findings, "requests": requests}
+        out = {"findings": findings, "requests": requests}
+        if self.streams:
+            out["streams"] = list(self.streams)
+        return out
 
     @property
     def unexplained(self) -> list[Difference]:
@@ -133,6 +138,7 @@ def verify(options: Options, *, gateway_manifests: str | None = None, requests_f
     # Objects of the input that the output attaches by reference without writing them again (the Traefik
     # emitter keeps the input's own Middlewares): the Gateway simulator needs them as the cluster has them.
     objects = objects + _referenced_inputs(objects, inventory)
+    result.streams = sorted(_stream_routes(objects))
     own = own + _referenced_inputs(own, inventory)
     if options.gateway and not any(o.get("kind") == "Gateway" for o in objects):
         objects = objects + [_assumed_gateway(*options.gateway)]
@@ -244,6 +250,23 @@ def _why(d: Difference, limit: int = 2) -> list[str]:
     return out
 
 
+def _stream_routes(objects: list) -> list[str]:
+    """The TCP/UDP routes of the output, each with the listener port it is reached on."""
+    ports = {}
+    for o in objects:
+        if isinstance(o, dict) and o.get("kind") == "Gateway":
+            for listener in (o.get("spec") or {}).get("listeners") or []:
+                ports[((o.get("metadata") or {}).get("name"), listener.get("name"))] = listener.get("port")
+    out = []
+    for o in objects:
+        if isinstance(o, dict) and o.get("kind") in ("TCPRoute", "UDPRoute") and isinstance(o.get("metadata"), dict):
+            refs = (o.get("spec") or {}).get("parentRefs") or []
+            port = next((r.get("port") or ports.get((r.get("name"), r.get("sectionName"))) for r in refs), None)
+            out.append(f"{o['kind']} {o['metadata'].get('namespace', 'default')}/{o['metadata'].get('name')}"
+                       + (f" (port {port})" if port else ""))
+    return out
+
+
 def _not_simulated_summary(result: VerifyResult) -> list[str]:
     """What was not simulated, per finding: how many requests it concerns."""
     counts: dict[tuple, int] = {}
@@ -257,7 +280,9 @@ def _not_simulated_summary(result: VerifyResult) -> list[str]:
             objects[o] = objects.get(o, 0) + 1
     return [f"{what} on {obj} ({', '.join(dims)}): not simulated for {n} request(s)"
             for (what, obj, dims), n in sorted(counts.items())] + [
-        f"{o}: not simulated for {n} request(s)" for o, n in sorted(objects.items())]
+        f"{o}: not simulated for {n} request(s)" for o, n in sorted(objects.items())] + [
+        f"{s}: connections are not replayed (verify replays HTTP requests); test the port by hand"
+        for s in result.streams]
 
 
 def to_markdown(result: VerifyResult) -> str:
