@@ -32,6 +32,9 @@ class IngressNginx(IngressProvider):
     registry = REGISTRY
     default_redirect_code = 308
     # buildServerName (template.go): the server name is ~^(?<subdomain>[\w-]+)\.<parent>$, one label.
+    beyond_annotations = ("Besides annotations, the controller's ConfigMap sets global defaults (reported as "
+                          "`provider.defaults`), and its `tcp-services` / `udp-services` ConfigMaps become TCP/UDP "
+                          "listeners with TCPRoutes/UDPRoutes: see [streams.md](../streams.md).")
     wildcard_one_label = ("the controller's server name for {host} is a regex that matches exactly one label "
                           "(x.{parent}, not x.y.{parent}, which its catch-all server answered); the Gateway API "
                           "hostname {host} also matches deeper subdomains, and Gateway API cannot limit it to one")

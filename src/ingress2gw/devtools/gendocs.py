@@ -29,7 +29,13 @@ def render_provider(provider: str) -> str:
              f"{len(rows)} annotations declared in the `{provider}` provider's registry: ",
              ", ".join(f"{n} {s}" for s, n in sorted(counts.items())), ".\n\n",
              "Status is what the `standard` emitter does with the annotation; `ingress2gw annotations "
-             f"--provider {provider}` prints the same table.\n\n", markdown_table(rows)]
+             f"--provider {provider}` prints the same table.\n\n"]
+    from ingress2gw.plugin import load_providers
+
+    beyond = getattr(load_providers().get(provider), "beyond_annotations", "")
+    if beyond:
+        lines.append(beyond + "\n\n")
+    lines.append(markdown_table(rows))
     return "".join(lines)
 
 

@@ -85,6 +85,8 @@ class IngressProvider:
     #: Set when the controller's wildcard host matches exactly one label (Gateway API's matches one or more): the
     #: finding's text, with ``{host}`` and ``{parent}``; every wildcard host rule is reported ``host.wildcard-depth``.
     wildcard_one_label: str = ""
+    #: What the provider reads besides annotations, for its generated annotations page (Markdown; may be empty).
+    beyond_annotations: str = ""
     #: The controller simulator ``verify`` replays requests against, as ``"module:function"``: a function
     #: ``(ingresses, inventory, options: OptionValues) -> (simulator, requests)``. Empty: this provider's Ingresses
     #: are not verified.
