@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from ingress2gw.plugin import MAX_INT_DIGITS, Code, parse_int
+from ingress2gw.report import Report
 from ingress2gw.source.loader import load_bytes, load_paths
+from ingress2gw.source.objects import build_inventory
 
 HUGE = "9" * 5000  # int() refuses more than 4300 digits
 
@@ -43,6 +45,22 @@ spec:
 
 def ingress(name: str, port: str = "80", annotations: str = "{}") -> str:
     return INGRESS.format(name=name, port=port, annotations=annotations)
+
+
+def _translate_with_nginx(tmp_path: Path, annotations: dict) -> Report:
+    """The ingress-nginx provider's translation of one Ingress with ``annotations``: its report."""
+    from ingress2gw.plugin import Context
+    from ingress2gw_nginx import provider
+
+    src = tmp_path / "in.yaml"
+    src.write_text(ingress("web", annotations=json.dumps(annotations)))
+    report = Report()
+    inventory = build_inventory(load_paths([str(src)]).documents, report)
+    ctx = Context(inventory=inventory, options={})
+    provider.configure(ctx, report)
+    for ing in inventory.ingresses:
+        provider.translate(ing, ctx, report, "nginx", "nginx")
+    return report
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -125,22 +143,9 @@ def test_huge_numbers_end_to_end_exit_like_any_bad_value(tmp_path: Path):
 
 
 def test_nginx_huge_numeric_annotations_are_invalid_values(tmp_path: Path):
-    from ingress2gw.report import Report
-    from ingress2gw.source.objects import build_inventory
-    from ingress2gw_nginx import provider
-
     anns = {f"nginx.ingress.kubernetes.io/{k}": HUGE for k in (
         "proxy-next-upstream-tries", "proxy-buffers-number", "limit-rps", "custom-http-errors")}
-    src = tmp_path / "in.yaml"
-    src.write_text(ingress("web", annotations=json.dumps(anns)))
-    report = Report()
-    inventory = build_inventory(load_paths([str(src)]).documents, report)
-    from ingress2gw.plugin import Context
-
-    ctx = Context(inventory=inventory, options={})
-    provider.configure(ctx, report)
-    for ing in inventory.ingresses:
-        provider.translate(ing, ctx, report, "nginx", "nginx")
+    report = _translate_with_nginx(tmp_path, anns)
     invalid = {f.annotation for f in report.findings if f.code is Code.ANNOTATION_INVALID_VALUE}
     assert set(anns) <= invalid
 
@@ -214,26 +219,13 @@ def test_two_megabyte_single_word_snippet_converts(tmp_path: Path):
     """A 2 MB configuration-snippet of one word. Snippet parsing must stay linear: when it rebuilt the word one
     character at a time (quadratic), 400 KB took seconds and this input would hang the suite; now it completes
     at once. (Not a timed test: it asserts the result.)"""
-    from ingress2gw.report import Report
-    from ingress2gw.source.objects import build_inventory
-    from ingress2gw_nginx import provider
     from ingress2gw_nginx.annotations.snippets import _statements, describe
 
     word = "x" * 2_000_000
     assert _statements(word) == [[word]]
     assert _statements(f'"{word}" y;') == [[word, "y"]]
     assert describe(word) == [f"other directives: {word}"]
-    src = tmp_path / "in.yaml"
-    src.write_text(ingress("web", annotations=json.dumps(
-        {"nginx.ingress.kubernetes.io/configuration-snippet": word})))
-    report = Report()
-    inventory = build_inventory(load_paths([str(src)]).documents, report)
-    from ingress2gw.plugin import Context
-
-    ctx = Context(inventory=inventory, options={})
-    provider.configure(ctx, report)
-    for ing in inventory.ingresses:
-        provider.translate(ing, ctx, report, "nginx", "nginx")
+    report = _translate_with_nginx(tmp_path, {"nginx.ingress.kubernetes.io/configuration-snippet": word})
     security = [f for f in report.findings if f.code is Code.ANNOTATION_SECURITY]
     assert len(security) == 1 and security[0].annotation.endswith("configuration-snippet")
 

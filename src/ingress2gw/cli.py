@@ -201,6 +201,14 @@ def _stdin_readers(paths, named: dict) -> list[str]:
     return readers
 
 
+def _stdin_once(paths, named: dict) -> None:
+    """stdin feeds one thing: the inputs or one option (``named``: flag -> value or values); more is a usage
+    error naming them."""
+    readers = _stdin_readers(paths, named)
+    if len(readers) > 1:
+        _fail(f"stdin can be read once: {' and '.join(readers)} both read it (- or /dev/stdin)")
+
+
 def _check_conflicts(ctx: typer.Context, paths, v: dict, named: dict) -> None:
     """Options that contradict each other are a usage error naming both; so is stdin read twice (``_options``
     checks it again with the options providers declare)."""
@@ -210,9 +218,7 @@ def _check_conflicts(ctx: typer.Context, paths, v: dict, named: dict) -> None:
     if v.get("gateway") and v.get("gateway_mode") == "per-namespace":
         _fail("--gateway and --gateway-mode per-namespace conflict: routes attach to the existing Gateway, so no "
               "per-namespace Gateway is emitted; give one of them")
-    readers = _stdin_readers(paths, named)
-    if len(readers) > 1:
-        _fail(f"stdin can be read once: {' and '.join(readers)} both read it (- or /dev/stdin)")
+    _stdin_once(paths, named)
 
 
 def _options(paths, v: dict, stdin_options: dict | None = None):
@@ -252,9 +258,7 @@ def _options(paths, v: dict, stdin_options: dict | None = None):
             _fail("no input: give files or directories, or - to read stdin"
                   + (f" ({others[0]} reads stdin)" if others else ""))
         paths = ["-"]
-    readers = _stdin_readers(paths, named)
-    if len(readers) > 1:
-        _fail(f"stdin can be read once: {' and '.join(readers)} both read it (- or /dev/stdin)")
+    _stdin_once(paths, named)
     return Options(
         paths=list(paths), providers=list(v["provider"]), ingress_classes=list(v["ingress_class"]),
         namespaces=[] if v["all_namespaces"] else list(v["namespace"]), emitter=v["emitter"],
@@ -669,18 +673,28 @@ def verify(
                                 stdout=sys.stdout, stderr=sys.stderr))
 
 
+_SCRATCH: list[str] = []
+
+
+def _scratch_dir() -> str:
+    """One temporary directory for the run's saved inputs (``verify``), removed when the process exits."""
+    if not _SCRATCH:
+        import atexit
+        import shutil
+        import tempfile
+
+        _SCRATCH.append(tempfile.mkdtemp(prefix="ingress2gw-verify-"))
+        atexit.register(shutil.rmtree, _SCRATCH[0], True)
+    return _SCRATCH[0]
+
+
 def _saved_cluster(inputs: list[tuple[str, bytes]]) -> list[str]:
     """``verify`` reads its inputs as files: the cluster's objects are saved to one, removed at exit."""
-    import atexit
     import os
-    import shutil
-    import tempfile
 
     out = []
     for source, data in inputs:
-        tmp = tempfile.mkdtemp(prefix="ingress2gw-verify-")
-        atexit.register(shutil.rmtree, tmp, True)
-        path = os.path.join(tmp, source.replace("/", "_").replace(":", "-") + ".json")
+        path = os.path.join(_scratch_dir(), source.replace("/", "_").replace(":", "-") + ".json")
         with open(path, "wb") as fh:
             fh.write(data)
         out.append(path)
@@ -691,16 +705,12 @@ def _saved_streams(paths) -> list[str]:
     """``verify`` reads its inputs twice (the conversion, then the source controller's simulation): a stream named
     on the command line (``<(kubectl ...)``, ``/dev/stdin``, a named pipe) is saved to a temporary file first,
     removed when the process exits."""
-    import atexit
     import os
-    import shutil
     import stat
-    import tempfile
 
     from ingress2gw.source.loader import MAX_FILE_BYTES
 
     out: list[str] = []
-    tmp = None
     for i, path in enumerate(paths):
         try:
             mode = os.stat(path).st_mode if path != "-" else 0
@@ -709,10 +719,7 @@ def _saved_streams(paths) -> list[str]:
         if not mode or stat.S_ISDIR(mode) or stat.S_ISREG(mode):
             out.append(path)
             continue
-        if tmp is None:
-            tmp = tempfile.mkdtemp(prefix="ingress2gw-verify-")
-            atexit.register(shutil.rmtree, tmp, True)
-        dest = os.path.join(tmp, f"{i}-{os.path.basename(path)}")
+        dest = os.path.join(_scratch_dir(), f"{i}-{os.path.basename(path)}")
         try:
             with open(path, "rb") as src, open(dest, "wb") as dst:
                 dst.write(src.read(MAX_FILE_BYTES + 1))
@@ -777,9 +784,7 @@ def validate(
         if sys.stdin is None or sys.stdin.isatty() or any(_reads_stdin(c) for c in crds):
             _fail("no input: give files or directories, or - to read stdin")
         paths = ["-"]
-    readers = _stdin_readers(paths, {"--crds": crds})
-    if len(readers) > 1:
-        _fail(f"stdin can be read once: {' and '.join(readers)} both read it (- or /dev/stdin)")
+    _stdin_once(paths, {"--crds": crds})
     raise typer.Exit(run_validate(list(paths), list(crds), gateway_api_version, channel, fmt,
                                   sys.stdout, sys.stderr))
 
